@@ -1,0 +1,16 @@
+/*
+ * ctl.h — churnctl subcommands. Each takes the argv *after* the subcommand
+ * name (argv[0] is the subcommand) and returns the process exit code.
+ */
+#ifndef CW_CTL_H
+#define CW_CTL_H
+
+int ctl_gen(int argc, char **argv);          /* tools/ctl_gen.c */
+int ctl_replay(int argc, char **argv);       /* tools/ctl_kafka.c */
+int ctl_kafka_dev(int argc, char **argv);    /* tools/ctl_kafka.c */
+int ctl_tail_alerts(int argc, char **argv);  /* tools/ctl_kafka.c */
+int ctl_check_rules(int argc, char **argv);  /* tools/ctl_rules.c */
+int ctl_test_rules(int argc, char **argv);   /* tools/ctl_rules.c */
+int ctl_backtest(int argc, char **argv);     /* tools/ctl_backtest.c */
+
+#endif
