@@ -1,1 +1,834 @@
-/* placeholder: being written */
+/*
+ * conf.c — churnwatch.yaml (CONTRACT §2), driven by one table.
+ *
+ * Every key lives in conf_keys[]: its dotted name, type, where it is
+ * stored, its default (as the text an operator would write), bounds and a
+ * one-line description. Defaults, parsing, --help output and
+ * docs/configuration.md all come from that table, so they cannot drift.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cw/conf.h"
+#include "cw/event.h"
+#include "cw/expr.h"
+#include "cw/log.h"
+#include "cw/yamlx.h"
+
+#define MS_S 1000LL
+#define MS_M (60 * MS_S)
+#define MS_H (60 * MS_M)
+#define MS_D (24 * MS_H)
+#define CONF_NAME_MAX 96
+#define CONF_PASSWORD_MAX 4096
+
+enum conf_type {
+	CT_STR,     /* non-empty string */
+	CT_STR0,    /* string, may be empty */
+	CT_PATH,    /* file path, relative to the config's directory */
+	CT_OPTPATH, /* same, may be unset */
+	CT_DUR,     /* int64_t ms */
+	CT_INT,     /* int */
+	CT_MONEY,   /* int64_t, units * CW_MONEY_SCALE */
+	CT_LEVEL,   /* int, enum cw_log_level */
+	CT_UTCOFF,  /* int32_t minutes */
+	CT_PROPS,   /* kafka.properties map */
+	CT_REFUSED, /* a key we know but will not accept */
+};
+
+struct conf_key {
+	const char *name;
+	enum conf_type type;
+	size_t off;
+	const char *def; /* NULL: unset */
+	int64_t min, max;
+	const char *doc;
+};
+
+#define OFF(f) offsetof(struct cw_conf, f)
+
+static const struct conf_key conf_keys[] = {
+	{"kafka.brokers", CT_STR, OFF(brokers), "localhost:9092", 0, 0,
+	 "bootstrap servers, comma separated"},
+	{"kafka.group_id", CT_STR, OFF(group_id), "churnwatch", 0, 0,
+	 "consumer group; offsets are committed under it"},
+	{"kafka.topics.cdr", CT_STR, OFF(topic_cdr), "cdr", 0, 0,
+	 "topic of voice/sms/data CDRs"},
+	{"kafka.topics.billing", CT_STR, OFF(topic_billing), "billing", 0, 0,
+	 "topic of billing events"},
+	{"kafka.topics.alerts", CT_STR, OFF(topic_alerts), "churn-alerts", 0, 0,
+	 "topic alerts are published to"},
+	{"kafka.topics.dead_letter", CT_STR, OFF(topic_dead_letter),
+	 "churnwatch-dlq", 0, 0,
+	 "topic invalid events are forwarded to, with the reason in a header"},
+	{"kafka.properties", CT_PROPS, OFF(props), NULL, 0, CW_CONF_MAX_PROPS,
+	 "map of librdkafka properties passed through verbatim (SASL, SSL...)"},
+	{"kafka.batch_size", CT_INT, OFF(batch_size), "5000", 1, 1000000,
+	 "most messages applied in one batch"},
+	{"kafka.batch_wait", CT_DUR, OFF(batch_wait_ms), "50ms", 0, 60 * MS_S,
+	 "longest wait to fill a batch"},
+	{"redis.url", CT_STR, OFF(redis_url), "redis://127.0.0.1:6379/0", 0, 0,
+	 "redis://HOST:PORT/DB or unix:///path/to/redis.sock"},
+	{"redis.password", CT_REFUSED, 0, NULL, 0, 0,
+	 "not accepted: use redis.password_file"},
+	{"redis.password_file", CT_OPTPATH, OFF(redis_password_file), NULL, 0, 0,
+	 "file holding the Redis password (not world-readable); unset: no AUTH"},
+	{"redis.key_prefix", CT_STR0, OFF(key_prefix), "cw:", 0, 0,
+	 "prefix of every Redis key churnwatch writes"},
+	{"redis.state_ttl", CT_DUR, OFF(state_ttl_ms), "200d", MS_D, 3650 * MS_D,
+	 "idle subscriber state expires after this long"},
+	{"redis.timeout", CT_DUR, OFF(redis_timeout_ms), "5s", 100, 10 * MS_M,
+	 "connect and command timeout"},
+	{"rules", CT_PATH, OFF(rules), "/etc/churnwatch/rules.d", 0, 0,
+	 "rule file, or directory of *.yaml/*.yml rule files"},
+	{"plans", CT_PATH, OFF(plans), "/etc/churnwatch/plans.yaml", 0, 0,
+	 "plan id -> monthly fee"},
+	{"networks", CT_PATH, OFF(networks), "/etc/churnwatch/networks.yaml", 0,
+	 0, "operators and their number prefixes"},
+	{"time.lateness", CT_DUR, OFF(lateness_ms), "1h", 0, 30 * MS_D,
+	 "how late an event may arrive and still count (watermark lag)"},
+	{"time.dedup_window", CT_DUR, OFF(dedup_window_ms), "48h", MS_M,
+	 30 * MS_D, "an event_id seen again within this window is a duplicate"},
+	{"time.max_future", CT_DUR, OFF(max_future_ms), "1d", MS_M, 365 * MS_D,
+	 "events further ahead of the clock than this are invalid"},
+	{"time.tick", CT_DUR, OFF(tick_ms), "1d", MS_S, 30 * MS_D,
+	 "how often when-rules are re-evaluated as event time passes"},
+	{"time.utc_offset", CT_UTCOFF, OFF(utc_offset_min), "+00:00", -14 * 60,
+	 14 * 60, "time zone of calendar-month revenue buckets, e.g. +08:00"},
+	{"segments.arpu_mid", CT_MONEY, OFF(arpu_mid), "50", 0,
+	 CW_MONEY_MAX_UNITS * CW_MONEY_SCALE,
+	 "monthly revenue from which a subscriber's arpu_tier is mid"},
+	{"segments.arpu_high", CT_MONEY, OFF(arpu_high), "100", 0,
+	 CW_MONEY_MAX_UNITS * CW_MONEY_SCALE,
+	 "monthly revenue above which arpu_tier is high"},
+	{"segments.tenure_stable", CT_DUR, OFF(tenure_stable_ms), "90d", 0,
+	 3650 * MS_D, "tenure from which tenure_stage is stable"},
+	{"segments.tenure_mature", CT_DUR, OFF(tenure_mature_ms), "365d", 0,
+	 3650 * MS_D, "tenure above which tenure_stage is mature"},
+	{"metrics.listen", CT_STR0, OFF(metrics_listen), "127.0.0.1:9464", 0, 0,
+	 "HOST:PORT of /metrics, /healthz, /readyz; empty disables"},
+	{"log.level", CT_LEVEL, OFF(log_level), "info", 0, 0,
+	 "err, warning, notice, info or debug"},
+	{"startup.retry_budget", CT_DUR, OFF(startup_retry_ms), "30s", 0,
+	 60 * MS_M, "how long to retry Kafka/Redis at start-up before exit 2"},
+};
+
+#define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+static const struct {
+	const char *name;
+	int level;
+} conf_levels[] = {
+	{"err", CW_LOG_ERR},         {"error", CW_LOG_ERR},
+	{"warning", CW_LOG_WARNING}, {"warn", CW_LOG_WARNING},
+	{"notice", CW_LOG_NOTICE},   {"info", CW_LOG_INFO},
+	{"debug", CW_LOG_DEBUG},
+};
+
+/* One parsed scalar value, before it is stored. */
+union conf_val {
+	int64_t i;
+	const char *s;
+};
+
+struct conf_load {
+	const struct yx_doc *doc;
+	const char *dir;    /* config directory, NULL: leave paths alone */
+	size_t dirlen;
+	const struct yx_node *seen[NKEYS];
+	char *err;
+	size_t errlen;
+};
+
+static const char *conf_type_str(enum conf_type t)
+{
+	switch (t) {
+	case CT_STR:
+	case CT_STR0:
+		return "string";
+	case CT_PATH:
+	case CT_OPTPATH:
+		return "path";
+	case CT_DUR:
+		return "duration";
+	case CT_INT:
+		return "integer";
+	case CT_MONEY:
+		return "amount";
+	case CT_LEVEL:
+		return "level";
+	case CT_UTCOFF:
+		return "utc offset";
+	case CT_PROPS:
+		return "map";
+	case CT_REFUSED:
+		return "-";
+	}
+	return "?";
+}
+
+static int conf_parse_utcoff(const char *s, int64_t *out)
+{
+	int sign, hh, mm = 0;
+
+	if (!strcmp(s, "Z") || !strcmp(s, "UTC") || !strcmp(s, "0")) {
+		*out = 0;
+		return 0;
+	}
+	if (*s != '+' && *s != '-')
+		return -1;
+	sign = *s++ == '-' ? -1 : 1;
+	if (!(s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9'))
+		return -1;
+	hh = (s[0] - '0') * 10 + (s[1] - '0');
+	s += 2;
+	if (*s == ':')
+		s++;
+	if (*s) {
+		if (!(s[0] >= '0' && s[0] <= '5' && s[1] >= '0' && s[1] <= '9') ||
+		    s[2])
+			return -1;
+		mm = (s[0] - '0') * 10 + (s[1] - '0');
+	}
+	*out = sign * (hh * 60 + mm);
+	return 0;
+}
+
+/*
+ * Parse the text of a scalar key. On failure writes a short reason (no
+ * position) into msg and returns -1. Strings are borrowed from s.
+ */
+static int conf_parse_value(const struct conf_key *k, const char *s,
+			    union conf_val *v, char *msg, size_t msglen)
+{
+	switch (k->type) {
+	case CT_STR:
+	case CT_PATH:
+		if (!*s) {
+			snprintf(msg, msglen, "must not be empty");
+			return -1;
+		}
+		v->s = s;
+		return 0;
+	case CT_STR0:
+	case CT_OPTPATH:
+		v->s = s;
+		return 0;
+	case CT_DUR:
+		if (!*s || cw_parse_duration(s, strlen(s), &v->i) != 0) {
+			snprintf(msg, msglen,
+				 "invalid duration \"%s\" (use e.g. 50ms, 30s, "
+				 "1h, 7d)",
+				 s);
+			return -1;
+		}
+		break;
+	case CT_INT: {
+		char *end;
+
+		errno = 0;
+		v->i = strtoll(s, &end, 10);
+		if (!*s || *end || errno || !((*s >= '0' && *s <= '9') ||
+					      *s == '-' || *s == '+')) {
+			snprintf(msg, msglen, "expected an integer, got \"%s\"",
+				 s);
+			return -1;
+		}
+		break;
+	}
+	case CT_MONEY:
+		if (yx_parse_money(s, &v->i) < 0) {
+			snprintf(msg, msglen,
+				 "expected an amount like 50 or 49.99, got \"%s\"",
+				 s);
+			return -1;
+		}
+		break;
+	case CT_LEVEL:
+		for (size_t i = 0; i < sizeof(conf_levels) / sizeof(conf_levels[0]);
+		     i++) {
+			if (!strcasecmp(s, conf_levels[i].name)) {
+				v->i = conf_levels[i].level;
+				return 0;
+			}
+		}
+		snprintf(msg, msglen,
+			 "unknown level \"%s\" (err, warning, notice, info, "
+			 "debug)",
+			 s);
+		return -1;
+	case CT_UTCOFF:
+		if (conf_parse_utcoff(s, &v->i) < 0) {
+			snprintf(msg, msglen,
+				 "expected an offset like +08:00 or -05:30, got "
+				 "\"%s\"",
+				 s);
+			return -1;
+		}
+		break;
+	case CT_PROPS:
+	case CT_REFUSED:
+		snprintf(msg, msglen, "internal: not a scalar key");
+		return -1;
+	}
+	if (k->min < k->max && (v->i < k->min || v->i > k->max)) {
+		if (k->type == CT_MONEY)
+			snprintf(msg, msglen, "%s is out of range [%.3f, %.3f]",
+				 s, (double)k->min / CW_MONEY_SCALE,
+				 (double)k->max / CW_MONEY_SCALE);
+		else if (k->type == CT_DUR)
+			snprintf(msg, msglen,
+				 "%s is out of range [%" PRId64 "ms, %" PRId64
+				 "ms]",
+				 s, k->min, k->max);
+		else
+			snprintf(msg, msglen,
+				 "%s is out of range [%" PRId64 ", %" PRId64 "]",
+				 s, k->min, k->max);
+		return -1;
+	}
+	return 0;
+}
+
+static char **conf_str_slot(struct cw_conf *c, const struct conf_key *k)
+{
+	return (char **)((char *)c + k->off);
+}
+
+/* Store a parsed value; strings are copied. Returns -1 on OOM. */
+static int conf_store(struct cw_conf *c, const struct conf_key *k,
+		      const union conf_val *v)
+{
+	char *p = (char *)c + k->off;
+
+	switch (k->type) {
+	case CT_STR:
+	case CT_STR0:
+	case CT_PATH:
+	case CT_OPTPATH: {
+		char **slot = conf_str_slot(c, k);
+		char *dup = NULL;
+
+		/* an empty optional path means "unset" */
+		if (!(k->type == CT_OPTPATH && !*v->s)) {
+			dup = strdup(v->s);
+			if (!dup)
+				return -1;
+		}
+		free(*slot);
+		*slot = dup;
+		return 0;
+	}
+	case CT_DUR:
+	case CT_MONEY:
+		memcpy(p, &v->i, sizeof(int64_t));
+		return 0;
+	case CT_INT:
+	case CT_LEVEL: {
+		int x = (int)v->i;
+
+		memcpy(p, &x, sizeof(x));
+		return 0;
+	}
+	case CT_UTCOFF: {
+		int32_t x = (int32_t)v->i;
+
+		memcpy(p, &x, sizeof(x));
+		return 0;
+	}
+	case CT_PROPS:
+	case CT_REFUSED:
+		return 0;
+	}
+	return 0;
+}
+
+void cw_conf_fini(struct cw_conf *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < NKEYS; i++) {
+		switch (conf_keys[i].type) {
+		case CT_STR:
+		case CT_STR0:
+		case CT_PATH:
+		case CT_OPTPATH:
+			free(*conf_str_slot(c, &conf_keys[i]));
+			break;
+		default:
+			break;
+		}
+	}
+	for (size_t i = 0; i < c->nprops && i < CW_CONF_MAX_PROPS; i++) {
+		free(c->props[i].key);
+		free(c->props[i].value);
+	}
+	free(c->path);
+	memset(c, 0, sizeof(*c));
+}
+
+int cw_conf_init_defaults(struct cw_conf *c)
+{
+	char msg[160];
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		union conf_val v;
+
+		if (!k->def)
+			continue;
+		/* defaults are checked by the tests; failure is a bug */
+		if (conf_parse_value(k, k->def, &v, msg, sizeof(msg)) < 0 ||
+		    conf_store(c, k, &v) < 0) {
+			cw_conf_fini(c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const struct conf_key *conf_find(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(conf_keys[i].name, name))
+			return &conf_keys[i];
+	return NULL;
+}
+
+/* Is `name` a section (a proper dotted prefix of some key)? */
+static int conf_is_section(const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strncmp(conf_keys[i].name, name, len) &&
+		    conf_keys[i].name[len] == '.')
+			return 1;
+	return 0;
+}
+
+static size_t conf_levenshtein(const char *a, size_t la, const char *b,
+			       size_t lb)
+{
+	size_t row[CONF_NAME_MAX + 1];
+
+	if (la > CONF_NAME_MAX || lb > CONF_NAME_MAX)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/*
+ * Closest key or section to `name` (every dotted prefix of every key is a
+ * candidate, so "kafka.topic" suggests "kafka.topics"). NULL if nothing
+ * is reasonably close.
+ */
+static const char *conf_suggest(const char *name, char *buf, size_t buflen)
+{
+	size_t best = SIZE_MAX, len = strlen(name);
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const char *k = conf_keys[i].name;
+		const char *dot = k;
+
+		do {
+			size_t kl;
+			size_t d;
+
+			dot = strchr(dot + 1, '.');
+			kl = dot ? (size_t)(dot - k) : strlen(k);
+			d = conf_levenshtein(name, len, k, kl);
+			if (d < best && kl < buflen) {
+				best = d;
+				memcpy(buf, k, kl);
+				buf[kl] = '\0';
+			}
+		} while (dot);
+	}
+	return best <= len / 2 + 1 ? buf : NULL;
+}
+
+static void conf_unknown(struct conf_load *L, const struct yx_node *key,
+			 const char *full)
+{
+	char sug[CONF_NAME_MAX + 1];
+	const char *s = conf_suggest(full, sug, sizeof(sug));
+
+	if (s)
+		yx_errf(L->err, L->errlen, L->doc, key,
+			"unknown key '%s' (did you mean '%s'?)", full, s);
+	else
+		yx_errf(L->err, L->errlen, L->doc, key, "unknown key '%s'",
+			full);
+}
+
+static int conf_apply_props(struct conf_load *L, struct cw_conf *c,
+			    const struct conf_key *k, const struct yx_node *v)
+{
+	if (yx_is_null(v))
+		return 0;
+	if (v->kind != YX_MAP) {
+		yx_errf(L->err, L->errlen, L->doc, v,
+			"%s: expected a mapping of librdkafka properties, got %s",
+			k->name, yx_kind_str(v));
+		return -1;
+	}
+	if (v->n > CW_CONF_MAX_PROPS) {
+		yx_errf(L->err, L->errlen, L->doc, v,
+			"%s: too many properties (limit %d)", k->name,
+			CW_CONF_MAX_PROPS);
+		return -1;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		const struct yx_node *pk = v->items[2 * i];
+		const struct yx_node *pv = v->items[2 * i + 1];
+		const char *ks, *vs;
+		struct cw_kv *kv;
+
+		if (yx_get_str(L->doc, pk, k->name, &ks, L->err, L->errlen) < 0 ||
+		    yx_get_str(L->doc, pv, pk->str, &vs, L->err, L->errlen) < 0)
+			return -1;
+		if (!*ks) {
+			yx_errf(L->err, L->errlen, L->doc, pk,
+				"%s: empty property name", k->name);
+			return -1;
+		}
+		kv = &c->props[c->nprops];
+		kv->key = strdup(ks);
+		kv->value = strdup(vs);
+		c->nprops++; /* counted first so fini frees a partial pair */
+		if (!kv->key || !kv->value) {
+			yx_errf(L->err, L->errlen, L->doc, pk, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int conf_apply(struct conf_load *L, struct cw_conf *c,
+		      const struct conf_key *k, const struct yx_node *key,
+		      const struct yx_node *v)
+{
+	char msg[256];
+	union conf_val val;
+
+	L->seen[k - conf_keys] = v;
+	if (k->type == CT_REFUSED) {
+		yx_errf(L->err, L->errlen, L->doc, key,
+			"%s: inline passwords are refused; put the password in "
+			"a file readable only by churnwatch and set "
+			"redis.password_file",
+			k->name);
+		return -1;
+	}
+	if (k->type == CT_PROPS)
+		return conf_apply_props(L, c, k, v);
+	if (v->kind != YX_SCALAR) {
+		yx_errf(L->err, L->errlen, L->doc, v,
+			"%s: expected a %s, got %s", k->name,
+			conf_type_str(k->type), yx_kind_str(v));
+		return -1;
+	}
+	if (strlen(v->str) != v->len) {
+		yx_errf(L->err, L->errlen, L->doc, v, "%s: NUL byte in value",
+			k->name);
+		return -1;
+	}
+	if (conf_parse_value(k, yx_is_null(v) ? "" : v->str, &val, msg,
+			     sizeof(msg)) < 0) {
+		yx_errf(L->err, L->errlen, L->doc, v, "%s: %s", k->name, msg);
+		return -1;
+	}
+	if (conf_store(c, k, &val) < 0) {
+		yx_errf(L->err, L->errlen, L->doc, v, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Walk a mapping whose keys are relative to `prefix` ("" at the top). */
+static int conf_walk(struct conf_load *L, struct cw_conf *c,
+		     const struct yx_node *map, const char *prefix)
+{
+	for (size_t i = 0; i < map->n; i++) {
+		const struct yx_node *key = map->items[2 * i];
+		const struct yx_node *val = map->items[2 * i + 1];
+		char full[CONF_NAME_MAX + 1];
+		const struct conf_key *k;
+		int n;
+
+		n = snprintf(full, sizeof(full), "%s%s%s", prefix,
+			     *prefix ? "." : "", key->str);
+		if (n < 0 || (size_t)n >= sizeof(full) ||
+		    strlen(key->str) != key->len) {
+			yx_errf(L->err, L->errlen, L->doc, key, "unknown key");
+			return -1;
+		}
+		k = conf_find(full);
+		if (k) {
+			if (conf_apply(L, c, k, key, val) < 0)
+				return -1;
+			continue;
+		}
+		if (!conf_is_section(full)) {
+			conf_unknown(L, key, full);
+			return -1;
+		}
+		if (yx_is_null(val))
+			continue;
+		if (val->kind != YX_MAP) {
+			yx_errf(L->err, L->errlen, L->doc, val,
+				"%s: expected a mapping, got %s", full,
+				yx_kind_str(val));
+			return -1;
+		}
+		if (conf_walk(L, c, val, full) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Make a relative path absolute against the config's directory. */
+static int conf_resolve_paths(struct conf_load *L, struct cw_conf *c)
+{
+	if (!L->dir)
+		return 0;
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		char **slot;
+		char *joined;
+		size_t need;
+
+		if (k->type != CT_PATH && k->type != CT_OPTPATH)
+			continue;
+		slot = conf_str_slot(c, k);
+		if (!*slot || (*slot)[0] == '/')
+			continue;
+		need = L->dirlen + 1 + strlen(*slot) + 1;
+		joined = malloc(need);
+		if (!joined) {
+			yx_errf(L->err, L->errlen, L->doc, NULL, "out of memory");
+			return -1;
+		}
+		snprintf(joined, need, "%.*s/%s", (int)L->dirlen, L->dir, *slot);
+		free(*slot);
+		*slot = joined;
+	}
+	return 0;
+}
+
+/* Cross-key checks; complaints point at the later key when it was set. */
+static int conf_validate(struct conf_load *L, const struct cw_conf *c)
+{
+	const struct conf_key *hi = conf_find("segments.arpu_high");
+	const struct conf_key *mat = conf_find("segments.tenure_mature");
+
+	if (c->arpu_mid > c->arpu_high) {
+		yx_errf(L->err, L->errlen, L->doc, L->seen[hi - conf_keys],
+			"segments.arpu_high must not be below segments.arpu_mid");
+		return -1;
+	}
+	if (c->tenure_stable_ms > c->tenure_mature_ms) {
+		yx_errf(L->err, L->errlen, L->doc, L->seen[mat - conf_keys],
+			"segments.tenure_mature must not be below "
+			"segments.tenure_stable");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * *c must be zeroed or hold a configuration; on success its old content
+ * is released and replaced, on failure it is untouched.
+ */
+static int conf_load_doc(const char *buf, size_t len, const char *name,
+			 int resolve, struct cw_conf *c, char *err,
+			 size_t errlen)
+{
+	struct conf_load L = {.err = err, .errlen = errlen};
+	struct yx_doc *doc = NULL;
+	struct cw_conf tmp;
+	const char *slash = name ? strrchr(name, '/') : NULL;
+	int rc = -1;
+
+	if (cw_conf_init_defaults(&tmp) < 0) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -1;
+	}
+	if (yx_load(buf, len, name, &doc, err, errlen) < 0)
+		goto out;
+	L.doc = doc;
+	if (resolve && slash) {
+		L.dir = slash == name ? "/" : name;
+		L.dirlen = slash == name ? 0 : (size_t)(slash - name);
+	}
+	tmp.path = strdup(name);
+	if (!tmp.path) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		goto out;
+	}
+	if (doc->root && !yx_is_null(doc->root)) {
+		if (doc->root->kind != YX_MAP) {
+			yx_errf(err, errlen, doc, doc->root,
+				"expected a mapping of settings, got %s",
+				yx_kind_str(doc->root));
+			goto out;
+		}
+		if (conf_walk(&L, &tmp, doc->root, "") < 0)
+			goto out;
+	}
+	if (conf_resolve_paths(&L, &tmp) < 0 || conf_validate(&L, &tmp) < 0)
+		goto out;
+	cw_conf_fini(c);
+	*c = tmp;
+	memset(&tmp, 0, sizeof(tmp));
+	rc = 0;
+out:
+	cw_conf_fini(&tmp);
+	yx_free(doc);
+	return rc;
+}
+
+int cw_conf_load_buf(const char *buf, size_t len, const char *name,
+		     struct cw_conf *c, char *err, size_t errlen)
+{
+	return conf_load_doc(buf, len, name ? name : "<config>", 1, c, err,
+			     errlen);
+}
+
+int cw_conf_load(const char *path, struct cw_conf *c, char *err,
+		 size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (yx_read_file(path, &buf, &len, err, errlen) < 0)
+		return -1;
+	rc = conf_load_doc(buf, len, path, 1, c, err, errlen);
+	free(buf);
+	return rc;
+}
+
+int cw_conf_read_password(const struct cw_conf *c, char **out, char *err,
+			  size_t errlen)
+{
+	const char *path = c->redis_password_file;
+	char buf[CONF_PASSWORD_MAX + 1];
+	struct stat st;
+	size_t used = 0;
+	int fd, rc = -1;
+
+	if (!path || !*path) {
+		*out = NULL;
+		return 0;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot open password file: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	/* check the file we opened, not the name, so it cannot be swapped */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: password file is not a regular file",
+			 path);
+		goto out;
+	}
+	if (st.st_mode & S_IROTH) {
+		snprintf(err, errlen,
+			 "%s: password file is readable by everyone (mode %04o); "
+			 "refusing it: chmod o-r (0600 or 0640)",
+			 path, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (st.st_mode & S_IRGRP)
+		log_warn("%s: password file is group-readable (mode %04o); "
+			 "0600 is safer",
+			 path, (unsigned)(st.st_mode & 07777));
+	for (;;) {
+		ssize_t r = read(fd, buf + used, sizeof(buf) - 1 - used);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "%s: read error: %s", path,
+				 strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		used += (size_t)r;
+		if (used == sizeof(buf) - 1) {
+			snprintf(err, errlen, "%s: password file too large",
+				 path);
+			goto out;
+		}
+	}
+	if (used && buf[used - 1] == '\n')
+		used--;
+	if (used && buf[used - 1] == '\r')
+		used--;
+	buf[used] = '\0';
+	if (used == 0 || strlen(buf) != used) {
+		snprintf(err, errlen, "%s: password file is empty or has a NUL "
+			 "byte", path);
+		goto out;
+	}
+	*out = strdup(buf);
+	if (!*out) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+void cw_conf_print_reference(void *file)
+{
+	FILE *f = file;
+
+	fprintf(f, "%-26s %-10s %-28s %s\n", "KEY", "TYPE", "DEFAULT",
+		"MEANING");
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		const char *def = k->def ? k->def : "(unset)";
+
+		if (k->type == CT_PROPS)
+			def = "{}";
+		else if (k->type == CT_REFUSED)
+			def = "-";
+		else if (k->def && !*k->def)
+			def = "\"\"";
+		fprintf(f, "%-26s %-10s %-28s %s\n", k->name,
+			conf_type_str(k->type), def, k->doc);
+	}
+}
