@@ -1,1 +1,101 @@
-/* placeholder: being written */
+/*
+ * alert.c — the alert's identity and wire format (CONTRACT §6).
+ *
+ * alert_id is the first 128 bits (hex) of SHA-256 over
+ * "subscriber \0 rule \0 window": the same firing always gets the same id,
+ * in the daemon, a replay or a back-test, so consumers can de-duplicate.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+
+#include "cw/engine.h"
+
+void cw_alert_make_id(const char *subscriber, const char *rule,
+		      int64_t window, char out[CW_ALERT_ID_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char buf[CW_SUB_MAX + CW_RULE_NAME_MAX + 32];
+	int n = snprintf(buf, sizeof(buf), "%s%c%s%c%lld", subscriber, 0, rule,
+			 0, (long long)window);
+	static const char hex[] = "0123456789abcdef";
+
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = (int)sizeof(buf) - 1;
+	if (!EVP_Digest(buf, (size_t)n, md, &mdlen, EVP_sha256(), NULL))
+		memset(md, 0, sizeof(md)); /* cannot happen with a built-in */
+	for (int i = 0; i < CW_ALERT_ID_LEN / 2; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[CW_ALERT_ID_LEN] = '\0';
+}
+
+const char *cw_arpu_tier_str(int tier)
+{
+	static const char *const s[] = {"low", "mid", "high"};
+	return tier >= 0 && tier < 3 ? s[tier] : "low";
+}
+
+const char *cw_tenure_stage_str(int stage)
+{
+	static const char *const s[] = {"new", "stable", "mature"};
+	return stage >= 0 && stage < 3 ? s[stage] : "new";
+}
+
+static json_object *evidence_json(const struct cw_alert *a)
+{
+	json_object *o = json_object_new_object();
+
+	for (size_t i = 0; o && i < a->nevidence; i++) {
+		const struct cw_evidence *ev = &a->evidence[i];
+		json_object *v = NULL;
+		switch (ev->kind) {
+		case CW_EVID_STR: v = json_object_new_string(ev->str); break;
+		case CW_EVID_INT: v = json_object_new_int64(ev->i); break;
+		case CW_EVID_NUM: v = json_object_new_double(ev->num); break;
+		}
+		json_object_object_add(o, ev->key, v);
+	}
+	return o;
+}
+
+char *cw_alert_to_json(const struct cw_alert *a, const char *rules_version)
+{
+	json_object *o = json_object_new_object();
+	json_object *seg = json_object_new_object();
+	char ts[40];
+	char *out = NULL;
+
+	if (!o || !seg)
+		goto out;
+	cw_time_format_rfc3339(a->ts_ms, ts, sizeof(ts));
+	json_object_object_add(o, "alert_id", json_object_new_string(a->alert_id));
+	json_object_object_add(o, "rule", json_object_new_string(a->rule->name));
+	json_object_object_add(o, "severity",
+			       json_object_new_string(cw_severity_str(a->rule->severity)));
+	json_object_object_add(o, "subscriber", json_object_new_string(a->subscriber));
+	json_object_object_add(o, "ts", json_object_new_string(ts));
+	json_object_object_add(o, "evidence", evidence_json(a));
+	json_object_object_add(seg, "arpu_tier",
+			       json_object_new_string(cw_arpu_tier_str(a->arpu_tier)));
+	json_object_object_add(seg, "tenure_stage",
+			       json_object_new_string(cw_tenure_stage_str(a->tenure_stage)));
+	json_object_object_add(o, "segment", seg);
+	seg = NULL; /* now owned by o */
+	json_object_object_add(o, "action",
+			       json_object_new_string(a->rule->action ? a->rule->action : ""));
+	json_object_object_add(o, "rules_version",
+			       json_object_new_string(rules_version ? rules_version : ""));
+	const char *s = json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	out = s ? strdup(s) : NULL;
+out:
+	json_object_put(seg);
+	json_object_put(o);
+	return out;
+}

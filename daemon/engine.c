@@ -1,1 +1,770 @@
-/* placeholder: being written */
+/*
+ * engine.c — event application, event-time timers and the detectors.
+ *
+ * What a firing's `window` means (it feeds the deterministic alert_id and
+ * makes a firing idempotent):
+ *   silence          the deadline (last outgoing + for), ms
+ *   arpu_drop        the closed month index (year*12 + month-1)
+ *   offnet_forward   the event-time day of the triggering event
+ *   plan_downgrade   the plan_change event's ts, ms
+ *   when: rules      the event-time day of the evaluation
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "cw/engine.h"
+
+void cw_engine_conf_default(struct cw_engine_conf *c)
+{
+	*c = (struct cw_engine_conf){
+		.utc_offset_ms = 0,
+		.dedup_window_ms = 48LL * 3600 * 1000,
+		.tick_ms = CW_DAY_MS,
+		.arpu_mid = 50 * CW_MONEY_SCALE,
+		.arpu_high = 100 * CW_MONEY_SCALE,
+		.tenure_stable_ms = 90 * CW_DAY_MS,
+		.tenure_mature_ms = 365 * CW_DAY_MS,
+	};
+}
+
+/* ---- profile: what the rules can read decides what state is kept ----- */
+
+static int days_for(int64_t window_ms)
+{
+	int64_t d = (window_ms + CW_DAY_MS - 1) / CW_DAY_MS;
+	return (int)(d > CW_DAYS_MAX - 1 ? CW_DAYS_MAX - 1 : d);
+}
+
+static void keep_days(struct cw_state_profile *p, enum cw_daily f, int days)
+{
+	if (days > p->keep_days[f])
+		p->keep_days[f] = (uint16_t)days;
+}
+
+static void keep_months(struct cw_state_profile *p, int months)
+{
+	if (months > p->keep_months)
+		p->keep_months = (uint16_t)(months > CW_MONTHS_MAX ? CW_MONTHS_MAX
+								   : months);
+}
+
+struct profile_walk {
+	struct cw_engine *e;
+};
+
+static void profile_feature(void *ctx, enum cw_feature f, int64_t arg)
+{
+	struct cw_engine *e = ((struct profile_walk *)ctx)->e;
+	struct cw_state_profile *p = &e->profile;
+	int d = f < CW_F_REVENUE_MONTH ? days_for(arg) : 0;
+
+	if (f < CW_F_REVENUE_MONTH && arg > e->expr_horizon_ms)
+		e->expr_horizon_ms = arg;
+	switch (f) {
+	case CW_F_REVENUE: keep_days(p, CW_D_REVENUE, d); break;
+	case CW_F_CALLS_OUT: keep_days(p, CW_D_CALLS_OUT, d); break;
+	case CW_F_CALLS_IN: keep_days(p, CW_D_CALLS_IN, d); break;
+	case CW_F_SMS_OUT: keep_days(p, CW_D_SMS_OUT, d); break;
+	case CW_F_DATA_BYTES: keep_days(p, CW_D_DATA_BYTES, d); break;
+	case CW_F_MINUTES_OUT: keep_days(p, CW_D_SECONDS_OUT, d); break;
+	case CW_F_DISTINCT_PEERS:
+		if (d > p->peer_days)
+			p->peer_days = (uint16_t)d;
+		break;
+	case CW_F_OFFNET_SHARE:
+		keep_days(p, CW_D_OFFNET_CALLS, d);
+		keep_days(p, CW_D_CALLS_OUT, d);
+		break;
+	case CW_F_FORWARDED_OFFNET: keep_days(p, CW_D_FORWARDED_OFFNET, d); break;
+	case CW_F_SUSPENSIONS: keep_days(p, CW_D_SUSPENSIONS, d); break;
+	case CW_F_ARREARS_SUSPENSIONS:
+		keep_days(p, CW_D_ARREARS_SUSPENSIONS, d);
+		break;
+	case CW_F_RECHARGES: keep_days(p, CW_D_RECHARGES, d); break;
+	case CW_F_RECHARGE_AMOUNT: keep_days(p, CW_D_RECHARGE_AMOUNT, d); break;
+	case CW_F_REVENUE_MONTH: keep_months(p, (int)arg + 4); break;
+	case CW_F_ARPU_TIER: keep_months(p, 4); break;
+	case CW_F_DAYS_SILENT:
+	case CW_F_TENURE:
+	case CW_F_PLAN_FEE:
+	case CW_F_TENURE_STAGE:
+	case CW_F__COUNT:
+		break;
+	}
+}
+
+static void profile_rule(struct cw_engine *e, const struct cw_rule *r)
+{
+	struct profile_walk w = {e};
+	struct cw_state_profile *p = &e->profile;
+
+	if (r->when)
+		cw_expr_visit_features(r->when, profile_feature, &w);
+	if (r->where)
+		cw_expr_visit_features(r->where, profile_feature, &w);
+	switch (r->detector) {
+	case CW_DET_EXPR:
+		e->has_expr = 1;
+		break;
+	case CW_DET_ARPU_DROP:
+		e->has_arpu = 1;
+		keep_months(p, r->arpu_baseline + 2);
+		break;
+	case CW_DET_OFFNET_FORWARD:
+		keep_days(p, CW_D_FORWARDED_OFFNET, days_for(r->fwd_window_ms));
+		break;
+	case CW_DET_SILENCE:
+	case CW_DET_PLAN_DOWNGRADE:
+	case CW_DET__COUNT:
+		break;
+	}
+}
+
+void cw_engine_init(struct cw_engine *e, const struct cw_ruleset *rs,
+		    const struct cw_plans *plans,
+		    const struct cw_networks *nets,
+		    const struct cw_engine_conf *conf)
+{
+	memset(e, 0, sizeof(*e));
+	e->rules = rs;
+	e->plans = plans;
+	e->nets = nets;
+	e->conf = *conf;
+	e->profile.dedup_window_ms = conf->dedup_window_ms;
+	e->profile.utc_offset_ms = conf->utc_offset_ms;
+	keep_months(&e->profile, 4); /* arpu_tier in every alert */
+	for (size_t i = 0; rs && i < rs->nrules && i < CW_RULES_MAX; i++) {
+		const struct cw_rule *r = &rs->rules[i];
+		e->rule_hash[i] = XXH32(r->name, strlen(r->name), 0x72756c65);
+		if (r->enabled)
+			profile_rule(e, r);
+	}
+}
+
+/* ---- features ---------------------------------------------------------- */
+
+static int32_t day_of(const struct cw_engine *e, int64_t ts)
+{
+	return cw_day_of(ts, e->conf.utc_offset_ms);
+}
+
+static int32_t month_of(const struct cw_engine *e, int64_t ts)
+{
+	return cw_month_of(ts, e->conf.utc_offset_ms);
+}
+
+static double money(int64_t v)
+{
+	return (double)v / CW_MONEY_SCALE;
+}
+
+/* Monthly revenue used for the ARPU tier: the mean of the closed months
+ * (up to 3) since activation; the current month for a brand-new line. */
+static int64_t arpu_of(const struct cw_engine *e, const struct cw_state *st,
+		       int64_t now)
+{
+	int32_t cur = month_of(e, now);
+	int32_t first = month_of(e, st->activate_ms);
+	int64_t sum = 0;
+	int n = 0;
+	for (int32_t m = cur - 1; m >= cur - 3 && m >= first; m--) {
+		sum += cw_state_month(st, m);
+		n++;
+	}
+	return n ? sum / n : cw_state_month(st, cur);
+}
+
+int cw_engine_arpu_tier(const struct cw_engine *e, const struct cw_state *st,
+			int64_t now)
+{
+	int64_t a = arpu_of(e, st, now);
+	if (a < e->conf.arpu_mid)
+		return 0;
+	return a <= e->conf.arpu_high ? 1 : 2;
+}
+
+int cw_engine_tenure_stage(const struct cw_engine *e,
+			   const struct cw_state *st, int64_t now)
+{
+	int64_t t = now - st->activate_ms;
+	if (t < e->conf.tenure_stable_ms)
+		return 0;
+	return t <= e->conf.tenure_mature_ms ? 1 : 2;
+}
+
+static double daily_sum(const struct cw_feature_ctx *c, enum cw_daily f,
+			int64_t window)
+{
+	return (double)cw_state_sum_daily(c->st, f, day_of(c->e, c->now),
+					  days_for(window));
+}
+
+double cw_engine_feature(void *ctx, enum cw_feature f, int64_t arg)
+{
+	const struct cw_feature_ctx *c = ctx;
+	const struct cw_state *st = c->st;
+	double out, calls;
+
+	switch (f) {
+	case CW_F_REVENUE: return daily_sum(c, CW_D_REVENUE, arg) / CW_MONEY_SCALE;
+	case CW_F_CALLS_OUT: return daily_sum(c, CW_D_CALLS_OUT, arg);
+	case CW_F_CALLS_IN: return daily_sum(c, CW_D_CALLS_IN, arg);
+	case CW_F_SMS_OUT: return daily_sum(c, CW_D_SMS_OUT, arg);
+	case CW_F_DATA_BYTES: return daily_sum(c, CW_D_DATA_BYTES, arg);
+	case CW_F_MINUTES_OUT: return daily_sum(c, CW_D_SECONDS_OUT, arg) / 60.0;
+	case CW_F_DISTINCT_PEERS:
+		return cw_state_count_peers(st, day_of(c->e, c->now),
+					    days_for(arg));
+	case CW_F_OFFNET_SHARE:
+		calls = daily_sum(c, CW_D_CALLS_OUT, arg);
+		out = daily_sum(c, CW_D_OFFNET_CALLS, arg);
+		return calls > 0 ? out / calls : 0;
+	case CW_F_FORWARDED_OFFNET:
+		return daily_sum(c, CW_D_FORWARDED_OFFNET, arg);
+	case CW_F_SUSPENSIONS: return daily_sum(c, CW_D_SUSPENSIONS, arg);
+	case CW_F_ARREARS_SUSPENSIONS:
+		return daily_sum(c, CW_D_ARREARS_SUSPENSIONS, arg);
+	case CW_F_RECHARGES: return daily_sum(c, CW_D_RECHARGES, arg);
+	case CW_F_RECHARGE_AMOUNT:
+		return daily_sum(c, CW_D_RECHARGE_AMOUNT, arg) / CW_MONEY_SCALE;
+	case CW_F_REVENUE_MONTH:
+		return money(cw_state_month(st, month_of(c->e, c->now) - (int32_t)arg));
+	case CW_F_DAYS_SILENT: {
+		int64_t since = st->last_out_ms ? st->last_out_ms : st->activate_ms;
+		return since && c->now > since
+			       ? floor((double)(c->now - since) / CW_DAY_MS)
+			       : 0;
+	}
+	case CW_F_TENURE: return (double)(c->now - st->activate_ms);
+	case CW_F_PLAN_FEE: {
+		int64_t fee = c->e->plans && st->plan[0]
+				      ? cw_plans_fee(c->e->plans, st->plan)
+				      : -1;
+		return fee > 0 ? money(fee) : 0;
+	}
+	case CW_F_ARPU_TIER: return cw_engine_arpu_tier(c->e, st, c->now);
+	case CW_F_TENURE_STAGE: return cw_engine_tenure_stage(c->e, st, c->now);
+	case CW_F__COUNT: break;
+	}
+	return 0;
+}
+
+/* ---- firing ------------------------------------------------------------ */
+
+static void evid_str(struct cw_alert *a, const char *key, const char *v)
+{
+	if (a->nevidence == CW_EVIDENCE_MAX)
+		return;
+	struct cw_evidence *ev = &a->evidence[a->nevidence++];
+	ev->key = key;
+	ev->kind = CW_EVID_STR;
+	snprintf(ev->str, sizeof(ev->str), "%s", v ? v : "");
+}
+
+static void evid_int(struct cw_alert *a, const char *key, int64_t v)
+{
+	if (a->nevidence == CW_EVIDENCE_MAX)
+		return;
+	a->evidence[a->nevidence++] =
+		(struct cw_evidence){.key = key, .kind = CW_EVID_INT, .i = v};
+}
+
+static void evid_num(struct cw_alert *a, const char *key, double v)
+{
+	if (a->nevidence == CW_EVIDENCE_MAX)
+		return;
+	a->evidence[a->nevidence++] =
+		(struct cw_evidence){.key = key, .kind = CW_EVID_NUM, .num = v};
+}
+
+static void evid_time(struct cw_alert *a, const char *key, int64_t ts)
+{
+	char buf[40];
+	cw_time_format_rfc3339(ts, buf, sizeof(buf));
+	evid_str(a, key, buf);
+}
+
+/* A firing in progress: the rule, where and when. */
+struct firing {
+	const struct cw_engine *e;
+	struct cw_state *st;
+	const char *subscriber;
+	size_t rule;
+	const struct cw_alert_sink *sink;
+};
+
+/*
+ * Begin a firing of rule f->rule for `window` at `ts`: returns 1 and fills
+ * *a when the rule may fire (not already fired for this window, out of
+ * cooldown, in scope), 0 otherwise. The caller adds evidence, then calls
+ * fire_commit().
+ */
+static int fire_begin(struct firing *f, int64_t ts, int64_t window,
+		      struct cw_alert *a)
+{
+	const struct cw_rule *r = &f->e->rules->rules[f->rule];
+	struct cw_mark *m = cw_state_mark(f->st, f->e->rule_hash[f->rule], 0);
+
+	if (m && m->last_window == window)
+		return 0;
+	if (m && m->last_fire_ms != INT64_MIN &&
+	    ts < m->last_fire_ms + r->cooldown_ms) {
+		m->last_window = window; /* judged: suppressed by cooldown */
+		return 0;
+	}
+	if (r->where) {
+		struct cw_feature_ctx c = {f->e, f->st, ts};
+		if (!cw_expr_eval(r->where, cw_engine_feature, &c)) {
+			/* Out of scope: this window is judged, not retried
+			 * (a timer would otherwise come due forever). */
+			m = cw_state_mark(f->st, f->e->rule_hash[f->rule], 1);
+			if (m)
+				m->last_window = window;
+			return 0;
+		}
+	}
+	memset(a, 0, offsetof(struct cw_alert, evidence));
+	a->rule = r;
+	snprintf(a->subscriber, sizeof(a->subscriber), "%s", f->subscriber);
+	a->ts_ms = ts;
+	a->window = window;
+	a->arpu_tier = cw_engine_arpu_tier(f->e, f->st, ts);
+	a->tenure_stage = cw_engine_tenure_stage(f->e, f->st, ts);
+	cw_alert_make_id(f->subscriber, r->name, window, a->alert_id);
+	return 1;
+}
+
+static void fire_commit(struct firing *f, const struct cw_alert *a)
+{
+	struct cw_mark *m = cw_state_mark(f->st, f->e->rule_hash[f->rule], 1);
+
+	if (f->sink && f->sink->emit)
+		(void)f->sink->emit(f->sink->ctx, a); /* 1 = flood-guarded */
+	if (m) {
+		m->last_window = a->window;
+		m->last_fire_ms = a->ts_ms;
+	}
+}
+
+/* ---- detectors --------------------------------------------------------- */
+
+static int64_t silence_deadline(const struct cw_state *st,
+				const struct cw_rule *r)
+{
+	int64_t since = st->last_out_ms;
+	return since ? since + r->silence_for_ms : INT64_MAX;
+}
+
+static void detect_silence(struct firing *f, int64_t now)
+{
+	const struct cw_rule *r = &f->e->rules->rules[f->rule];
+	int64_t deadline = silence_deadline(f->st, r);
+	struct cw_alert a;
+
+	if (deadline > now || !fire_begin(f, deadline, deadline, &a))
+		return;
+	evid_time(&a, "last_outgoing", f->st->last_out_ms);
+	evid_int(&a, "silent_days", r->silence_for_ms / CW_DAY_MS);
+	evid_int(&a, "calls_in_during",
+		 cw_state_sum_daily(f->st, CW_D_CALLS_IN,
+				    day_of(f->e, deadline),
+				    days_for(r->silence_for_ms)));
+	fire_commit(f, &a);
+}
+
+static void month_label(int32_t month, char out[16])
+{
+	int y = month / 12, m = month % 12 + 1;
+	snprintf(out, 16, "%04d-%02d", y, m);
+}
+
+/* arpu_drop for the closed month `month`, judged at `ts`. */
+static void detect_arpu_drop(struct firing *f, int32_t month, int64_t ts)
+{
+	const struct cw_rule *r = &f->e->rules->rules[f->rule];
+	int64_t rev = cw_state_month(f->st, month);
+	int64_t sum = 0;
+	struct cw_alert a;
+	char label[16];
+
+	/* Months before activation count as 0 (they are 0 in the ring). */
+	for (int i = 1; i <= r->arpu_baseline; i++)
+		sum += cw_state_month(f->st, month - i);
+	double mean = (double)sum / r->arpu_baseline;
+	if (mean <= 0 || mean < (double)r->arpu_min_baseline)
+		return;
+	if ((double)rev > mean * (1.0 - r->arpu_drop))
+		return;
+	if (!fire_begin(f, ts, month, &a))
+		return;
+	month_label(month, label);
+	evid_str(&a, "month", label);
+	evid_num(&a, "revenue", money(rev));
+	evid_num(&a, "baseline_mean", round(mean / 10.0) / 100.0);
+	evid_num(&a, "drop", round((1.0 - (double)rev / mean) * 1000) / 1000);
+	fire_commit(f, &a);
+}
+
+static void detect_forward_set(struct firing *f, const struct cw_event *ev)
+{
+	const char *op = NULL;
+	struct cw_alert a;
+
+	if (cw_networks_classify(f->e->nets, ev->forwarded_to, &op) !=
+	    CW_NET_COMPETITOR)
+		return;
+	if (!fire_begin(f, ev->ts_ms, day_of(f->e, ev->ts_ms), &a))
+		return;
+	evid_str(&a, "forwarded_to", ev->forwarded_to);
+	evid_str(&a, "operator", op);
+	evid_str(&a, "via", "forward_set");
+	fire_commit(f, &a);
+}
+
+static void detect_forwarded_calls(struct firing *f, const struct cw_event *ev,
+				   int64_t now)
+{
+	const struct cw_rule *r = &f->e->rules->rules[f->rule];
+	const char *op = NULL;
+	struct cw_alert a;
+
+	if (!ev->forwarded_to[0] ||
+	    cw_networks_classify(f->e->nets, ev->forwarded_to, &op) !=
+		    CW_NET_COMPETITOR)
+		return;
+	int64_t calls = cw_state_sum_daily(f->st, CW_D_FORWARDED_OFFNET,
+					   day_of(f->e, now),
+					   days_for(r->fwd_window_ms));
+	if (calls < r->fwd_min_calls ||
+	    !fire_begin(f, ev->ts_ms, day_of(f->e, ev->ts_ms), &a))
+		return;
+	evid_str(&a, "forwarded_to", ev->forwarded_to);
+	evid_str(&a, "operator", op);
+	evid_int(&a, "calls", calls);
+	fire_commit(f, &a);
+}
+
+static void detect_plan_downgrade(struct firing *f, const struct cw_event *ev)
+{
+	const struct cw_rule *r = &f->e->rules->rules[f->rule];
+	struct cw_alert a;
+
+	if (!f->e->plans)
+		return;
+	int64_t from = cw_plans_fee(f->e->plans, ev->plan_from);
+	int64_t to = cw_plans_fee(f->e->plans, ev->plan_to);
+	/* Unknown plans never fire: no guessing about money. */
+	if (from <= 0 || to < 0 || to >= from)
+		return;
+	if ((double)to > (double)from * (1.0 - r->downgrade_min_drop))
+		return;
+	if (!fire_begin(f, ev->ts_ms, ev->ts_ms, &a))
+		return;
+	evid_str(&a, "plan_from", ev->plan_from);
+	evid_str(&a, "plan_to", ev->plan_to);
+	evid_num(&a, "fee_from", money(from));
+	evid_num(&a, "fee_to", money(to));
+	fire_commit(f, &a);
+}
+
+static void detect_expr(struct firing *f, int64_t now)
+{
+	const struct cw_rule *r = &f->e->rules->rules[f->rule];
+	struct cw_feature_ctx c = {f->e, f->st, now};
+	struct cw_alert a;
+
+	if (!r->when || !cw_expr_eval(r->when, cw_engine_feature, &c))
+		return;
+	if (!fire_begin(f, now, day_of(f->e, now), &a))
+		return;
+	evid_str(&a, "when", "true");
+	evid_num(&a, "revenue_30d", cw_engine_feature(&c, CW_F_REVENUE, 30 * CW_DAY_MS));
+	evid_int(&a, "days_silent", (int64_t)cw_engine_feature(&c, CW_F_DAYS_SILENT, 0));
+	fire_commit(f, &a);
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+static int live(const struct cw_state *st)
+{
+	return !(st->flags & CW_ST_DEACTIVATED) && !cw_state_is_empty(st);
+}
+
+static int has_revenue_history(const struct cw_state *st)
+{
+	for (int i = 0; i < CW_MONTHS_MAX; i++)
+		if (st->month_rev[i])
+			return 1;
+	return 0;
+}
+
+int64_t cw_engine_next_due(const struct cw_engine *e,
+			   const struct cw_state *st)
+{
+	int64_t due = INT64_MAX;
+
+	if (!live(st) || !e->rules)
+		return due;
+	for (size_t i = 0; i < e->rules->nrules; i++) {
+		const struct cw_rule *r = &e->rules->rules[i];
+		if (!r->enabled || r->detector != CW_DET_SILENCE)
+			continue;
+		int64_t d = silence_deadline(st, r);
+		const struct cw_mark *m = NULL;
+		for (uint32_t k = 0; k < st->nmarks; k++)
+			if (st->marks[k].rule_hash == e->rule_hash[i])
+				m = &st->marks[k];
+		if (m && m->last_window == d)
+			continue;
+		if (d < due)
+			due = d;
+	}
+	if (e->has_arpu && !(st->flags & CW_ST_POSTPAID) &&
+	    has_revenue_history(st)) {
+		int64_t next = cw_month_start(month_of(e, st->clock_ms) + 1,
+					      e->conf.utc_offset_ms);
+		if (next < due)
+			due = next;
+	}
+	/* when: rules can turn true as days pass without events; stop ticking
+	 * once nothing in any window they read can change any more. */
+	if (e->has_expr && e->conf.tick_ms > 0 &&
+	    st->clock_ms - st->newest_ms <= e->expr_horizon_ms + CW_DAY_MS) {
+		int64_t t = e->conf.tick_ms;
+		int64_t base = st->clock_ms + e->conf.utc_offset_ms;
+		int64_t next = (base / t + 1) * t - e->conf.utc_offset_ms;
+		if (next < due)
+			due = next;
+	}
+	return due;
+}
+
+static void run_timers_at(const struct cw_engine *e, struct cw_state *st,
+			  struct firing *f, int64_t at)
+{
+	int32_t month_closing = month_of(e, at) - 1;
+	int close_months = e->has_arpu && !(st->flags & CW_ST_POSTPAID) &&
+			   month_closing > st->closed_month;
+
+	for (size_t i = 0; i < e->rules->nrules; i++) {
+		const struct cw_rule *r = &e->rules->rules[i];
+		if (!r->enabled)
+			continue;
+		f->rule = i;
+		if (r->detector == CW_DET_SILENCE) {
+			detect_silence(f, at);
+		} else if (r->detector == CW_DET_ARPU_DROP && close_months) {
+			int32_t from = st->closed_month == INT32_MIN
+					       ? month_closing
+					       : st->closed_month + 1;
+			for (int32_t m = from; m <= month_closing; m++)
+				detect_arpu_drop(f, m, cw_month_start(m + 1,
+						 e->conf.utc_offset_ms));
+		} else if (r->detector == CW_DET_EXPR) {
+			detect_expr(f, at);
+		}
+	}
+	if (close_months)
+		st->closed_month = month_closing;
+}
+
+void cw_engine_advance(const struct cw_engine *e, struct cw_state *st,
+		       const char *subscriber, int64_t now,
+		       const struct cw_alert_sink *sink)
+{
+	struct firing f = {e, st, subscriber, 0, sink};
+
+	for (int guard = 0; guard < 100000; guard++) {
+		int64_t due = cw_engine_next_due(e, st);
+		if (due == INT64_MAX || due > now)
+			break;
+		if (due > st->clock_ms)
+			st->clock_ms = due;
+		run_timers_at(e, st, &f, due);
+	}
+	if (now > st->clock_ms && live(st))
+		st->clock_ms = now;
+}
+
+/* ---- applying events --------------------------------------------------- */
+
+static void add_revenue(const struct cw_engine *e, struct cw_state *st,
+			int64_t ts, int64_t v)
+{
+	if (v == 0)
+		return;
+	cw_state_add_daily(st, CW_D_REVENUE, day_of(e, ts), v);
+	cw_state_add_month(st, month_of(e, ts), v);
+}
+
+static void note_outgoing(struct cw_state *st, int64_t ts)
+{
+	if (ts > st->last_out_ms)
+		st->last_out_ms = ts;
+}
+
+static void apply_voice(const struct cw_engine *e, struct cw_state *st,
+			const struct cw_event *ev, int32_t day)
+{
+	if (ev->direction == CW_DIR_OUT) {
+		cw_state_add_daily(st, CW_D_CALLS_OUT, day, 1);
+		cw_state_add_daily(st, CW_D_SECONDS_OUT, day, ev->duration_s);
+		if (cw_networks_classify(e->nets, ev->peer, NULL) ==
+		    CW_NET_COMPETITOR)
+			cw_state_add_daily(st, CW_D_OFFNET_CALLS, day, 1);
+		note_outgoing(st, ev->ts_ms);
+	} else {
+		cw_state_add_daily(st, CW_D_CALLS_IN, day, 1);
+	}
+	if (ev->forwarded_to[0] &&
+	    cw_networks_classify(e->nets, ev->forwarded_to, NULL) ==
+		    CW_NET_COMPETITOR)
+		cw_state_add_daily(st, CW_D_FORWARDED_OFFNET, day, 1);
+	if (e->profile.peer_days)
+		cw_state_touch_peer(st, ev->peer, day);
+	add_revenue(e, st, ev->ts_ms, ev->charge);
+}
+
+static void apply_update(const struct cw_engine *e, struct cw_state *st,
+			 const struct cw_event *ev)
+{
+	int32_t day = day_of(e, ev->ts_ms);
+
+	switch (ev->type) {
+	case CW_EV_VOICE:
+		apply_voice(e, st, ev, day);
+		break;
+	case CW_EV_SMS:
+		if (ev->direction == CW_DIR_OUT) {
+			cw_state_add_daily(st, CW_D_SMS_OUT, day, 1);
+			note_outgoing(st, ev->ts_ms);
+		}
+		if (e->profile.peer_days)
+			cw_state_touch_peer(st, ev->peer, day);
+		add_revenue(e, st, ev->ts_ms, ev->charge);
+		break;
+	case CW_EV_DATA:
+		cw_state_add_daily(st, CW_D_DATA_BYTES, day, ev->bytes);
+		note_outgoing(st, ev->ts_ms);
+		add_revenue(e, st, ev->ts_ms, ev->charge);
+		break;
+	case CW_EV_ACTIVATE:
+		st->flags = (st->flags | CW_ST_ACTIVATED) & ~CW_ST_DEACTIVATED;
+		st->activate_ms = ev->ts_ms;
+		snprintf(st->plan, sizeof(st->plan), "%s", ev->plan);
+		note_outgoing(st, ev->ts_ms);
+		break;
+	case CW_EV_PLAN_CHANGE:
+		snprintf(st->plan, sizeof(st->plan), "%s", ev->plan_to);
+		break;
+	case CW_EV_RECHARGE:
+		cw_state_add_daily(st, CW_D_RECHARGES, day, 1);
+		cw_state_add_daily(st, CW_D_RECHARGE_AMOUNT, day, ev->amount);
+		break;
+	case CW_EV_INVOICE:
+		st->flags |= CW_ST_POSTPAID;
+		/* Counts for the month of its period, and for windows by ts. */
+		cw_state_add_month(st, ev->period, ev->amount);
+		cw_state_add_daily(st, CW_D_REVENUE, day, ev->amount);
+		break;
+	case CW_EV_SUSPEND:
+		st->flags |= CW_ST_SUSPENDED;
+		cw_state_add_daily(st, CW_D_SUSPENSIONS, day, 1);
+		if (ev->suspend_reason == CW_SUSPEND_ARREARS)
+			cw_state_add_daily(st, CW_D_ARREARS_SUSPENSIONS, day, 1);
+		break;
+	case CW_EV_RESUME:
+		st->flags &= ~CW_ST_SUSPENDED;
+		break;
+	case CW_EV_FORWARD_SET:
+		st->flags |= CW_ST_FORWARDING;
+		snprintf(st->forward_to, sizeof(st->forward_to), "%s",
+			 ev->forwarded_to);
+		break;
+	case CW_EV_FORWARD_CLEAR:
+		st->flags &= ~CW_ST_FORWARDING;
+		st->forward_to[0] = '\0';
+		break;
+	case CW_EV_DEACTIVATE:
+		st->flags |= CW_ST_DEACTIVATED;
+		break;
+	case CW_EV_PAYMENT:
+	case CW_EV__COUNT:
+		break;
+	}
+	if (ev->ts_ms > st->newest_ms)
+		st->newest_ms = ev->ts_ms;
+}
+
+static void evaluate_event_rules(const struct cw_engine *e,
+				 struct cw_state *st,
+				 const struct cw_event *ev,
+				 const struct cw_alert_sink *sink)
+{
+	struct firing f = {e, st, ev->subscriber, 0, sink};
+	int64_t now = ev->ts_ms > st->clock_ms ? ev->ts_ms : st->clock_ms;
+
+	if (st->flags & CW_ST_DEACTIVATED)
+		return;
+	for (size_t i = 0; i < e->rules->nrules; i++) {
+		const struct cw_rule *r = &e->rules->rules[i];
+		if (!r->enabled)
+			continue;
+		f.rule = i;
+		switch (r->detector) {
+		case CW_DET_OFFNET_FORWARD:
+			if (ev->type == CW_EV_FORWARD_SET)
+				detect_forward_set(&f, ev);
+			else if (ev->type == CW_EV_VOICE)
+				detect_forwarded_calls(&f, ev, now);
+			break;
+		case CW_DET_PLAN_DOWNGRADE:
+			if (ev->type == CW_EV_PLAN_CHANGE)
+				detect_plan_downgrade(&f, ev);
+			break;
+		case CW_DET_ARPU_DROP:
+			/* A postpaid month closes when its invoice arrives. */
+			if (ev->type == CW_EV_INVOICE &&
+			    ev->period > st->closed_month)
+				detect_arpu_drop(&f, ev->period, ev->ts_ms);
+			break;
+		case CW_DET_EXPR:
+			detect_expr(&f, now);
+			break;
+		case CW_DET_SILENCE:
+		case CW_DET__COUNT:
+			break;
+		}
+	}
+	if (ev->type == CW_EV_INVOICE && ev->period > st->closed_month)
+		st->closed_month = ev->period;
+}
+
+enum cw_apply_result cw_engine_apply(const struct cw_engine *e,
+				     struct cw_state *st,
+				     const struct cw_event *ev,
+				     const struct cw_alert_sink *sink)
+{
+	if (cw_state_dedup(st, ev->event_id, ev->ts_ms,
+			   e->conf.dedup_window_ms))
+		return CW_APPLY_DUPLICATE;
+	if (cw_state_is_empty(st)) {
+		/* First sight: tenure counts from here until an activate. */
+		st->activate_ms = ev->ts_ms;
+		st->clock_ms = ev->ts_ms;
+		st->newest_ms = ev->ts_ms;
+	}
+	/* Timers due before this event happened are judged first, on the
+	 * state as it was then: a later event never hides a past silence. */
+	if (ev->ts_ms > st->clock_ms)
+		cw_engine_advance(e, st, ev->subscriber, ev->ts_ms - 1, sink);
+	apply_update(e, st, ev);
+	if (ev->ts_ms > st->clock_ms)
+		st->clock_ms = ev->ts_ms;
+	evaluate_event_rules(e, st, ev, sink);
+	return CW_APPLY_OK;
+}

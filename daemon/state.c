@@ -1,1 +1,556 @@
-/* placeholder: being written */
+/*
+ * state.c — subscriber state: counters, rings, dedup, and the blob codec.
+ *
+ * Blob format v1 (all integers LEB128 varints, signed ones zig-zag):
+ *   u8  version (1)
+ *   flags, activate_ms, last_out_ms, newest_ms, clock_ms   (times: zig-zag)
+ *   plan (len + bytes), forward_to (len + bytes)
+ *   newest_day, then for each kept daily counter f:
+ *       f, n, n values newest day first (trailing zero days trimmed)
+ *   terminator 0xff
+ *   newest_month, closed_month, n, n month values newest first
+ *   npeers, then (hash: 4 bytes LE, age in days)
+ *   ndedup, then (fp: 8 bytes LE, age in seconds vs newest_ms)
+ *   nmarks, then (rule hash: 4 bytes LE, last_fire_ms, last_window)
+ * Unknown versions and any overrun decode as corrupt.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "cw/state.h"
+
+#define STATE_VERSION 1
+#define DAILY_END 0xff
+
+void cw_state_init(struct cw_state *st)
+{
+	memset(st, 0, offsetof(struct cw_state, daily));
+	st->newest_day = INT32_MIN;
+	st->newest_month = INT32_MIN;
+	st->closed_month = INT32_MIN;
+}
+
+int cw_state_is_empty(const struct cw_state *st)
+{
+	return st->newest_ms == 0 && st->activate_ms == 0;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+int32_t cw_day_of(int64_t ts_ms, int64_t utc_offset_ms)
+{
+	return (int32_t)floor_div(ts_ms + utc_offset_ms, CW_DAY_MS);
+}
+
+int64_t cw_day_start(int32_t day, int64_t utc_offset_ms)
+{
+	return (int64_t)day * CW_DAY_MS - utc_offset_ms;
+}
+
+/* Howard Hinnant's civil_from_days / days_from_civil. */
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static int64_t days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int32_t cw_month_of(int64_t ts_ms, int64_t utc_offset_ms)
+{
+	int y, m, d;
+	civil_from_days(cw_day_of(ts_ms, utc_offset_ms), &y, &m, &d);
+	return y * 12 + (m - 1);
+}
+
+int64_t cw_month_start(int32_t month, int64_t utc_offset_ms)
+{
+	int y = (int)floor_div(month, 12);
+	int m = month - y * 12 + 1;
+	return days_from_civil(y, m, 1) * CW_DAY_MS - utc_offset_ms;
+}
+
+static int ring_slot(int32_t day)
+{
+	return (int)(((int64_t)day % CW_DAYS_MAX + CW_DAYS_MAX) % CW_DAYS_MAX);
+}
+
+/* Move the ring head to `day`, zeroing the days that come into view. */
+static void ring_advance(struct cw_state *st, int32_t day)
+{
+	if (st->newest_day == INT32_MIN || day - st->newest_day >= CW_DAYS_MAX) {
+		/* Nothing in the ring is still in view: start it afresh. */
+		for (int f = 0; f < CW_D__COUNT; f++) {
+			st->daily[f][ring_slot(day)] = 0;
+			st->valid_lo[f] = day;
+		}
+		st->newest_day = day;
+		return;
+	}
+	for (int32_t d = st->newest_day + 1; d <= day; d++)
+		for (int f = 0; f < CW_D__COUNT; f++)
+			st->daily[f][ring_slot(d)] = 0;
+	st->newest_day = day;
+}
+
+int cw_state_add_daily(struct cw_state *st, enum cw_daily f, int32_t day,
+		       int64_t v)
+{
+	if (st->newest_day == INT32_MIN || day > st->newest_day)
+		ring_advance(st, day);
+	if (day < st->valid_lo[f]) {
+		if (st->newest_day - day >= CW_DAYS_MAX)
+			return -1;
+		/* A late event for a day before the ring's start. */
+		for (int32_t d = day; d < st->valid_lo[f]; d++)
+			st->daily[f][ring_slot(d)] = 0;
+		st->valid_lo[f] = day;
+	}
+	st->daily[f][ring_slot(day)] += v;
+	return 0;
+}
+
+int64_t cw_state_sum_daily(const struct cw_state *st, enum cw_daily f,
+			   int32_t now_day, int32_t ndays)
+{
+	if (st->newest_day == INT32_MIN || ndays <= 0)
+		return 0;
+	int32_t hi = now_day < st->newest_day ? now_day : st->newest_day;
+	int32_t lo = now_day - ndays + 1;
+	if (lo < st->newest_day - CW_DAYS_MAX + 1)
+		lo = st->newest_day - CW_DAYS_MAX + 1;
+	if (lo < st->valid_lo[f])
+		lo = st->valid_lo[f];
+	int64_t sum = 0;
+	for (int32_t d = lo; d <= hi; d++)
+		sum += st->daily[f][ring_slot(d)];
+	return sum;
+}
+
+static int month_slot(int32_t m)
+{
+	return (int)(((int64_t)m % CW_MONTHS_MAX + CW_MONTHS_MAX) % CW_MONTHS_MAX);
+}
+
+void cw_state_add_month(struct cw_state *st, int32_t month, int64_t v)
+{
+	if (st->newest_month == INT32_MIN ||
+	    month - st->newest_month >= CW_MONTHS_MAX) {
+		memset(st->month_rev, 0, sizeof(st->month_rev));
+		st->newest_month = month;
+	}
+	for (int32_t m = st->newest_month + 1; m <= month; m++)
+		st->month_rev[month_slot(m)] = 0;
+	if (month > st->newest_month)
+		st->newest_month = month;
+	if (st->newest_month - month >= CW_MONTHS_MAX)
+		return; /* too old to matter */
+	st->month_rev[month_slot(month)] += v;
+}
+
+int64_t cw_state_month(const struct cw_state *st, int32_t month)
+{
+	if (st->newest_month == INT32_MIN || month > st->newest_month ||
+	    st->newest_month - month >= CW_MONTHS_MAX)
+		return 0;
+	return st->month_rev[month_slot(month)];
+}
+
+void cw_state_touch_peer(struct cw_state *st, const char *number,
+			 int32_t day)
+{
+	uint32_t h = (uint32_t)XXH64(number, strlen(number), 0x70656572);
+	uint32_t oldest = 0;
+	for (uint32_t i = 0; i < st->npeers; i++) {
+		if (st->peers[i].hash == h) {
+			if (day > st->peers[i].last_day)
+				st->peers[i].last_day = day;
+			return;
+		}
+		if (st->peers[i].last_day < st->peers[oldest].last_day)
+			oldest = i;
+	}
+	if (st->npeers < CW_PEERS_MAX) {
+		st->peers[st->npeers++] = (struct cw_peer){h, day};
+		return;
+	}
+	/* Full: the least recently contacted number makes room. */
+	if (day >= st->peers[oldest].last_day)
+		st->peers[oldest] = (struct cw_peer){h, day};
+}
+
+uint32_t cw_state_count_peers(const struct cw_state *st, int32_t now_day,
+			      int32_t ndays)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < st->npeers; i++) {
+		int32_t d = st->peers[i].last_day;
+		/* A contact seen after now_day may also have been seen inside
+		 * the window; we only know its latest day, so count it. */
+		if (d > now_day - ndays)
+			n++;
+	}
+	return n;
+}
+
+static void dedup_expire(struct cw_state *st, int64_t horizon_ms)
+{
+	uint32_t w = 0;
+	for (uint32_t i = 0; i < st->ndedup; i++)
+		if (st->dedup[i].ts_ms >= horizon_ms)
+			st->dedup[w++] = st->dedup[i];
+	st->ndedup = w;
+}
+
+int cw_state_dedup(struct cw_state *st, const char *event_id, int64_t ts_ms,
+		   int64_t window_ms)
+{
+	uint64_t fp = XXH64(event_id, strlen(event_id), 0x65766964);
+	for (uint32_t i = 0; i < st->ndedup; i++)
+		if (st->dedup[i].fp == fp &&
+		    ts_ms - st->dedup[i].ts_ms <= window_ms &&
+		    st->dedup[i].ts_ms - ts_ms <= window_ms)
+			return 1;
+	int64_t newest = ts_ms > st->newest_ms ? ts_ms : st->newest_ms;
+	dedup_expire(st, newest - window_ms);
+	if (st->ndedup == CW_DEDUP_MAX) {
+		/* Bounded memory wins over perfect recall: forget the oldest
+		 * (documented in docs/state.md). */
+		memmove(&st->dedup[0], &st->dedup[1],
+			(CW_DEDUP_MAX - 1) * sizeof(st->dedup[0]));
+		st->ndedup--;
+	}
+	st->dedup[st->ndedup++] = (struct cw_dedup){fp, ts_ms};
+	return 0;
+}
+
+struct cw_mark *cw_state_mark(struct cw_state *st, uint32_t rule_hash,
+			      int create)
+{
+	for (uint32_t i = 0; i < st->nmarks; i++)
+		if (st->marks[i].rule_hash == rule_hash)
+			return &st->marks[i];
+	if (!create || st->nmarks == CW_RULES_MAX)
+		return NULL;
+	struct cw_mark *m = &st->marks[st->nmarks++];
+	*m = (struct cw_mark){rule_hash, INT64_MIN, INT64_MIN};
+	return m;
+}
+
+/* ---- codec ---------------------------------------------------------- */
+
+struct wbuf {
+	uint8_t *p;
+	size_t len, cap;
+	int overflow;
+};
+
+static void put_byte(struct wbuf *w, uint8_t b)
+{
+	if (w->len < w->cap)
+		w->p[w->len++] = b;
+	else
+		w->overflow = 1;
+}
+
+static void put_u(struct wbuf *w, uint64_t v)
+{
+	while (v >= 0x80) {
+		put_byte(w, (uint8_t)(v | 0x80));
+		v >>= 7;
+	}
+	put_byte(w, (uint8_t)v);
+}
+
+static void put_s(struct wbuf *w, int64_t v)
+{
+	put_u(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+static void put_fixed(struct wbuf *w, uint64_t v, int nbytes)
+{
+	for (int i = 0; i < nbytes; i++)
+		put_byte(w, (uint8_t)(v >> (8 * i)));
+}
+
+static void put_str(struct wbuf *w, const char *s)
+{
+	size_t n = strlen(s);
+	put_u(w, n);
+	for (size_t i = 0; i < n; i++)
+		put_byte(w, (uint8_t)s[i]);
+}
+
+struct rbuf {
+	const uint8_t *p;
+	size_t len, off;
+	int bad;
+};
+
+static uint8_t get_byte(struct rbuf *r)
+{
+	if (r->off >= r->len) {
+		r->bad = 1;
+		return 0;
+	}
+	return r->p[r->off++];
+}
+
+static uint64_t get_u(struct rbuf *r)
+{
+	uint64_t v = 0;
+	for (int shift = 0; shift < 64; shift += 7) {
+		uint8_t b = get_byte(r);
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+	}
+	r->bad = 1;
+	return 0;
+}
+
+static int64_t get_s(struct rbuf *r)
+{
+	uint64_t u = get_u(r);
+	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+static uint64_t get_fixed(struct rbuf *r, int nbytes)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < nbytes; i++)
+		v |= (uint64_t)get_byte(r) << (8 * i);
+	return v;
+}
+
+static void get_str(struct rbuf *r, char *out, size_t cap)
+{
+	uint64_t n = get_u(r);
+	if (n >= cap) {
+		r->bad = 1;
+		out[0] = '\0';
+		return;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		out[i] = (char)get_byte(r);
+	out[n] = '\0';
+}
+
+static void encode_daily(struct wbuf *w, const struct cw_state *st,
+			 const struct cw_state_profile *prof)
+{
+	put_s(w, st->newest_day == INT32_MIN ? 0 : st->newest_day);
+	for (int f = 0; f < CW_D__COUNT; f++) {
+		int keep = prof->keep_days[f];
+		if (keep > CW_DAYS_MAX)
+			keep = CW_DAYS_MAX;
+		if (st->newest_day == INT32_MIN || keep == 0)
+			continue;
+		int n = keep;
+		if (n > st->newest_day - st->valid_lo[f] + 1)
+			n = st->newest_day - st->valid_lo[f] + 1;
+		while (n > 0 && st->daily[f][ring_slot(st->newest_day - n + 1)] == 0)
+			n--;
+		if (n == 0)
+			continue;
+		put_u(w, (uint64_t)f);
+		put_u(w, (uint64_t)n);
+		for (int i = 0; i < n; i++)
+			put_s(w, st->daily[f][ring_slot(st->newest_day - i)]);
+	}
+	put_u(w, DAILY_END);
+}
+
+static void encode_months(struct wbuf *w, const struct cw_state *st,
+			  const struct cw_state_profile *prof)
+{
+	int n = st->newest_month == INT32_MIN ? 0 : prof->keep_months;
+	if (n > CW_MONTHS_MAX)
+		n = CW_MONTHS_MAX;
+	while (n > 0 && cw_state_month(st, st->newest_month - n + 1) == 0)
+		n--;
+	put_s(w, st->newest_month == INT32_MIN ? 0 : st->newest_month);
+	put_s(w, st->closed_month == INT32_MIN ? 0 : st->closed_month);
+	put_u(w, (uint64_t)n);
+	for (int i = 0; i < n; i++)
+		put_s(w, cw_state_month(st, st->newest_month - i));
+}
+
+int cw_state_encode(const struct cw_state *st,
+		    const struct cw_state_profile *prof, uint8_t *buf,
+		    size_t buflen)
+{
+	struct wbuf w = {buf, 0, buflen, 0};
+
+	put_byte(&w, STATE_VERSION);
+	put_u(&w, st->flags);
+	put_s(&w, st->activate_ms);
+	put_s(&w, st->last_out_ms);
+	put_s(&w, st->newest_ms);
+	put_s(&w, st->clock_ms);
+	put_str(&w, st->plan);
+	put_str(&w, st->forward_to);
+	encode_daily(&w, st, prof);
+	encode_months(&w, st, prof);
+
+	int32_t horizon = st->newest_day == INT32_MIN
+				  ? INT32_MIN
+				  : st->newest_day - prof->peer_days;
+	uint32_t npeers = 0;
+	for (uint32_t i = 0; i < st->npeers; i++)
+		npeers += prof->peer_days && st->peers[i].last_day > horizon;
+	put_u(&w, npeers);
+	for (uint32_t i = 0; i < st->npeers; i++) {
+		if (!prof->peer_days || st->peers[i].last_day <= horizon)
+			continue;
+		put_fixed(&w, st->peers[i].hash, 4);
+		put_u(&w, (uint64_t)(st->newest_day - st->peers[i].last_day));
+	}
+
+	int64_t dh = st->newest_ms - prof->dedup_window_ms;
+	uint32_t ndedup = 0;
+	for (uint32_t i = 0; i < st->ndedup; i++)
+		ndedup += st->dedup[i].ts_ms >= dh;
+	put_u(&w, ndedup);
+	for (uint32_t i = 0; i < st->ndedup; i++) {
+		if (st->dedup[i].ts_ms < dh)
+			continue;
+		put_fixed(&w, st->dedup[i].fp, 8);
+		put_s(&w, (st->newest_ms - st->dedup[i].ts_ms) / 1000);
+	}
+
+	put_u(&w, st->nmarks);
+	for (uint32_t i = 0; i < st->nmarks; i++) {
+		put_fixed(&w, st->marks[i].rule_hash, 4);
+		put_s(&w, st->marks[i].last_fire_ms);
+		put_s(&w, st->marks[i].last_window);
+	}
+	return w.overflow ? -1 : (int)w.len;
+}
+
+static int decode_daily(struct rbuf *r, struct cw_state *st,
+			const struct cw_state_profile *prof)
+{
+	int32_t newest = (int32_t)get_s(r);
+	if (newest != 0) {
+		st->newest_day = newest;
+		/* Kept rings read as zero back to their horizon; the rest were
+		 * not stored and start at the head. */
+		for (int f = 0; f < CW_D__COUNT; f++) {
+			int keep = prof->keep_days[f];
+			if (keep < 1)
+				keep = 1;
+			if (keep > CW_DAYS_MAX)
+				keep = CW_DAYS_MAX;
+			for (int i = 0; i < keep; i++)
+				st->daily[f][ring_slot(newest - i)] = 0;
+			st->valid_lo[f] = newest - keep + 1;
+		}
+	}
+	for (;;) {
+		uint64_t f = get_u(r);
+		if (r->bad)
+			return -1;
+		if (f == DAILY_END)
+			return 0;
+		uint64_t n = get_u(r);
+		if (f >= CW_D__COUNT || n > CW_DAYS_MAX || newest == 0)
+			return -1;
+		for (uint64_t i = 0; i < n; i++)
+			st->daily[f][ring_slot(newest - (int32_t)i)] = get_s(r);
+		if (st->valid_lo[f] > newest - (int32_t)n + 1)
+			st->valid_lo[f] = newest - (int32_t)n + 1;
+	}
+}
+
+static int decode_months(struct rbuf *r, struct cw_state *st)
+{
+	int32_t newest = (int32_t)get_s(r);
+	int32_t closed = (int32_t)get_s(r);
+	uint64_t n = get_u(r);
+	if (n > CW_MONTHS_MAX)
+		return -1;
+	if (newest != 0) {
+		st->newest_month = newest;
+		memset(st->month_rev, 0, sizeof(st->month_rev));
+	}
+	if (closed != 0)
+		st->closed_month = closed;
+	for (uint64_t i = 0; i < n; i++)
+		st->month_rev[month_slot(newest - (int32_t)i)] = get_s(r);
+	return r->bad ? -1 : 0;
+}
+
+int cw_state_decode(struct cw_state *st, const struct cw_state_profile *prof,
+		    const uint8_t *buf, size_t len)
+{
+	struct rbuf r = {buf, len, 0, 0};
+
+	cw_state_init(st);
+	if (get_byte(&r) != STATE_VERSION)
+		goto corrupt;
+	st->flags = (uint32_t)get_u(&r);
+	st->activate_ms = get_s(&r);
+	st->last_out_ms = get_s(&r);
+	st->newest_ms = get_s(&r);
+	st->clock_ms = get_s(&r);
+	get_str(&r, st->plan, sizeof(st->plan));
+	get_str(&r, st->forward_to, sizeof(st->forward_to));
+	if (r.bad || decode_daily(&r, st, prof) < 0 || decode_months(&r, st) < 0)
+		goto corrupt;
+
+	uint64_t n = get_u(&r);
+	if (n > CW_PEERS_MAX)
+		goto corrupt;
+	for (uint64_t i = 0; i < n; i++) {
+		st->peers[i].hash = (uint32_t)get_fixed(&r, 4);
+		st->peers[i].last_day = st->newest_day - (int32_t)get_u(&r);
+	}
+	st->npeers = (uint32_t)n;
+
+	n = get_u(&r);
+	if (n > CW_DEDUP_MAX)
+		goto corrupt;
+	for (uint64_t i = 0; i < n; i++) {
+		st->dedup[i].fp = get_fixed(&r, 8);
+		st->dedup[i].ts_ms = st->newest_ms - get_s(&r) * 1000;
+	}
+	st->ndedup = (uint32_t)n;
+
+	n = get_u(&r);
+	if (n > CW_RULES_MAX)
+		goto corrupt;
+	for (uint64_t i = 0; i < n; i++) {
+		st->marks[i].rule_hash = (uint32_t)get_fixed(&r, 4);
+		st->marks[i].last_fire_ms = get_s(&r);
+		st->marks[i].last_window = get_s(&r);
+	}
+	st->nmarks = (uint32_t)n;
+	if (r.bad || r.off != r.len)
+		goto corrupt;
+	return 0;
+corrupt:
+	cw_state_init(st);
+	return -1;
+}

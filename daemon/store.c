@@ -1,1 +1,401 @@
-/* placeholder: being written */
+/*
+ * store.c — Redis over hiredis: connection, pipelined exchange, replies.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "cw/log.h"
+#include "cw/store.h"
+
+struct cw_store {
+	char *host;         /* NULL for a unix socket */
+	char *path;         /* unix socket path */
+	int port;
+	int db;
+	char *password;
+	char *prefix;
+	int64_t timeout_ms;
+	redisContext *ctx;
+
+	char *buf;          /* formatted RESP commands, in order */
+	size_t len, cap;
+	size_t nqueued;
+
+	redisReply **replies;
+	size_t nreplies, cap_replies;
+
+	struct cw_store_stats stats;
+};
+
+static char *dup_range(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+/* redis://[:password@]host[:port][/db] or unix:///path[?db=N] */
+static int parse_url(struct cw_store *s, const char *url, char *err,
+		     size_t errlen)
+{
+	char *end;
+	if (!strncmp(url, "unix://", 7)) {
+		const char *path = url + 7;
+		const char *q = strchr(path, '?');
+		size_t n = q ? (size_t)(q - path) : strlen(path);
+		if (n == 0 || path[0] != '/') {
+			snprintf(err, errlen, "redis url '%s': unix:// needs an absolute path", url);
+			return -1;
+		}
+		s->path = dup_range(path, n);
+		if (q && !strncmp(q, "?db=", 4)) {
+			long db = strtol(q + 4, &end, 10);
+			if (*end || db < 0 || db > 15) {
+				snprintf(err, errlen, "redis url '%s': bad db", url);
+				return -1;
+			}
+			s->db = (int)db;
+		}
+		return s->path ? 0 : -1;
+	}
+	if (strncmp(url, "redis://", 8)) {
+		snprintf(err, errlen, "redis url '%s': expected redis:// or unix://", url);
+		return -1;
+	}
+	const char *h = url + 8;
+	if (strchr(h, '@')) {
+		snprintf(err, errlen, "redis url: do not put a password in the url; use redis.password_file");
+		return -1;
+	}
+	const char *slash = strchr(h, '/');
+	const char *hend = slash ? slash : h + strlen(h);
+	const char *colon = memchr(h, ':', (size_t)(hend - h));
+	s->port = 6379;
+	if (colon) {
+		long port = strtol(colon + 1, &end, 10);
+		if (end != hend || port <= 0 || port > 65535) {
+			snprintf(err, errlen, "redis url '%s': bad port", url);
+			return -1;
+		}
+		s->port = (int)port;
+		hend = colon;
+	}
+	if (hend == h) {
+		snprintf(err, errlen, "redis url '%s': missing host", url);
+		return -1;
+	}
+	s->host = dup_range(h, (size_t)(hend - h));
+	if (slash && slash[1]) {
+		long db = strtol(slash + 1, &end, 10);
+		if (*end || db < 0 || db > 15) {
+			snprintf(err, errlen, "redis url '%s': bad db", url);
+			return -1;
+		}
+		s->db = (int)db;
+	}
+	return s->host ? 0 : -1;
+}
+
+static int simple_command(struct cw_store *s, char *err, size_t errlen,
+			  int argc, const char **argv)
+{
+	redisReply *r = redisCommandArgv(s->ctx, argc, argv, NULL);
+	if (!r) {
+		snprintf(err, errlen, "redis: %s", s->ctx->errstr);
+		return -1;
+	}
+	int rc = r->type == REDIS_REPLY_ERROR ? -1 : 0;
+	if (rc)
+		snprintf(err, errlen, "redis %s: %s", argv[0], r->str);
+	freeReplyObject(r);
+	return rc;
+}
+
+static int do_connect(struct cw_store *s, char *err, size_t errlen)
+{
+	struct timeval tv = {(time_t)(s->timeout_ms / 1000),
+			     (suseconds_t)(s->timeout_ms % 1000) * 1000};
+	char db[16];
+
+	if (s->ctx)
+		redisFree(s->ctx);
+	s->ctx = s->path ? redisConnectUnixWithTimeout(s->path, tv)
+			 : redisConnectWithTimeout(s->host, s->port, tv);
+	if (!s->ctx || s->ctx->err) {
+		snprintf(err, errlen, "redis %s%s%d: %s",
+			 s->path ? s->path : s->host, s->path ? "" : ":",
+			 s->path ? 0 : s->port,
+			 s->ctx ? s->ctx->errstr : "out of memory");
+		if (s->ctx)
+			redisFree(s->ctx);
+		s->ctx = NULL;
+		return -1;
+	}
+	if (redisSetTimeout(s->ctx, tv) != REDIS_OK)
+		log_warn("redis: cannot set command timeout");
+	if (s->password &&
+	    simple_command(s, err, errlen, 2,
+			   (const char *[]){"AUTH", s->password}) < 0)
+		goto fail;
+	snprintf(db, sizeof(db), "%d", s->db);
+	if (s->db && simple_command(s, err, errlen, 2,
+				    (const char *[]){"SELECT", db}) < 0)
+		goto fail;
+	if (simple_command(s, err, errlen, 1, (const char *[]){"PING"}) < 0)
+		goto fail;
+	return 0;
+fail:
+	redisFree(s->ctx);
+	s->ctx = NULL;
+	return -1;
+}
+
+int cw_store_open(const struct cw_store_opts *o, struct cw_store **out,
+		  char *err, size_t errlen)
+{
+	struct cw_store *s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
+	s->prefix = strdup(o->prefix ? o->prefix : "cw:");
+	s->password = o->password ? strdup(o->password) : NULL;
+	if (!s->prefix || parse_url(s, o->url, err, errlen) < 0 ||
+	    do_connect(s, err, errlen) < 0) {
+		cw_store_close(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void cw_store_close(struct cw_store *s)
+{
+	if (!s)
+		return;
+	cw_store_release(s);
+	if (s->ctx)
+		redisFree(s->ctx);
+	free(s->host);
+	free(s->path);
+	if (s->password) {
+		/* Do not leave the secret in freed heap memory. */
+		explicit_bzero(s->password, strlen(s->password));
+		free(s->password);
+	}
+	free(s->prefix);
+	free(s->buf);
+	free(s->replies);
+	free(s);
+}
+
+int cw_store_reconnect(struct cw_store *s, char *err, size_t errlen)
+{
+	s->stats.reconnects++;
+	return do_connect(s, err, errlen);
+}
+
+const char *cw_store_prefix(const struct cw_store *s)
+{
+	return s->prefix;
+}
+
+int cw_store_key(const struct cw_store *s, char *buf, size_t buflen,
+		 const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(buf, buflen, "%s", s->prefix);
+	if (n < 0 || (size_t)n >= buflen)
+		return -1;
+	va_start(ap, fmt);
+	int m = vsnprintf(buf + n, buflen - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (m < 0 || (size_t)(n + m) >= buflen)
+		return -1;
+	return n + m;
+}
+
+int cw_store_queue(struct cw_store *s, int argc, const char **argv,
+		   const size_t *argvlen)
+{
+	char *cmd = NULL;
+	int n = redisFormatCommandArgv(&cmd, argc, argv, argvlen);
+	if (n < 0)
+		return -1;
+	if (s->len + (size_t)n > s->cap) {
+		size_t cap = s->cap ? s->cap : 65536;
+		while (cap < s->len + (size_t)n)
+			cap *= 2;
+		char *nb = realloc(s->buf, cap);
+		if (!nb) {
+			free(cmd);
+			return -1;
+		}
+		s->buf = nb;
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->len, cmd, (size_t)n);
+	s->len += (size_t)n;
+	free(cmd);
+	return (int)s->nqueued++;
+}
+
+size_t cw_store_queued(const struct cw_store *s)
+{
+	return s->nqueued;
+}
+
+size_t cw_store_queued_bytes(const struct cw_store *s)
+{
+	return s->len;
+}
+
+void cw_store_release(struct cw_store *s)
+{
+	for (size_t i = 0; i < s->nreplies; i++)
+		freeReplyObject(s->replies[i]);
+	s->nreplies = 0;
+}
+
+void cw_store_discard(struct cw_store *s)
+{
+	cw_store_release(s);
+	s->len = 0;
+	s->nqueued = 0;
+}
+
+static int first_error(const redisReply *r, char *err, size_t errlen)
+{
+	if (!r)
+		return 0;
+	if (r->type == REDIS_REPLY_ERROR) {
+		snprintf(err, errlen, "redis: %s", r->str);
+		return 1;
+	}
+	if (r->type == REDIS_REPLY_ARRAY)
+		for (size_t i = 0; i < r->elements; i++)
+			if (first_error(r->element[i], err, errlen))
+				return 1;
+	return 0;
+}
+
+int cw_store_exchange(struct cw_store *s, char *err, size_t errlen)
+{
+	cw_store_release(s);
+	if (s->nqueued == 0)
+		return 0;
+	if (!s->ctx) {
+		snprintf(err, errlen, "redis: not connected");
+		s->stats.errors++;
+		return -1;
+	}
+	if (s->cap_replies < s->nqueued) {
+		redisReply **nr = realloc(s->replies, s->nqueued * sizeof(*nr));
+		if (!nr) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		s->replies = nr;
+		s->cap_replies = s->nqueued;
+	}
+	if (redisAppendFormattedCommand(s->ctx, s->buf, s->len) != REDIS_OK)
+		goto io_error;
+	for (size_t i = 0; i < s->nqueued; i++) {
+		void *r = NULL;
+		if (redisGetReply(s->ctx, &r) != REDIS_OK || !r)
+			goto io_error;
+		s->replies[s->nreplies++] = r;
+	}
+	s->stats.exchanges++;
+	s->stats.commands += s->nqueued;
+	for (size_t i = 0; i < s->nreplies; i++) {
+		if (first_error(s->replies[i], err, errlen)) {
+			/* A command error is a bug or a wrong-type key, not
+			 * an outage: keep the queue so nothing is lost, and
+			 * let the caller decide. */
+			s->stats.errors++;
+			return -1;
+		}
+	}
+	s->len = 0;
+	s->nqueued = 0;
+	return 0;
+io_error:
+	snprintf(err, errlen, "redis: %s",
+		 s->ctx->errstr[0] ? s->ctx->errstr : strerror(errno));
+	s->stats.errors++;
+	cw_store_release(s);
+	/* The connection is in an unknown state mid-pipeline: drop it. */
+	redisFree(s->ctx);
+	s->ctx = NULL;
+	return -1;
+}
+
+static const redisReply *reply_at(const struct cw_store *s, int i)
+{
+	return i >= 0 && (size_t)i < s->nreplies ? s->replies[i] : NULL;
+}
+
+int cw_store_reply_is_nil(const struct cw_store *s, int i)
+{
+	const redisReply *r = reply_at(s, i);
+	return !r || r->type == REDIS_REPLY_NIL;
+}
+
+size_t cw_store_reply_len(const struct cw_store *s, int i)
+{
+	const redisReply *r = reply_at(s, i);
+	return r && r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
+}
+
+static const char *str_of(const redisReply *r, size_t *len)
+{
+	if (!r || (r->type != REDIS_REPLY_STRING &&
+		   r->type != REDIS_REPLY_STATUS)) {
+		*len = 0;
+		return NULL;
+	}
+	*len = r->len;
+	return r->str;
+}
+
+const char *cw_store_reply_str(const struct cw_store *s, int i, int j,
+			       size_t *len)
+{
+	const redisReply *r = reply_at(s, i);
+	if (j >= 0)
+		r = r && r->type == REDIS_REPLY_ARRAY && (size_t)j < r->elements
+			    ? r->element[j]
+			    : NULL;
+	return str_of(r, len);
+}
+
+const char *cw_store_exec_str(const struct cw_store *s, int i, int j,
+			      size_t *len)
+{
+	return cw_store_reply_str(s, i, j, len);
+}
+
+int cw_store_reply_int(const struct cw_store *s, int i, long long *out)
+{
+	const redisReply *r = reply_at(s, i);
+	if (!r || r->type != REDIS_REPLY_INTEGER)
+		return -1;
+	*out = r->integer;
+	return 0;
+}
+
+void cw_store_get_stats(const struct cw_store *s, struct cw_store_stats *st)
+{
+	*st = s->stats;
+}

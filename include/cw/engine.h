@@ -1,0 +1,139 @@
+/*
+ * engine.h — the pure rule engine: applies events to a subscriber's state,
+ * runs event-time timers, and decides which rules fire.
+ *
+ * Nothing here knows about Kafka or Redis. The same code runs in the daemon,
+ * in `churnctl backtest` and in `churnctl test-rules`, which is what makes
+ * "the same events give the same alerts live, replayed or back-tested" true.
+ *
+ * Per subscriber, everything is a function of its own ordered events and of
+ * the times at which timers are run (cw_engine_advance): a timer due at T is
+ * always evaluated at T, whether a later event or the watermark triggers it.
+ */
+#ifndef CW_ENGINE_H
+#define CW_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cw/event.h"
+#include "cw/refdata.h"
+#include "cw/rules.h"
+#include "cw/state.h"
+
+#define CW_EVIDENCE_MAX 8
+#define CW_ALERT_ID_LEN 32
+
+struct cw_engine_conf {
+	int64_t utc_offset_ms;    /* calendar months/days */
+	int64_t dedup_window_ms;  /* event_id de-duplication (48h) */
+	int64_t tick_ms;          /* re-evaluate when-rules as time passes (1d) */
+	int64_t arpu_mid;         /* money*SCALE: low < mid */
+	int64_t arpu_high;        /* money*SCALE: mid <= high */
+	int64_t tenure_stable_ms;
+	int64_t tenure_mature_ms;
+};
+
+void cw_engine_conf_default(struct cw_engine_conf *c);
+
+struct cw_engine {
+	const struct cw_ruleset *rules;    /* borrowed */
+	const struct cw_plans *plans;      /* borrowed */
+	const struct cw_networks *nets;    /* borrowed */
+	struct cw_engine_conf conf;
+	struct cw_state_profile profile;   /* what state to keep */
+	uint32_t rule_hash[CW_RULES_MAX];
+	int has_expr;                      /* any enabled when: rule */
+	int has_arpu;                      /* any enabled arpu_drop rule */
+	int64_t expr_horizon_ms;           /* longest window any when: reads */
+};
+
+/*
+ * Prepare an engine over loaded rules and reference data (all borrowed; they
+ * must outlive the engine). Never fails.
+ */
+void cw_engine_init(struct cw_engine *e, const struct cw_ruleset *rs,
+		    const struct cw_plans *plans,
+		    const struct cw_networks *nets,
+		    const struct cw_engine_conf *conf);
+
+enum cw_evidence_kind { CW_EVID_STR, CW_EVID_NUM, CW_EVID_INT };
+
+struct cw_evidence {
+	const char *key;                /* static string */
+	enum cw_evidence_kind kind;
+	double num;
+	int64_t i;
+	char str[40];
+};
+
+struct cw_alert {
+	char alert_id[CW_ALERT_ID_LEN + 1];
+	const struct cw_rule *rule;     /* borrowed from the rule set */
+	char subscriber[CW_SUB_MAX + 1];
+	int64_t ts_ms;                  /* event time at which it fired */
+	int64_t window;                 /* what it fired for (see engine.c) */
+	int arpu_tier;                  /* 0 low 1 mid 2 high */
+	int tenure_stage;               /* 0 new 1 stable 2 mature */
+	size_t nevidence;
+	struct cw_evidence evidence[CW_EVIDENCE_MAX];
+};
+
+/*
+ * Where alerts go. emit() returns 0 when the alert is taken, 1 when the
+ * flood guard (rule limit) suppressed it. Either way the firing is recorded
+ * in the state, so it is not retried.
+ */
+struct cw_alert_sink {
+	int (*emit)(void *ctx, const struct cw_alert *a);
+	void *ctx;
+};
+
+enum cw_apply_result {
+	CW_APPLY_OK = 0,
+	CW_APPLY_DUPLICATE,   /* event_id seen within the dedup window */
+};
+
+/*
+ * Apply one valid event for `st` (the event's subscriber): de-duplicate, run
+ * timers due up to the event's time, update state, evaluate event-driven
+ * rules. Alerts go to `sink`.
+ */
+enum cw_apply_result cw_engine_apply(const struct cw_engine *e,
+				     struct cw_state *st,
+				     const struct cw_event *ev,
+				     const struct cw_alert_sink *sink);
+
+/* Run every timer due at or before `now` (silence deadlines, month closes,
+ * when-rule ticks), each at its own due time. */
+void cw_engine_advance(const struct cw_engine *e, struct cw_state *st,
+		       const char *subscriber, int64_t now,
+		       const struct cw_alert_sink *sink);
+
+/* When the next timer is due for `st`; INT64_MAX if none. */
+int64_t cw_engine_next_due(const struct cw_engine *e,
+			   const struct cw_state *st);
+
+/* Segment helpers (also used for features). */
+int cw_engine_arpu_tier(const struct cw_engine *e, const struct cw_state *st,
+			int64_t now);
+int cw_engine_tenure_stage(const struct cw_engine *e,
+			   const struct cw_state *st, int64_t now);
+
+/* Feature reader for expressions, exposed for tests/benchmarks. */
+struct cw_feature_ctx {
+	const struct cw_engine *e;
+	const struct cw_state *st;
+	int64_t now;
+};
+double cw_engine_feature(void *ctx, enum cw_feature f, int64_t arg);
+
+/* alert.c: deterministic id and JSON (CONTRACT §6). */
+void cw_alert_make_id(const char *subscriber, const char *rule,
+		      int64_t window, char out[CW_ALERT_ID_LEN + 1]);
+/* Serialise; returns a malloc'd NUL-terminated string or NULL (ENOMEM). */
+char *cw_alert_to_json(const struct cw_alert *a, const char *rules_version);
+const char *cw_arpu_tier_str(int tier);
+const char *cw_tenure_stage_str(int stage);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * metrics.h — Prometheus counters and the /metrics, /healthz, /readyz
+ * endpoints (libmicrohttpd, its own thread).
+ *
+ * The processing loop only increments atomics; the HTTP thread formats
+ * them. Label sets are fixed (topics, event types, reasons) except rules,
+ * which are looked up by name under a mutex (alerts are rare).
+ */
+#ifndef CW_METRICS_H
+#define CW_METRICS_H
+
+#include <stdint.h>
+
+#include "cw/event.h"
+#include "cw/rules.h"
+
+struct cw_metrics;
+
+int cw_metrics_new(struct cw_metrics **out);
+/* Start serving on "host:port" ("" or NULL: do not serve). */
+int cw_metrics_listen(struct cw_metrics *m, const char *listen, char *err,
+		      size_t errlen);
+void cw_metrics_free(struct cw_metrics *m);
+
+void cw_metrics_event(struct cw_metrics *m, enum cw_topic_kind t,
+		      enum cw_event_type type);
+void cw_metrics_invalid(struct cw_metrics *m, enum cw_invalid why);
+void cw_metrics_late(struct cw_metrics *m);
+void cw_metrics_duplicate(struct cw_metrics *m);
+void cw_metrics_alert(struct cw_metrics *m, const char *rule,
+		      enum cw_severity sev, int suppressed);
+void cw_metrics_redis_error(struct cw_metrics *m);
+void cw_metrics_set_watermark(struct cw_metrics *m, int64_t ms);
+void cw_metrics_set_reload(struct cw_metrics *m, int success,
+			   int64_t unix_s);
+void cw_metrics_set_ready(struct cw_metrics *m, int ready);
+void cw_metrics_batch(struct cw_metrics *m, uint64_t msgs,
+		      uint64_t redis_cmds, uint64_t redis_exchanges);
+
+/* Render the exposition text into a malloc'd string (tests, HTTP). */
+char *cw_metrics_render(struct cw_metrics *m);
+int cw_metrics_ready(struct cw_metrics *m);
+
+#endif

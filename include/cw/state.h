@@ -1,0 +1,161 @@
+/*
+ * state.h — one subscriber's rolling state, and its compact encoding.
+ *
+ * The daemon keeps no subscriber state in memory between batches: each
+ * subscriber's state lives in Redis as one binary blob (key s:<subscriber>),
+ * decoded into a scratch struct cw_state, changed, re-encoded and written
+ * back in the batch's transaction. The in-memory struct is large (fixed
+ * arrays sized for the longest supported window) but only one exists at a
+ * time; the encoding keeps just what the loaded rules can read
+ * (struct cw_state_profile), so Redis memory follows the rule pack.
+ */
+#ifndef CW_STATE_H
+#define CW_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cw/event.h"
+#include "cw/rules.h"
+
+#define CW_DAY_MS (86400LL * 1000)
+#define CW_DAYS_MAX 184      /* ring length: 180d windows + today + slack */
+#define CW_MONTHS_MAX 16     /* monthly revenue ring */
+#define CW_PEERS_MAX 128     /* distinct contacts tracked exactly */
+#define CW_DEDUP_MAX 4096    /* event ids remembered within the dedup window */
+#define CW_STATE_BLOB_MAX (64 * 1024)
+
+/* Per-day counters, one ring each. */
+enum cw_daily {
+	CW_D_REVENUE = 0,        /* money units */
+	CW_D_CALLS_OUT,
+	CW_D_CALLS_IN,
+	CW_D_SMS_OUT,
+	CW_D_DATA_BYTES,
+	CW_D_SECONDS_OUT,
+	CW_D_OFFNET_CALLS,       /* outgoing voice to competitor numbers */
+	CW_D_FORWARDED_OFFNET,   /* voice forwarded to competitor numbers */
+	CW_D_SUSPENSIONS,
+	CW_D_ARREARS_SUSPENSIONS,
+	CW_D_RECHARGES,
+	CW_D_RECHARGE_AMOUNT,    /* money units */
+	CW_D__COUNT
+};
+
+enum cw_state_flag {
+	CW_ST_POSTPAID = 1u << 0,   /* has had an invoice */
+	CW_ST_SUSPENDED = 1u << 1,
+	CW_ST_FORWARDING = 1u << 2, /* unconditional forwarding is on */
+	CW_ST_DEACTIVATED = 1u << 3,
+	CW_ST_ACTIVATED = 1u << 4,  /* activate seen: activate_ms is real */
+};
+
+struct cw_peer {
+	uint32_t hash;
+	int32_t last_day;
+};
+
+struct cw_dedup {
+	uint64_t fp;     /* 64-bit hash of event_id */
+	int64_t ts_ms;
+};
+
+/* What was last fired per rule: makes firing idempotent per window and
+ * implements cooldown. Keyed by a hash of the rule name, so marks survive
+ * reloads that reorder rules. */
+struct cw_mark {
+	uint32_t rule_hash;
+	int64_t last_fire_ms;
+	int64_t last_window;
+};
+
+struct cw_state {
+	uint32_t flags;
+	int64_t activate_ms;     /* activation, else first event seen */
+	int64_t last_out_ms;     /* last outgoing activity (or activation) */
+	int64_t newest_ms;       /* newest event ts applied */
+	int64_t clock_ms;        /* timers evaluated up to here */
+	char plan[CW_PLAN_MAX + 1];
+	char forward_to[CW_DIGITS_MAX + 1];
+
+	int32_t newest_day;                       /* day of the ring head */
+	int32_t valid_lo[CW_D__COUNT];            /* oldest day with a real slot */
+
+	int32_t newest_month;                     /* year*12 + month-1 */
+	int64_t month_rev[CW_MONTHS_MAX];         /* index: month % CW_MONTHS_MAX */
+	int32_t closed_month;                     /* newest month judged closed */
+
+	uint32_t npeers;
+	uint32_t ndedup;
+	uint32_t nmarks;
+
+	/* Large arrays last: cw_state_init() clears only what precedes them;
+	 * ring slots are made valid lazily (valid_lo) so a fresh or decoded
+	 * state costs no 100 KB memset per subscriber. */
+	int64_t daily[CW_D__COUNT][CW_DAYS_MAX];  /* index: day % CW_DAYS_MAX */
+	struct cw_peer peers[CW_PEERS_MAX];
+	struct cw_dedup dedup[CW_DEDUP_MAX];
+	struct cw_mark marks[CW_RULES_MAX];
+};
+
+/*
+ * What to keep: derived from the loaded rules (engine). Days beyond
+ * keep_days[f] are dropped when encoding.
+ */
+struct cw_state_profile {
+	uint16_t keep_days[CW_D__COUNT];
+	uint16_t keep_months;
+	uint16_t peer_days;          /* 0: contacts not tracked */
+	int64_t dedup_window_ms;
+	int64_t utc_offset_ms;
+};
+
+/* A fresh, empty state. */
+void cw_state_init(struct cw_state *st);
+int cw_state_is_empty(const struct cw_state *st);
+
+/* Calendar helpers honouring the configured UTC offset. */
+int32_t cw_day_of(int64_t ts_ms, int64_t utc_offset_ms);
+int32_t cw_month_of(int64_t ts_ms, int64_t utc_offset_ms);
+/* First instant (ms) of month index m. */
+int64_t cw_month_start(int32_t month, int64_t utc_offset_ms);
+int64_t cw_day_start(int32_t day, int64_t utc_offset_ms);
+
+/* Add v to daily counter f on `day`, moving the ring head as needed. Days
+ * older than the ring are ignored (returns -1). */
+int cw_state_add_daily(struct cw_state *st, enum cw_daily f, int32_t day,
+		       int64_t v);
+/* Sum of counter f over days (day(now) - ndays, day(now)]. */
+int64_t cw_state_sum_daily(const struct cw_state *st, enum cw_daily f,
+			   int32_t now_day, int32_t ndays);
+void cw_state_add_month(struct cw_state *st, int32_t month, int64_t v);
+/* Revenue of month m (0 if outside the ring). */
+int64_t cw_state_month(const struct cw_state *st, int32_t month);
+void cw_state_touch_peer(struct cw_state *st, const char *number,
+			 int32_t day);
+uint32_t cw_state_count_peers(const struct cw_state *st, int32_t now_day,
+			      int32_t ndays);
+
+/*
+ * Remember event_id; returns 1 if it was already seen within the dedup
+ * window (a duplicate: the caller must change nothing), 0 if new.
+ */
+int cw_state_dedup(struct cw_state *st, const char *event_id, int64_t ts_ms,
+		   int64_t window_ms);
+
+struct cw_mark *cw_state_mark(struct cw_state *st, uint32_t rule_hash,
+			      int create);
+
+/*
+ * Encode into buf (at most buflen bytes). Returns the length, or -1 if it
+ * does not fit. The format is versioned and documented in docs/state.md.
+ */
+int cw_state_encode(const struct cw_state *st,
+		    const struct cw_state_profile *prof, uint8_t *buf,
+		    size_t buflen);
+/* Decode; returns 0, or -1 on a corrupt/unknown blob (st is then reset).
+ * `prof` says which daily rings are meaningful (their slots are cleared). */
+int cw_state_decode(struct cw_state *st, const struct cw_state_profile *prof,
+		    const uint8_t *buf, size_t len);
+
+#endif

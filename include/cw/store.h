@@ -1,0 +1,88 @@
+/*
+ * store.h — the Redis adapter. The only file that speaks hiredis.
+ *
+ * Commands are queued into a buffer owned by the store and sent together
+ * in one pipelined exchange (one network round trip). The buffer survives
+ * a failed exchange, so after reconnecting the very same commands can be
+ * sent again: every write churnwatch queues is an absolute SET/HSET/ZADD/
+ * HDEL inside MULTI/EXEC, so repeating it is harmless.
+ *
+ * Key layout (prefix P = redis.key_prefix, default "cw:"):
+ *   P s:<subscriber>          string  subscriber state blob (docs/state.md)
+ *   P due:<partition>         zset    subscriber -> next timer due (ms)
+ *   P off:<group>             hash    "<topic>/<partition>" -> next offset
+ *   P wm:<group>              hash    "<topic>/<partition>" -> newest ts
+ *   P outbox:<partition>      hash    alert_id -> alert JSON (undelivered)
+ */
+#ifndef CW_STORE_H
+#define CW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cw_store;
+
+struct cw_store_opts {
+	const char *url;       /* redis://host:port/db or unix:///path[?db=N] */
+	const char *password;  /* NULL: no AUTH */
+	const char *prefix;    /* key prefix */
+	int64_t timeout_ms;    /* connect and command timeout */
+};
+
+/* Parse the URL and connect. On failure returns -1 with a message. */
+int cw_store_open(const struct cw_store_opts *o, struct cw_store **out,
+		  char *err, size_t errlen);
+void cw_store_close(struct cw_store *s);
+/* Drop the connection and connect again (queued commands are kept). */
+int cw_store_reconnect(struct cw_store *s, char *err, size_t errlen);
+const char *cw_store_prefix(const struct cw_store *s);
+
+/*
+ * Queue one command (argv form; binary-safe). Returns its reply index for
+ * the next exchange. Commands between MULTI and EXEC get "QUEUED" replies;
+ * read the results from the EXEC reply.
+ */
+int cw_store_queue(struct cw_store *s, int argc, const char **argv,
+		   const size_t *argvlen);
+/* printf-style key helper: writes P + formatted suffix into buf. */
+int cw_store_key(const struct cw_store *s, char *buf, size_t buflen,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+size_t cw_store_queued(const struct cw_store *s);
+size_t cw_store_queued_bytes(const struct cw_store *s);
+/* Forget queued commands and replies. */
+void cw_store_discard(struct cw_store *s);
+
+/*
+ * Send everything queued and read all replies (one round trip). Returns 0
+ * on success; -1 on a connection/protocol error (the queue is kept for a
+ * retry after cw_store_reconnect) — and also -1 if any reply is an error,
+ * with the first error message in err.
+ */
+int cw_store_exchange(struct cw_store *s, char *err, size_t errlen);
+
+/* Reply accessors for the last successful exchange. `i` is the index
+ * returned by cw_store_queue; `j` an element of an array reply. */
+int cw_store_reply_is_nil(const struct cw_store *s, int i);
+size_t cw_store_reply_len(const struct cw_store *s, int i); /* array size */
+/* Element j of array reply i (or reply i itself when j < 0) as bytes;
+ * NULL for nil. */
+const char *cw_store_reply_str(const struct cw_store *s, int i, int j,
+			       size_t *len);
+/* Element j of the array inside the EXEC reply i. */
+const char *cw_store_exec_str(const struct cw_store *s, int i, int j,
+			      size_t *len);
+int cw_store_reply_int(const struct cw_store *s, int i, long long *out);
+/* Clear replies (the queue was already cleared by a successful exchange). */
+void cw_store_release(struct cw_store *s);
+
+/* Statistics for metrics and benchmarks. */
+struct cw_store_stats {
+	uint64_t exchanges;   /* round trips */
+	uint64_t commands;
+	uint64_t errors;
+	uint64_t reconnects;
+};
+void cw_store_get_stats(const struct cw_store *s, struct cw_store_stats *st);
+
+#endif
