@@ -816,7 +816,7 @@ void cw_conf_print_reference(void *file)
 {
 	FILE *f = file;
 
-	fprintf(f, "%-26s %-10s %-28s %s\n", "KEY", "TYPE", "DEFAULT",
+	fprintf(f, "%-26s %-10s %-30s %s\n", "KEY", "TYPE", "DEFAULT",
 		"MEANING");
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct conf_key *k = &conf_keys[i];
@@ -828,7 +828,7 @@ void cw_conf_print_reference(void *file)
 			def = "-";
 		else if (k->def && !*k->def)
 			def = "\"\"";
-		fprintf(f, "%-26s %-10s %-28s %s\n", k->name,
+		fprintf(f, "%-26s %-10s %-30s %s\n", k->name,
 			conf_type_str(k->type), def, k->doc);
 	}
 }
