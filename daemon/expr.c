@@ -230,6 +230,11 @@ enum op {
 	OP_NOT,
 	OP_JF,  /* top false: jump, keeping it; else pop (and) */
 	OP_JT,  /* top true: jump, keeping it; else pop (or) */
+	/* binary operator whose right operand is the constant u.k (the
+	 * constant's type and enum feature ride in ty/feat): same order as
+	 * the plain operators, see with_const() */
+	OP_ADD_K, OP_SUB_K, OP_MUL_K, OP_DIV_K,
+	OP_LT_K, OP_LE_K, OP_GT_K, OP_GE_K, OP_EQ_K, OP_NE_K,
 	/* AST only, never emitted: */
 	OP_STR, OP_AND, OP_OR,
 };
@@ -260,6 +265,17 @@ struct cw_expr {
 	int max_stack;
 	struct insn code[];
 };
+
+/* OP_ADD..OP_NE (except OP_NEG) to their constant-operand form and back. */
+static enum op with_const(enum op op)
+{
+	return op < OP_NEG ? op - OP_ADD + OP_ADD_K : op - OP_LT + OP_LT_K;
+}
+
+static enum op without_const(enum op op)
+{
+	return op < OP_LT_K ? op - OP_ADD_K + OP_ADD : op - OP_LT_K + OP_LT;
+}
 
 static double safe_div(double x, double y)
 {
@@ -1268,7 +1284,21 @@ static int emit(struct emitter *em, int i)
 		em->code[j].target = em->n;
 		return 0;
 	default:
-		if (emit(em, n->a) < 0 || emit(em, n->b) < 0)
+		if (emit(em, n->a) < 0)
+			return -1;
+		if (em->p->nodes[n->b].op == OP_CONST) {
+			/* fused: one dispatch instead of two, the most common
+			 * shape being `feature > constant` */
+			const struct node *k = &em->p->nodes[n->b];
+
+			if (!(in = emit_insn(em, n->off, with_const(n->op), 0)))
+				return -1;
+			in->ty = k->ty;
+			in->feat = k->feat;
+			in->u.k = k->k;
+			return 0;
+		}
+		if (emit(em, n->b) < 0)
 			return -1;
 		return emit_insn(em, n->off, n->op, -1) ? 0 : -1;
 	}
@@ -1378,6 +1408,16 @@ int cw_expr_eval(const struct cw_expr *e, cw_feature_fn fn, void *ctx)
 		case OP_GE: sp--; sp[-1] = sp[-1] >= sp[0]; break;
 		case OP_EQ: sp--; sp[-1] = sp[-1] == sp[0]; break;
 		case OP_NE: sp--; sp[-1] = sp[-1] != sp[0]; break;
+		case OP_ADD_K: sp[-1] = sp[-1] + ip->u.k; break;
+		case OP_SUB_K: sp[-1] = sp[-1] - ip->u.k; break;
+		case OP_MUL_K: sp[-1] = sp[-1] * ip->u.k; break;
+		case OP_DIV_K: sp[-1] = safe_div(sp[-1], ip->u.k); break;
+		case OP_LT_K: sp[-1] = sp[-1] < ip->u.k; break;
+		case OP_LE_K: sp[-1] = sp[-1] <= ip->u.k; break;
+		case OP_GT_K: sp[-1] = sp[-1] > ip->u.k; break;
+		case OP_GE_K: sp[-1] = sp[-1] >= ip->u.k; break;
+		case OP_EQ_K: sp[-1] = sp[-1] == ip->u.k; break;
+		case OP_NE_K: sp[-1] = sp[-1] != ip->u.k; break;
 		case OP_NEG: sp[-1] = -sp[-1]; break;
 		case OP_NOT: sp[-1] = sp[-1] == 0; break;
 		case OP_JF:
@@ -1625,6 +1665,22 @@ int cw_expr_to_string(const struct cw_expr *e, char *out, size_t outlen)
 		case OP_NOT:
 			ret = frag_unary(&st[nst - 1], e->code[i].op);
 			break;
+		case OP_ADD_K: case OP_SUB_K: case OP_MUL_K: case OP_DIV_K:
+		case OP_LT_K: case OP_LE_K: case OP_GT_K: case OP_GE_K:
+		case OP_EQ_K: case OP_NE_K: {
+			struct insn k = e->code[i];
+
+			k.op = OP_CONST;
+			st[nst].s = leaf_text(&k);
+			if (!st[nst].s) {
+				ret = -ENOMEM;
+				break;
+			}
+			st[nst].prec = st[nst].s[0] == '-' ? P_UNARY : P_ATOM;
+			nst++;
+			ret = frag_binary(st, &nst, without_const(e->code[i].op));
+			break;
+		}
 		default:
 			ret = frag_binary(st, &nst, e->code[i].op);
 			break;
@@ -1698,12 +1754,20 @@ static void sat_collect(struct sat *s, const struct cw_expr *e)
 	for (int i = 0; e && i < e->n; i++) {
 		const struct insn *in = &e->code[i], *x, *y;
 
+		int has_k = in->op == OP_CONST || in->op >= OP_ADD_K;
+
 		if (in->op == OP_FEAT)
 			sat_var_get(s, in);
-		else if (in->op == OP_CONST && in->ty == TY_NUM)
+		else if (has_k && in->ty == TY_NUM)
 			add_unique(s->nums, &s->nnum, SAT_MAX_CONST, in->u.k);
-		else if (in->op == OP_CONST && in->ty == TY_DUR)
+		else if (has_k && in->ty == TY_DUR)
 			add_unique(s->durs, &s->ndur, SAT_MAX_CONST, in->u.k);
+		if (in->op >= OP_LT_K && i >= 1 && e->code[i - 1].op == OP_FEAT) {
+			struct sat_var *v = sat_var_get(s, &e->code[i - 1]);
+
+			add_unique(v->direct, &v->ndirect, SAT_MAX_CONST, in->u.k);
+			continue;
+		}
 		if (!is_compare(in->op) || i < 2)
 			continue;
 		x = &e->code[i - 2];

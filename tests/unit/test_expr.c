@@ -508,16 +508,28 @@ END_TEST
 
 START_TEST(test_node_limit)
 {
-	/* each term is FEAT CONST GT plus one jump: 4t - 1 instructions */
+	/* each term is FEAT and a fused compare-with-constant, plus one jump
+	 * per `or`: 3t - 1 instructions, so 85 terms fit and 86 do not */
 	struct cw_expr *e;
 	char *s;
 
-	s = repeat("", "calls_out(7d) > 1 or ", 63, "calls_out(7d) > 1", "", "");
+	s = repeat("", "calls_out(7d) > 1 or ", 84, "calls_out(7d) > 1", "", "");
 	e = compile_ok(s);
 	cw_expr_free(e);
 	free(s);
-	s = repeat("", "calls_out(7d) > 1 or ", 64, "calls_out(7d) > 1", "", "");
-	expect_error_at(s, 11 + 21 * 64, "expression too large (more than 256 operations)");
+	s = repeat("", "calls_out(7d) > 1 or ", 85, "calls_out(7d) > 1", "", "");
+	expect_error_at(s, 11 + 21 * 85 + 14,
+			"expression too large (more than 256 operations)");
+	free(s);
+	/* without constants: FEAT FEAT GT per term, 4t - 1 */
+	s = repeat("", "calls_out(7d) > sms_out(7d) or ", 63,
+		   "calls_out(7d) > sms_out(7d)", "", "");
+	e = compile_ok(s);
+	cw_expr_free(e);
+	free(s);
+	s = repeat("", "calls_out(7d) > sms_out(7d) or ", 64,
+		   "calls_out(7d) > sms_out(7d)", "", "");
+	expect_error_at(s, 11 + 31 * 64, "expression too large");
 	free(s);
 	/* constants fold, so a long constant sum costs one instruction */
 	s = repeat("plan_fee > 0", " + 1", 900, "", "", "");
