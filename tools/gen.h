@@ -1,0 +1,62 @@
+/*
+ * gen.h — the synthetic subscriber model behind `churnctl gen`.
+ *
+ * Deterministic: every random draw comes from splitmix64 streams keyed by
+ * (seed, subscriber, day), so the same options give the same bytes no
+ * matter how the work is ordered. Memory is O(subscribers) of state plus
+ * one day of events.
+ */
+#ifndef CW_GEN_H
+#define CW_GEN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum gen_kind {
+	GEN_STEADY = 0,
+	GEN_SILENT,
+	GEN_ARPU_DROP,
+	GEN_FORWARDER,
+	GEN_DOWNGRADER,
+	GEN_ARREARS,
+	GEN_KIND__COUNT
+};
+
+struct gen_opts {
+	uint32_t subscribers;
+	uint32_t days;
+	uint64_t seed;
+	int64_t start_ms;     /* midnight UTC of the first day */
+	double churn_rate;    /* fraction per churn kind (0.03) */
+	double garbage_rate;  /* bad lines per good line (0) */
+	double dup_rate;      /* exact re-sends per good line (0) */
+};
+
+struct gen_stats {
+	uint64_t events;      /* good events written (duplicates excluded) */
+	uint64_t garbage;
+	uint64_t dups;
+	uint64_t bytes;
+	uint64_t kinds[GEN_KIND__COUNT];
+	uint64_t max_day_events;
+};
+
+struct gen;
+
+/* Allocate the model and plant churners. NULL on bad options or ENOMEM. */
+struct gen *gen_new(const struct gen_opts *o);
+void gen_free(struct gen *g);
+
+/* Write the whole stream to `out` (borrowed). 0, or -1 on a write error. */
+int gen_run(struct gen *g, FILE *out, struct gen_stats *st);
+
+/* CSV ground truth `subscriber,kind,start_ts` for every subscriber. */
+int gen_write_truth(const struct gen *g, FILE *f);
+/* CSV back-test labels `subscriber,churn_ts` for churners only. */
+int gen_write_labels(const struct gen *g, FILE *f);
+
+const char *gen_kind_str(enum gen_kind k);
+/* "YYYY-MM-DD" -> ms since epoch at midnight UTC. 0 or -1. */
+int gen_parse_date(const char *s, int64_t *ms_out);
+
+#endif
