@@ -710,18 +710,17 @@ int cw_time_parse_rfc3339(const char *s, size_t len, int64_t *ms_out)
 	return 0;
 }
 
-static int64_t ev_floordiv(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 int cw_time_format_rfc3339(int64_t ms, char *out, size_t outlen)
 {
-	int64_t days = ev_floordiv(ms, MS_PER_DAY);
-	int64_t rem = ms - days * MS_PER_DAY, y;
+	/* Floor division without multiplying back (INT64_MIN must not
+	 * overflow). */
+	int64_t days = ms / MS_PER_DAY, rem = ms % MS_PER_DAY, y;
 	int m, d, n;
+
+	if (rem < 0) {
+		rem += MS_PER_DAY;
+		days--;
+	}
 
 	ev_civil_from_days(days, &y, &m, &d);
 	n = snprintf(out, outlen, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
