@@ -23,6 +23,9 @@
 
 #define STATE_VERSION 1
 #define DAILY_END 0xff
+/* Sane bound for stored day and month indexes (|i| well clear of int32
+ * overflow when the ring walks back from them). */
+#define DAY_HEAD_MAX (1 << 28)
 
 void cw_state_init(struct cw_state *st)
 {
@@ -182,6 +185,12 @@ void cw_state_touch_peer(struct cw_state *st, const char *number,
 {
 	uint32_t h = (uint32_t)XXH64(number, strlen(number), 0x70656572);
 	uint32_t oldest = 0;
+
+	/* Keep every peer's day at or before the ring head: the blob stores
+	 * peers as an age behind newest_day (an incoming SMS may be the only
+	 * event of a newer day, and touches no daily counter). */
+	if (st->newest_day == INT32_MIN || day > st->newest_day)
+		ring_advance(st, day);
 	for (uint32_t i = 0; i < st->npeers; i++) {
 		if (st->peers[i].hash == h) {
 			if (day > st->peers[i].last_day)
@@ -452,7 +461,10 @@ int cw_state_encode(const struct cw_state *st,
 static int decode_daily(struct rbuf *r, struct cw_state *st,
 			const struct cw_state_profile *prof)
 {
-	int32_t newest = (int32_t)get_s(r);
+	int64_t head = get_s(r);
+	if (head < -DAY_HEAD_MAX || head > DAY_HEAD_MAX)
+		return -1;
+	int32_t newest = (int32_t)head;
 	if (newest != 0) {
 		st->newest_day = newest;
 		/* Kept rings read as zero back to their horizon; the rest were
@@ -486,11 +498,12 @@ static int decode_daily(struct rbuf *r, struct cw_state *st,
 
 static int decode_months(struct rbuf *r, struct cw_state *st)
 {
-	int32_t newest = (int32_t)get_s(r);
-	int32_t closed = (int32_t)get_s(r);
+	int64_t head = get_s(r), last = get_s(r);
 	uint64_t n = get_u(r);
-	if (n > CW_MONTHS_MAX)
+	if (n > CW_MONTHS_MAX || head < -DAY_HEAD_MAX || head > DAY_HEAD_MAX ||
+	    last < -DAY_HEAD_MAX || last > DAY_HEAD_MAX)
 		return -1;
+	int32_t newest = (int32_t)head, closed = (int32_t)last;
 	if (newest != 0) {
 		st->newest_month = newest;
 		memset(st->month_rev, 0, sizeof(st->month_rev));
@@ -521,11 +534,14 @@ int cw_state_decode(struct cw_state *st, const struct cw_state_profile *prof,
 		goto corrupt;
 
 	uint64_t n = get_u(&r);
-	if (n > CW_PEERS_MAX)
+	if (n > CW_PEERS_MAX || (n && st->newest_day == INT32_MIN))
 		goto corrupt;
 	for (uint64_t i = 0; i < n; i++) {
 		st->peers[i].hash = (uint32_t)get_fixed(&r, 4);
-		st->peers[i].last_day = st->newest_day - (int32_t)get_u(&r);
+		uint64_t age = get_u(&r);
+		if (age > CW_DAYS_MAX)
+			goto corrupt;
+		st->peers[i].last_day = st->newest_day - (int32_t)age;
 	}
 	st->npeers = (uint32_t)n;
 
@@ -534,7 +550,11 @@ int cw_state_decode(struct cw_state *st, const struct cw_state_profile *prof,
 		goto corrupt;
 	for (uint64_t i = 0; i < n; i++) {
 		st->dedup[i].fp = get_fixed(&r, 8);
-		st->dedup[i].ts_ms = st->newest_ms - get_s(&r) * 1000;
+		int64_t age = get_s(&r);
+		if (__builtin_mul_overflow(age, 1000, &age) ||
+		    __builtin_sub_overflow(st->newest_ms, age,
+					   &st->dedup[i].ts_ms))
+			goto corrupt;
 	}
 	st->ndedup = (uint32_t)n;
 
