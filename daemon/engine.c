@@ -64,6 +64,11 @@ static void profile_feature(void *ctx, enum cw_feature f, int64_t arg)
 
 	if (f < CW_F_REVENUE_MONTH && arg > e->expr_horizon_ms)
 		e->expr_horizon_ms = arg;
+	/* days_silent, tenure, months and segments change as time passes
+	 * with no event at all: keep ticking for the longest window. */
+	if (f >= CW_F_REVENUE_MONTH && f != CW_F_PLAN_FEE &&
+	    e->expr_horizon_ms < CW_WINDOW_MAX_MS)
+		e->expr_horizon_ms = CW_WINDOW_MAX_MS;
 	switch (f) {
 	case CW_F_REVENUE: keep_days(p, CW_D_REVENUE, d); break;
 	case CW_F_CALLS_OUT: keep_days(p, CW_D_CALLS_OUT, d); break;
@@ -106,9 +111,12 @@ static void profile_rule(struct cw_engine *e, const struct cw_rule *r)
 		cw_expr_visit_features(r->when, profile_feature, &w);
 	if (r->where)
 		cw_expr_visit_features(r->where, profile_feature, &w);
+	/* Evidence the detectors attach must survive encode/decode too, or
+	 * an alert would depend on where batch boundaries fall. */
 	switch (r->detector) {
 	case CW_DET_EXPR:
 		e->has_expr = 1;
+		keep_days(p, CW_D_REVENUE, 30); /* evidence revenue_30d */
 		break;
 	case CW_DET_ARPU_DROP:
 		e->has_arpu = 1;
@@ -117,7 +125,9 @@ static void profile_rule(struct cw_engine *e, const struct cw_rule *r)
 	case CW_DET_OFFNET_FORWARD:
 		keep_days(p, CW_D_FORWARDED_OFFNET, days_for(r->fwd_window_ms));
 		break;
-	case CW_DET_SILENCE:
+	case CW_DET_SILENCE: /* evidence calls_in_during */
+		keep_days(p, CW_D_CALLS_IN, days_for(r->silence_for_ms));
+		break;
 	case CW_DET_PLAN_DOWNGRADE:
 	case CW_DET__COUNT:
 		break;
