@@ -369,21 +369,39 @@ static int64_t silence_deadline(const struct cw_state *st,
 	return since ? since + r->silence_for_ms : INT64_MAX;
 }
 
-static void detect_silence(struct firing *f, int64_t now)
+/* The silence that began at `since` (last outgoing activity) and reached
+ * its deadline: fire it at the deadline. */
+static void fire_silence(struct firing *f, int64_t since)
 {
 	const struct cw_rule *r = &f->e->rules->rules[f->rule];
-	int64_t deadline = silence_deadline(f->st, r);
+	int64_t deadline = since + r->silence_for_ms;
 	struct cw_alert a;
 
-	if (deadline > now || !fire_begin(f, deadline, deadline, &a))
+	if (!fire_begin(f, deadline, deadline, &a))
 		return;
-	evid_time(&a, "last_outgoing", f->st->last_out_ms);
+	evid_time(&a, "last_outgoing", since);
 	evid_int(&a, "silent_days", r->silence_for_ms / CW_DAY_MS);
 	evid_int(&a, "calls_in_during",
 		 cw_state_sum_daily(f->st, CW_D_CALLS_IN,
 				    day_of(f->e, deadline),
 				    days_for(r->silence_for_ms)));
 	fire_commit(f, &a);
+}
+
+static void detect_silence(struct firing *f, int64_t now)
+{
+	const struct cw_rule *r = &f->e->rules->rules[f->rule];
+	if (f->st->last_out_ms &&
+	    f->st->last_out_ms + r->silence_for_ms <= now)
+		fire_silence(f, f->st->last_out_ms);
+}
+
+static void detect_silence_gap(struct firing *f, int64_t prev_out,
+			       int64_t ts)
+{
+	const struct cw_rule *r = &f->e->rules->rules[f->rule];
+	if (prev_out + r->silence_for_ms <= ts)
+		fire_silence(f, prev_out);
 }
 
 static void month_label(int32_t month, char out[16])
@@ -481,15 +499,16 @@ static void detect_plan_downgrade(struct firing *f, const struct cw_event *ev)
 	fire_commit(f, &a);
 }
 
-static void detect_expr(struct firing *f, int64_t now)
+/* Evaluate a when: rule with features as of `at`; an alert carries `ts`. */
+static void detect_expr(struct firing *f, int64_t at, int64_t ts)
 {
 	const struct cw_rule *r = &f->e->rules->rules[f->rule];
-	struct cw_feature_ctx c = {f->e, f->st, now};
+	struct cw_feature_ctx c = {f->e, f->st, at};
 	struct cw_alert a;
 
 	if (!r->when || !cw_expr_eval(r->when, cw_engine_feature, &c))
 		return;
-	if (!fire_begin(f, now, day_of(f->e, now), &a))
+	if (!fire_begin(f, ts, day_of(f->e, ts), &a))
 		return;
 	evid_str(&a, "when", "true");
 	evid_num(&a, "revenue_30d", cw_engine_feature(&c, CW_F_REVENUE, 30 * CW_DAY_MS));
@@ -575,7 +594,10 @@ static void run_timers_at(const struct cw_engine *e, struct cw_state *st,
 				detect_arpu_drop(f, m, cw_month_start(m + 1,
 						 e->conf.utc_offset_ms));
 		} else if (r->detector == CW_DET_EXPR) {
-			detect_expr(f, at);
+			/* A tick at midnight judges the day that just ended:
+			 * events of the new day that arrived ahead of the
+			 * watermark must not count. */
+			detect_expr(f, at - 1, at);
 		}
 	}
 	if (close_months)
@@ -712,7 +734,7 @@ static void apply_update(const struct cw_engine *e, struct cw_state *st,
 
 static void evaluate_event_rules(const struct cw_engine *e,
 				 struct cw_state *st,
-				 const struct cw_event *ev,
+				 const struct cw_event *ev, int64_t prev_out,
 				 const struct cw_alert_sink *sink)
 {
 	struct firing f = {e, st, ev->subscriber, 0, sink};
@@ -743,9 +765,18 @@ static void evaluate_event_rules(const struct cw_engine *e,
 				detect_arpu_drop(&f, ev->period, ev->ts_ms);
 			break;
 		case CW_DET_EXPR:
-			detect_expr(&f, now);
+			detect_expr(&f, now, now);
 			break;
 		case CW_DET_SILENCE:
+			/* Outgoing activity after a gap of at least `for`:
+			 * the silence happened, whether or not the watermark
+			 * got there first (then this is a no-op). Events of
+			 * one partition are in order, so no outgoing event
+			 * inside the gap can still be unread. */
+			if (cw_event_is_outgoing(ev) && prev_out &&
+			    ev->ts_ms > prev_out)
+				detect_silence_gap(&f, prev_out, ev->ts_ms);
+			break;
 		case CW_DET__COUNT:
 			break;
 		}
@@ -768,13 +799,15 @@ enum cw_apply_result cw_engine_apply(const struct cw_engine *e,
 		st->clock_ms = ev->ts_ms;
 		st->newest_ms = ev->ts_ms;
 	}
-	/* Timers due before this event happened are judged first, on the
-	 * state as it was then: a later event never hides a past silence. */
-	if (ev->ts_ms > st->clock_ms)
-		cw_engine_advance(e, st, ev->subscriber, ev->ts_ms - 1, sink);
+	/*
+	 * No timers run here: an event may arrive ahead of the watermark
+	 * (the sparse billing topic races ahead of cdr), and judging a timer
+	 * now would judge it on a state that misses earlier events still
+	 * unread. Timers run from cw_engine_advance(watermark) only; the
+	 * one timer an event can end — a silence — is judged from the gap.
+	 */
+	int64_t prev_out = st->last_out_ms;
 	apply_update(e, st, ev);
-	if (ev->ts_ms > st->clock_ms)
-		st->clock_ms = ev->ts_ms;
-	evaluate_event_rules(e, st, ev, sink);
+	evaluate_event_rules(e, st, ev, prev_out, sink);
 	return CW_APPLY_OK;
 }
