@@ -27,7 +27,9 @@ cw_redis() {
   return 1
 }
 
-# cw_kafka DIR PARTITIONS — start the development Kafka; prints bootstrap.
+# cw_kafka DIR PARTITIONS — start the development Kafka; the bootstrap
+# servers are then in DIR/bootstrap. (Not run in $(...): the pid must be
+# recorded in this shell for cw_cleanup.)
 cw_kafka() {
   local dir=$1 parts=$2
   rm -f "$dir/bootstrap"
@@ -35,7 +37,7 @@ cw_kafka() {
     >"$dir/kafka.out" 2>"$dir/kafka.log" &
   CW_PIDS+=($!)
   for _ in $(seq 100); do
-    [ -s "$dir/bootstrap" ] && { cat "$dir/bootstrap"; return 0; }
+    [ -s "$dir/bootstrap" ] && return 0
     sleep 0.1
   done
   echo "kafka-dev did not start; see $dir/kafka.log" >&2
