@@ -1,0 +1,431 @@
+/*
+ * offline.c — the in-memory event-time driver (see offline.h).
+ *
+ * Subscribers live in a dense array of entries (index = stable id); an
+ * open-addressing table maps a subscriber string to its entry, and a binary
+ * min-heap of entry ids orders pending timers by due time (ties by id, so
+ * runs are deterministic). Each entry holds its state as an encoded blob.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "cw/offline.h"
+
+#define OFF_NONE UINT32_MAX
+#define OFF_LIMIT_SLOTS 8   /* event-time days remembered per rule */
+
+struct off_entry {
+	char sub[CW_SUB_MAX + 1];
+	uint32_t heap_pos;      /* OFF_NONE: no pending timer */
+	int64_t due;
+	uint8_t *blob;          /* owned; NULL for a never-encoded state */
+	uint32_t len;
+	uint32_t cap;
+};
+
+struct off_limit {
+	int32_t day;
+	int64_t count;
+};
+
+struct cw_offline {
+	const struct cw_engine *e;      /* borrowed */
+	struct cw_alert_sink user;      /* where passing alerts go */
+	struct cw_alert_sink guard;     /* what the engine calls */
+
+	struct off_entry *ent;
+	uint32_t nent, cap_ent;
+	uint32_t *table;                /* entry id per slot, OFF_NONE empty */
+	uint32_t table_cap;             /* power of two */
+	uint32_t *heap;                 /* entry ids; room for cap_heap */
+	uint32_t nheap, cap_heap;
+
+	struct off_limit limits[CW_RULES_MAX][OFF_LIMIT_SLOTS];
+
+	struct cw_state *st;            /* scratch, decoded per subscriber */
+	uint8_t *buf;                   /* scratch, CW_STATE_BLOB_MAX */
+	struct cw_offline_stats stats;
+};
+
+/* ---- flood guard (rule limit) ------------------------------------------ */
+
+static size_t rule_index(const struct cw_offline *o, const struct cw_rule *r)
+{
+	return (size_t)(r - o->e->rules->rules);
+}
+
+/* The daemon's semantics: at most `limit` alerts of a rule per UTC
+ * event-time day; days are remembered in a few slots per rule, the oldest
+ * day making room. Returns 1 when the alert must be withheld. */
+static int limit_hit(struct cw_offline *o, const struct cw_alert *a)
+{
+	const struct cw_rule *r = a->rule;
+	struct off_limit *slots, *victim;
+	int32_t day = cw_day_of(a->ts_ms, 0);
+
+	if (r->limit_per_day <= 0)
+		return 0;
+	slots = o->limits[rule_index(o, r) % CW_RULES_MAX];
+	victim = &slots[0];
+	for (int i = 0; i < OFF_LIMIT_SLOTS; i++) {
+		if (slots[i].count && slots[i].day == day) {
+			victim = &slots[i];
+			goto found;
+		}
+		if (!slots[i].count || slots[i].day < victim->day)
+			victim = &slots[i];
+	}
+	*victim = (struct off_limit){day, 0};
+found:
+	if (victim->count >= r->limit_per_day)
+		return 1;
+	victim->count++;
+	return 0;
+}
+
+static int guard_emit(void *ctx, const struct cw_alert *a)
+{
+	struct cw_offline *o = ctx;
+
+	if (limit_hit(o, a)) {
+		o->stats.suppressed++;
+		return 1;
+	}
+	o->stats.alerts++;
+	if (o->user.emit)
+		return o->user.emit(o->user.ctx, a);
+	return 0;
+}
+
+/* ---- subscriber table ---------------------------------------------------- */
+
+static uint32_t sub_hash(const char *sub)
+{
+	return XXH32(sub, strlen(sub), 0x6f66666c);
+}
+
+static uint32_t *table_slot(const struct cw_offline *o, const char *sub)
+{
+	uint32_t mask = o->table_cap - 1;
+
+	for (uint32_t i = sub_hash(sub) & mask;; i = (i + 1) & mask) {
+		uint32_t id = o->table[i];
+		if (id == OFF_NONE || !strcmp(o->ent[id].sub, sub))
+			return &o->table[i];
+	}
+}
+
+static int table_grow(struct cw_offline *o)
+{
+	uint32_t ncap = o->table_cap ? o->table_cap * 2 : 1024;
+	uint32_t *old = o->table, ocap = o->table_cap;
+	uint32_t *t = malloc((size_t)ncap * sizeof(*t));
+
+	if (!t || ncap < o->table_cap) {
+		free(t);
+		return -ENOMEM;
+	}
+	memset(t, 0xff, (size_t)ncap * sizeof(*t));
+	o->table = t;
+	o->table_cap = ncap;
+	for (uint32_t i = 0; i < ocap; i++)
+		if (old[i] != OFF_NONE)
+			*table_slot(o, o->ent[old[i]].sub) = old[i];
+	free(old);
+	return 0;
+}
+
+static const struct off_entry *lookup(const struct cw_offline *o,
+				      const char *sub)
+{
+	uint32_t id;
+
+	if (!o->table_cap)
+		return NULL;
+	id = *table_slot(o, sub);
+	return id == OFF_NONE ? NULL : &o->ent[id];
+}
+
+/* Find or create the entry of `sub`; returns its id or OFF_NONE (ENOMEM). */
+static uint32_t entry_get(struct cw_offline *o, const char *sub)
+{
+	uint32_t *slot, id;
+
+	/* Keep the load factor under 1/2. */
+	if ((uint64_t)(o->nent + 1) * 2 > o->table_cap && table_grow(o) < 0)
+		return OFF_NONE;
+	slot = table_slot(o, sub);
+	if (*slot != OFF_NONE)
+		return *slot;
+	if (o->nent == o->cap_ent) {
+		uint32_t ncap = o->cap_ent ? o->cap_ent * 2 : 1024;
+		struct off_entry *n = realloc(o->ent, (size_t)ncap * sizeof(*n));
+		if (!n)
+			return OFF_NONE;
+		o->ent = n;
+		o->cap_ent = ncap;
+	}
+	id = o->nent++;
+	memset(&o->ent[id], 0, sizeof(o->ent[id]));
+	memcpy(o->ent[id].sub, sub, strnlen(sub, CW_SUB_MAX));
+	o->ent[id].heap_pos = OFF_NONE;
+	o->ent[id].due = INT64_MAX;
+	*slot = id;
+	o->stats.subscribers++;
+	return id;
+}
+
+/* ---- timer heap -------------------------------------------------------- */
+
+static int heap_less(const struct cw_offline *o, uint32_t a, uint32_t b)
+{
+	if (o->ent[a].due != o->ent[b].due)
+		return o->ent[a].due < o->ent[b].due;
+	return a < b;
+}
+
+static void heap_set(struct cw_offline *o, uint32_t pos, uint32_t id)
+{
+	o->heap[pos] = id;
+	o->ent[id].heap_pos = pos;
+}
+
+static void heap_up(struct cw_offline *o, uint32_t pos)
+{
+	uint32_t id = o->heap[pos];
+
+	while (pos > 0) {
+		uint32_t parent = (pos - 1) / 2;
+		if (!heap_less(o, id, o->heap[parent]))
+			break;
+		heap_set(o, pos, o->heap[parent]);
+		pos = parent;
+	}
+	heap_set(o, pos, id);
+}
+
+static void heap_down(struct cw_offline *o, uint32_t pos)
+{
+	uint32_t id = o->heap[pos];
+
+	for (;;) {
+		uint32_t c = 2 * pos + 1;
+		if (c >= o->nheap)
+			break;
+		if (c + 1 < o->nheap && heap_less(o, o->heap[c + 1], o->heap[c]))
+			c++;
+		if (!heap_less(o, o->heap[c], id))
+			break;
+		heap_set(o, pos, o->heap[c]);
+		pos = c;
+	}
+	heap_set(o, pos, id);
+}
+
+static void heap_remove(struct cw_offline *o, uint32_t id)
+{
+	uint32_t pos = o->ent[id].heap_pos, last;
+
+	if (pos == OFF_NONE)
+		return;
+	o->ent[id].heap_pos = OFF_NONE;
+	last = o->heap[--o->nheap];
+	if (pos == o->nheap)
+		return;
+	heap_set(o, pos, last);
+	heap_up(o, pos);
+	heap_down(o, o->ent[last].heap_pos);
+}
+
+/* The heap array has room for every entry (grown with ent). */
+static int heap_reserve(struct cw_offline *o)
+{
+	uint32_t *h;
+
+	if (o->cap_heap >= o->cap_ent)
+		return 0;
+	h = realloc(o->heap, (size_t)o->cap_ent * sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	o->heap = h;
+	o->cap_heap = o->cap_ent;
+	return 0;
+}
+
+static void schedule(struct cw_offline *o, uint32_t id, int64_t due)
+{
+	struct off_entry *en = &o->ent[id];
+
+	heap_remove(o, id);
+	en->due = due;
+	if (due == INT64_MAX)
+		return;
+	heap_set(o, o->nheap++, id);
+	heap_up(o, en->heap_pos);
+}
+
+/* ---- state round trip --------------------------------------------------- */
+
+static void load_state(struct cw_offline *o, const struct off_entry *en)
+{
+	if (!en->blob || cw_state_decode(o->st, &o->e->profile, en->blob,
+					 en->len) < 0)
+		cw_state_init(o->st);
+}
+
+/* Encode the scratch state back into entry `id` and re-schedule it. */
+static int store_state(struct cw_offline *o, uint32_t id)
+{
+	struct off_entry *en = &o->ent[id];
+	int n = cw_state_encode(o->st, &o->e->profile, o->buf,
+				CW_STATE_BLOB_MAX);
+
+	if (n < 0)
+		return -EOVERFLOW;
+	if ((uint32_t)n > en->cap) {
+		uint8_t *b = realloc(en->blob, (size_t)n);
+		if (!b)
+			return -ENOMEM;
+		en->blob = b;
+		en->cap = (uint32_t)n;
+	}
+	memcpy(en->blob, o->buf, (size_t)n);
+	o->stats.state_bytes += (uint64_t)n;
+	o->stats.state_bytes -= en->len;
+	en->len = (uint32_t)n;
+	if ((uint64_t)n > o->stats.state_max)
+		o->stats.state_max = (uint64_t)n;
+	schedule(o, id, cw_engine_next_due(o->e, o->st));
+	return 0;
+}
+
+/* ---- public ------------------------------------------------------------ */
+
+int cw_offline_new(const struct cw_engine *engine,
+		   const struct cw_alert_sink *sink, struct cw_offline **out)
+{
+	struct cw_offline *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return -ENOMEM;
+	o->st = malloc(sizeof(*o->st));
+	o->buf = malloc(CW_STATE_BLOB_MAX);
+	if (!o->st || !o->buf) {
+		cw_offline_free(o);
+		return -ENOMEM;
+	}
+	o->e = engine;
+	if (sink)
+		o->user = *sink;
+	o->guard = (struct cw_alert_sink){guard_emit, o};
+	o->stats.watermark = INT64_MIN;
+	*out = o;
+	return 0;
+}
+
+void cw_offline_free(struct cw_offline *o)
+{
+	if (!o)
+		return;
+	for (uint32_t i = 0; i < o->nent; i++)
+		free(o->ent[i].blob);
+	free(o->ent);
+	free(o->table);
+	free(o->heap);
+	free(o->st);
+	free(o->buf);
+	free(o);
+}
+
+int cw_offline_event(struct cw_offline *o, const struct cw_event *ev)
+{
+	uint32_t id = entry_get(o, ev->subscriber);
+	enum cw_apply_result res;
+	int rc;
+
+	if (id == OFF_NONE || heap_reserve(o) < 0)
+		return -ENOMEM;
+	o->stats.events++;
+	load_state(o, &o->ent[id]);
+	res = cw_engine_apply(o->e, o->st, ev, &o->guard);
+	if (res == CW_APPLY_DUPLICATE) {
+		o->stats.duplicates++;
+		return 1;
+	}
+	rc = store_state(o, id);
+	return rc < 0 ? rc : 0;
+}
+
+int cw_offline_advance_some(struct cw_offline *o, int64_t watermark,
+			    size_t max)
+{
+	int run = 0;
+
+	if (watermark < o->stats.watermark)
+		return 0;
+	o->stats.watermark = watermark;
+	while (o->nheap && o->ent[o->heap[0]].due <= watermark &&
+	       (max == 0 || (size_t)run < max)) {
+		uint32_t id = o->heap[0];
+		int rc;
+
+		load_state(o, &o->ent[id]);
+		cw_engine_advance(o->e, o->st, o->ent[id].sub, watermark,
+				  &o->guard);
+		rc = store_state(o, id);
+		if (rc < 0) {
+			schedule(o, id, INT64_MAX); /* keep the old blob */
+			return rc;
+		}
+		/* The engine runs every timer up to the watermark; one still
+		 * due would loop here forever, so park it. */
+		if (o->ent[id].due <= watermark)
+			schedule(o, id, INT64_MAX);
+		o->stats.timer_runs++;
+		run++;
+	}
+	return run;
+}
+
+int cw_offline_advance(struct cw_offline *o, int64_t watermark)
+{
+	return cw_offline_advance_some(o, watermark, 0);
+}
+
+int64_t cw_offline_next_due(const struct cw_offline *o)
+{
+	return o->nheap ? o->ent[o->heap[0]].due : INT64_MAX;
+}
+
+void cw_offline_stats(const struct cw_offline *o,
+		      struct cw_offline_stats *out)
+{
+	*out = o->stats;
+	out->due = o->nheap;
+}
+
+int cw_offline_state(const struct cw_offline *o, const char *subscriber,
+		     struct cw_state *st)
+{
+	const struct off_entry *en = lookup(o, subscriber);
+
+	if (!en)
+		return -ENOENT;
+	if (!en->blob) {
+		cw_state_init(st);
+		return 0;
+	}
+	return cw_state_decode(st, &o->e->profile, en->blob, en->len) < 0
+		       ? -EINVAL
+		       : 0;
+}
+
+long cw_offline_state_size(const struct cw_offline *o, const char *subscriber)
+{
+	const struct off_entry *en = lookup(o, subscriber);
+
+	return en ? (long)en->len : -1;
+}
