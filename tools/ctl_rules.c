@@ -1,5 +1,5 @@
 /*
- * ctl_rules.c — `churnctl check-rules` (and, below, `test-rules`).
+ * ctl_rules.c — `churnctl check-rules` (test-rules: ctl_testrules.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,17 +97,4 @@ out:
 	free(msgs);
 	free(paths);
 	return rc;
-}
-
-/* ===================================================================
- * PLACEHOLDER: `churnctl test-rules` — rule unit tests.
- * To be replaced by its owner; nothing above depends on it.
- * =================================================================== */
-
-int ctl_test_rules(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "test-rules: not yet available\n");
-	return 2;
 }
