@@ -35,7 +35,12 @@ struct part {
 	int64_t newest_ts;   /* newest event ts consumed */
 	int64_t next_offset; /* next offset to read; -1 unknown */
 	int dirty;           /* offset/ts changed in the batch being built */
+	rd_kafka_queue_t *q;      /* this partition's own queue (see collect) */
+	rd_kafka_message_t *head; /* consumed from q, not yet taken (owned) */
+	enum cw_invalid head_why; /* CW_INVALID_NONE: head_ev is valid */
+	struct cw_event head_ev;
 };
+
 
 /* One subscriber touched by the current batch. */
 struct sub {
@@ -125,6 +130,10 @@ struct cw_pipeline {
 
 	struct cw_pipeline_stats stats;
 };
+
+static void drop_heads(struct cw_pipeline *p);
+static int part_unread(struct cw_pipeline *p, enum cw_topic_kind t,
+		       int32_t part);
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -522,6 +531,11 @@ static void on_assign(struct cw_pipeline *p,
 			pt->newest_ts = strtoll(buf, NULL, 10);
 			pt->have_ts = 1;
 		}
+		/* Own queue per partition, before any message can flow. */
+		pt->q = rd_kafka_queue_get_partition(p->consumer, tp->topic,
+						     tp->partition);
+		if (pt->q)
+			rd_kafka_queue_forward(pt->q, NULL);
 		if (t == CW_TOPIC_CDR)
 			nums[nnums++] = tp->partition;
 		p->swept_upto[tp->partition] = INT64_MIN;
@@ -549,6 +563,7 @@ static void on_revoke(struct cw_pipeline *p)
 	} else if (flush_pending(p) < 0) {
 		drop_pending(p);
 	}
+	drop_heads(p);
 	memset(p->parts, 0, sizeof(p->parts));
 	p->nswept = 0;
 	rd_kafka_assign(p->consumer, NULL);
@@ -583,17 +598,10 @@ static void update_watermark(struct cw_pipeline *p)
 	for (int t = 0; t < CW_TOPIC__COUNT; t++) {
 		for (int i = 0; i < p->nparts && i < PARTS_MAX; i++) {
 			struct part *pt = &p->parts[t][i];
-			int64_t lo = -1, hi = -1;
 			if (!pt->assigned)
 				continue;
 			any = 1;
-			rd_kafka_get_watermark_offsets(p->consumer,
-						       topic_name(p, (enum cw_topic_kind)t),
-						       i, &lo, &hi);
-			int unread = hi < 0 || pt->next_offset < 0
-					     ? hi != 0 && hi != lo
-					     : pt->next_offset < hi;
-			if (unread) {
+			if (part_unread(p, (enum cw_topic_kind)t, i)) {
 				any_unread = 1;
 				int64_t ts = pt->have_ts ? pt->newest_ts : INT64_MIN;
 				if (ts < min_unread)
@@ -615,45 +623,190 @@ static void update_watermark(struct cw_pipeline *p)
 
 /* ---- batch collection and parsing ---------------------------------------- */
 
+/* Forget every partition queue and waiting head (revocation, shutdown). */
+static void drop_heads(struct cw_pipeline *p)
+{
+	for (int t = 0; t < CW_TOPIC__COUNT; t++)
+		for (int i = 0; i < PARTS_MAX; i++) {
+			struct part *pt = &p->parts[t][i];
+			if (pt->head)
+				rd_kafka_message_destroy(pt->head);
+			pt->head = NULL;
+			if (pt->q)
+				rd_kafka_queue_destroy(pt->q);
+			pt->q = NULL;
+		}
+}
+
 static void destroy_msgs(struct cw_pipeline *p)
 {
 	for (size_t i = 0; i < p->nmsgs; i++)
-		rd_kafka_message_destroy(p->msgs[i]);
+		if (p->msgs[i])
+			rd_kafka_message_destroy(p->msgs[i]);
 	p->nmsgs = 0;
 }
 
-static void collect(struct cw_pipeline *p)
-{
-	int64_t deadline;
-	int64_t wait = p->pending ? 5 : p->conf->batch_wait_ms;
+/*
+ * Collecting a batch: a pairwise merge in event time.
+ *
+ * Partition N of cdr and partition N of billing carry the same subscribers
+ * (both keyed by subscriber). To apply each subscriber's events in event
+ * time order, whatever the fetch scheduling — the same order live, replayed
+ * or back-tested — every assigned partition has its own librdkafka queue
+ * and the two sides of a pair are merged by ts, Kafka Streams style: take
+ * the side whose head is older; a side with no head may only be passed by
+ * the other when it has nothing unread (a caught-up side, typically the
+ * sparse billing topic, never holds anything back). At most one message
+ * per partition waits in memory.
+ */
 
-	deadline = wall_ms() + wait;
-	p->rebalanced = 0;
-	while (p->nmsgs < (size_t)p->conf->batch_size) {
-		int64_t left = deadline - wall_ms();
-		rd_kafka_message_t *m =
-			rd_kafka_consumer_poll(p->consumer, left > 0 ? (int)left : 0);
-		if (p->rebalanced) {
-			/* Messages polled before a rebalance may belong to
-			 * partitions we no longer own: drop them; they are
-			 * read again from the offsets stored in Redis. */
-			if (m)
-				rd_kafka_message_destroy(m);
-			destroy_msgs(p);
-			p->rebalanced = 0;
-			if (!m)
-				break;
-			continue;
-		}
+static int part_unread(struct cw_pipeline *p, enum cw_topic_kind t,
+		       int32_t part)
+{
+	int64_t lo = -1, hi = -1;
+	int64_t next = p->parts[t][part].next_offset;
+	rd_kafka_get_watermark_offsets(p->consumer, topic_name(p, t), part,
+				       &lo, &hi);
+	/* Not fetched yet: the end of the log is unknown, so assume there is
+	 * more to read (holding time back is the safe side). */
+	if (hi < 0)
+		return 1;
+	return next < 0 ? hi > lo : next < hi;
+}
+
+static void fill_head(struct cw_pipeline *p, enum cw_topic_kind t,
+		      struct part *pt)
+{
+	enum cw_invalid why = CW_INVALID_NONE;
+
+	while (!pt->head && pt->q) {
+		rd_kafka_message_t *m = rd_kafka_consume_queue(pt->q, 0);
 		if (!m)
-			break;
+			return;
 		if (m->err) {
 			if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
 				log_warn_rl("kafka: %s", rd_kafka_message_errstr(m));
 			rd_kafka_message_destroy(m);
 			continue;
 		}
-		p->msgs[p->nmsgs++] = m;
+		if (!m->payload ||
+		    cw_event_parse(m->payload, m->len, t, m->key, m->key_len,
+				   &p->limits, &pt->head_ev, &why) < 0)
+			pt->head_why = why ? why : CW_INVALID_MALFORMED_JSON;
+		else
+			pt->head_why = CW_INVALID_NONE;
+		pt->head = m;
+	}
+}
+
+/* Move a partition's head into the batch (valid) or the dead-letter topic. */
+static void take_head(struct cw_pipeline *p, enum cw_topic_kind t, int32_t i)
+{
+	struct part *pt = &p->parts[t][i];
+	rd_kafka_message_t *m = pt->head;
+
+	pt->head = NULL;
+	pt->next_offset = m->offset + 1;
+	pt->dirty = 1;
+	p->stats.messages++;
+	p->msgs[p->nmsgs++] = m;
+	if (pt->head_why != CW_INVALID_NONE) {
+		dead_letter(p, m, pt->head_why);
+		return;
+	}
+	cw_metrics_event(p->metrics, t, pt->head_ev.type);
+	p->stats.events++;
+	if (!pt->have_ts || pt->head_ev.ts_ms > pt->newest_ts) {
+		pt->newest_ts = pt->head_ev.ts_ms;
+		pt->have_ts = 1;
+	}
+	p->events[p->nevents] = pt->head_ev;
+	p->ev_part[p->nevents] = i;
+	p->nevents++;
+}
+
+/* Which side of pair i may go next: CW_TOPIC__COUNT if neither. */
+static enum cw_topic_kind pick_side(struct cw_pipeline *p, int32_t i)
+{
+	struct part *c = &p->parts[CW_TOPIC_CDR][i];
+	struct part *b = &p->parts[CW_TOPIC_BILLING][i];
+
+	fill_head(p, CW_TOPIC_CDR, c);
+	fill_head(p, CW_TOPIC_BILLING, b);
+	if (c->head && b->head) {
+		/* Invalid messages have no time: they go first. */
+		if (c->head_why || b->head_why)
+			return c->head_why ? CW_TOPIC_CDR : CW_TOPIC_BILLING;
+		return b->head_ev.ts_ms < c->head_ev.ts_ms ? CW_TOPIC_BILLING
+							   : CW_TOPIC_CDR;
+	}
+	if (c->head)
+		return !b->assigned || !part_unread(p, CW_TOPIC_BILLING, i)
+			       ? CW_TOPIC_CDR : CW_TOPIC__COUNT;
+	if (b->head)
+		return !c->assigned || !part_unread(p, CW_TOPIC_CDR, i)
+			       ? CW_TOPIC_BILLING : CW_TOPIC__COUNT;
+	return CW_TOPIC__COUNT;
+}
+
+/* One pass over all pairs, up to `room` messages; returns how many. */
+static size_t merge_pass(struct cw_pipeline *p, size_t room)
+{
+	size_t taken = 0;
+
+	for (int i = 0; i < p->nparts && i < PARTS_MAX && taken < room; i++) {
+		if (!p->parts[CW_TOPIC_CDR][i].q && !p->parts[CW_TOPIC_BILLING][i].q)
+			continue;
+		/* Drain this pair while it can go: keeps batches dense. */
+		while (taken < room) {
+			enum cw_topic_kind t = pick_side(p, i);
+			if (t == CW_TOPIC__COUNT)
+				break;
+			take_head(p, t, i);
+			taken++;
+		}
+	}
+	return taken;
+}
+
+static void collect(struct cw_pipeline *p)
+{
+	size_t room = (size_t)p->conf->batch_size;
+	int64_t wait = p->pending ? 5 : p->conf->batch_wait_ms;
+	int64_t deadline = wall_ms() + wait;
+
+	p->rebalanced = 0;
+	p->nevents = 0;
+	p->limits.now_ms = wall_ms();
+	for (;;) {
+		size_t n = merge_pass(p, room - p->nmsgs);
+		if (p->nmsgs >= room)
+			break;
+		/* Serve rebalances and errors on the consumer queue; the
+		 * short timeout also paces waiting for partition queues. */
+		int64_t left = deadline - wall_ms();
+		if (n == 0 && left <= 0)
+			break;
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(
+			p->consumer, n ? 0 : (int)(left < 5 ? left : 5));
+		if (m) {
+			/* Partition queues take every message; this is an
+			 * error or event for the consumer as a whole. */
+			if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				log_warn_rl("kafka: %s", rd_kafka_message_errstr(m));
+			else if (!m->err)
+				log_warn_rl("kafka: message outside partition queues: %s/%d@%" PRId64,
+					    rd_kafka_topic_name(m->rkt), m->partition, m->offset);
+			rd_kafka_message_destroy(m);
+		}
+		if (p->rebalanced) {
+			/* Taken messages may belong to partitions we no
+			 * longer own: drop them; they are read again from
+			 * the offsets stored in Redis by the next owner. */
+			destroy_msgs(p);
+			p->nevents = 0;
+			p->rebalanced = 0;
+		}
 	}
 }
 
@@ -686,44 +839,6 @@ static void subs_reset(struct cw_pipeline *p)
 	p->nsubs = 0;
 }
 
-static void parse_batch(struct cw_pipeline *p)
-{
-	p->nevents = 0;
-	p->limits.now_ms = wall_ms();
-	for (size_t i = 0; i < p->nmsgs; i++) {
-		rd_kafka_message_t *m = p->msgs[i];
-		enum cw_topic_kind t;
-		enum cw_invalid why = CW_INVALID_NONE;
-		struct cw_event *ev = &p->events[p->nevents];
-
-		p->stats.messages++;
-		if (topic_kind(p, rd_kafka_topic_name(m->rkt), &t) < 0)
-			continue;
-		if (m->partition < PARTS_MAX) {
-			struct part *pt = &p->parts[t][m->partition];
-			pt->next_offset = m->offset + 1;
-			pt->dirty = 1;
-		}
-		if (!m->payload ||
-		    cw_event_parse(m->payload, m->len, t, m->key, m->key_len,
-				   &p->limits, ev, &why) < 0) {
-			dead_letter(p, m, why ? why : CW_INVALID_MALFORMED_JSON);
-			continue;
-		}
-		cw_metrics_event(p->metrics, t, ev->type);
-		p->stats.events++;
-		if (m->partition < PARTS_MAX) {
-			struct part *pt = &p->parts[t][m->partition];
-			if (!pt->have_ts || ev->ts_ms > pt->newest_ts) {
-				pt->newest_ts = ev->ts_ms;
-				pt->have_ts = 1;
-			}
-		}
-		p->ev_part[p->nevents] = m->partition;
-		p->nevents++;
-	}
-}
-
 /* Chain each event to its subscriber, keeping each chain ordered by
  * (ts, arrival): the order a subscriber's events are applied in. */
 static void group_events(struct cw_pipeline *p)
@@ -732,7 +847,10 @@ static void group_events(struct cw_pipeline *p)
 		struct cw_event *ev = &p->events[i];
 		struct sub *s = sub_find(p, ev->subscriber, p->ev_part[i]);
 		int *link = &s->first_ev;
-		while (*link >= 0 && p->events[*link].ts_ms <= ev->ts_ms)
+		while (*link >= 0 &&
+		       (p->events[*link].ts_ms < ev->ts_ms ||
+			(p->events[*link].ts_ms == ev->ts_ms &&
+			 p->events[*link].topic <= ev->topic)))
 			link = &p->ev_next[*link];
 		p->ev_next[i] = *link;
 		*link = (int)i;
@@ -1033,7 +1151,6 @@ int cw_pipeline_step(struct cw_pipeline *p)
 	}
 	collect(p);
 	consumed = p->nmsgs;
-	parse_batch(p);
 	update_watermark(p);
 	group_events(p);
 
@@ -1272,6 +1389,7 @@ void cw_pipeline_free(struct cw_pipeline *p)
 		rd_kafka_topic_partition_list_destroy(p->pending_offsets);
 	if (p->msgs)
 		destroy_msgs(p);
+	drop_heads(p);
 	if (p->consumer)
 		rd_kafka_destroy(p->consumer);
 	if (p->producer) {

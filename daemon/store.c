@@ -395,6 +395,26 @@ int cw_store_reply_int(const struct cw_store *s, int i, long long *out)
 	return 0;
 }
 
+static const redisReply *elem_at(const redisReply *r, int j)
+{
+	return r && r->type == REDIS_REPLY_ARRAY && j >= 0 &&
+			       (size_t)j < r->elements
+		       ? r->element[j]
+		       : NULL;
+}
+
+size_t cw_store_reply_sublen(const struct cw_store *s, int i, int j)
+{
+	const redisReply *r = elem_at(reply_at(s, i), j);
+	return r && r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
+}
+
+const char *cw_store_reply_substr(const struct cw_store *s, int i, int j,
+				  int k, size_t *len)
+{
+	return str_of(elem_at(elem_at(reply_at(s, i), j), k), len);
+}
+
 void cw_store_get_stats(const struct cw_store *s, struct cw_store_stats *st)
 {
 	*st = s->stats;

@@ -73,6 +73,11 @@ const char *cw_store_reply_str(const struct cw_store *s, int i, int j,
 const char *cw_store_exec_str(const struct cw_store *s, int i, int j,
 			      size_t *len);
 int cw_store_reply_int(const struct cw_store *s, int i, long long *out);
+/* Nested arrays (SCAN's [cursor, [keys]]): size of element j of reply i,
+ * and element k of that. */
+size_t cw_store_reply_sublen(const struct cw_store *s, int i, int j);
+const char *cw_store_reply_substr(const struct cw_store *s, int i, int j,
+				  int k, size_t *len);
 /* Clear replies (the queue was already cleared by a successful exchange). */
 void cw_store_release(struct cw_store *s);
 
