@@ -309,7 +309,6 @@ struct cwh *cwh_new_at(int partitions, const char *rules, const char *srcdir,
 		       const char *builddir)
 {
 	struct cwh *h = calloc(1, sizeof(*h));
-	static int seq;
 
 	if (!h)
 		return NULL;
@@ -322,7 +321,9 @@ struct cwh *cwh_new_at(int partitions, const char *rules, const char *srcdir,
 		goto fail;
 	}
 	snprintf(h->redis_sock, sizeof(h->redis_sock), "%s/redis.sock", h->dir);
-	snprintf(h->group, sizeof(h->group), "cwit-%ld-%d", (long)getpid(), seq++);
+	/* Each harness has its own cluster and Redis: one group name for
+	 * all keeps the off:/wm: keys of different runs comparable. */
+	snprintf(h->group, sizeof(h->group), "churnwatch-it");
 	snprintf(h->srcdir, sizeof(h->srcdir), "%s", srcdir);
 	snprintf(h->builddir, sizeof(h->builddir), "%s", builddir);
 	if (rules)
@@ -641,9 +642,14 @@ long cwh_produce_file(struct cwh *h, const char *path, long from, long to)
 		kl = scan_str(line, (size_t)n, "subscriber", &key);
 		tl = scan_str(line, (size_t)n, "type", &type);
 		const char *topic = tl && is_billing(type, tl) ? "billing" : "cdr";
+		/* murmur2_random spreads key-less lines (some garbage) at
+		 * random; pin them by line number so that runs of the same
+		 * file have the same per-partition offsets. */
+		int32_t part = kl ? RD_KAFKA_PARTITION_UA
+				  : (int32_t)(lineno % h->partitions);
 		for (;;) {
 			rd_kafka_resp_err_t e = rd_kafka_producev(rk,
-				RD_KAFKA_V_TOPIC(topic),
+				RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(part),
 				RD_KAFKA_V_KEY(kl ? key : NULL, kl),
 				RD_KAFKA_V_VALUE(line, (size_t)n),
 				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
@@ -694,6 +700,26 @@ static char *dupn(const void *p, size_t n)
 	return s;
 }
 
+static char *header_source(rd_kafka_headers_t *hdrs)
+{
+	static const char *const names[] = {"__connect.errors.topic",
+		"__connect.errors.partition", "__connect.errors.offset"};
+	char buf[256], *w = buf;
+
+	for (int i = 0; i < 3; i++) {
+		const void *v;
+		size_t l;
+		if (rd_kafka_header_get_last(hdrs, names[i], &v, &l) || l > 64)
+			return NULL;
+		if (i)
+			*w++ = i == 1 ? '/' : '@';
+		memcpy(w, v, l);
+		w += l;
+	}
+	*w = '\0';
+	return strdup(buf);
+}
+
 static int msgs_add(struct cwh_msgs *out, const rd_kafka_message_t *m)
 {
 	rd_kafka_headers_t *hdrs = NULL;
@@ -719,6 +745,8 @@ static int msgs_add(struct cwh_msgs *out, const rd_kafka_message_t *m)
 	    !rd_kafka_header_get_last(hdrs, "__connect.errors.exception.message",
 				      &hv, &hl))
 		x->reason = dupn(hv, hl);
+	if (hdrs)
+		x->source = header_source(hdrs);
 	return x->payload && x->key ? 0 : -1;
 }
 
@@ -780,6 +808,7 @@ void cwh_msgs_free(struct cwh_msgs *m)
 		free(m->v[i].payload);
 		free(m->v[i].key);
 		free(m->v[i].reason);
+		free(m->v[i].source);
 	}
 	free(m->v);
 	memset(m, 0, sizeof(*m));
@@ -910,6 +939,53 @@ static int snap_add(struct cwh_snap *s, const char *key, const char *val,
 	return 0;
 }
 
+/* Length of the LEB128 varint at p (0 if it runs past end). */
+static size_t varint_len(const unsigned char *p, const unsigned char *end)
+{
+	size_t n = 0;
+
+	while (p + n < end)
+		if (!(p[n++] & 0x80))
+			return n;
+	return 0;
+}
+
+/*
+ * A state blob (docs/state.md, v1: version, flags, activate_ms,
+ * last_out_ms, newest_ms, clock_ms, ...) as two lines: the blob with
+ * clock_ms zeroed, and "KEY#clock_ms" with its varint in hex. clock_ms is
+ * the watermark the subscriber was last advanced to: it depends on when
+ * the daemon looked (see docs/guarantees.md), so callers may ignore it.
+ */
+static int snap_state(struct cwh_snap *s, const char *key, const char *blob,
+		      size_t len)
+{
+	const unsigned char *p = (const unsigned char *)blob, *end = p + len;
+	size_t off = 1, l = 0;
+	char ck[600], *buf;
+	int rc;
+
+	for (int i = 0; i < 5 && off < len; i++) {
+		l = varint_len(p + off, end);
+		if (!l)
+			break;
+		if (i < 4)
+			off += l;
+	}
+	if (len < 1 || p[0] != 1 || !l || off + l > len)
+		return snap_add(s, key, blob, len, 1); /* unknown layout */
+	buf = malloc(len);
+	if (!buf)
+		return -1;
+	memcpy(buf, blob, off);
+	buf[off] = 0;
+	memcpy(buf + off + 1, blob + off + l, len - off - l);
+	rc = snap_add(s, key, buf, len - l + 1, 1);
+	free(buf);
+	snprintf(ck, sizeof(ck), "%s#clock_ms", key);
+	return rc ? rc : snap_add(s, ck, blob + off, l, 1);
+}
+
 static int snap_key(redisContext *c, struct cwh_snap *s, const char *key)
 {
 	const char *name = key + strlen(HK_PREFIX);
@@ -922,7 +998,7 @@ static int snap_key(redisContext *c, struct cwh_snap *s, const char *key)
 	if (!strncmp(name, "s:", 2)) {
 		r = redisCommand(c, "GET %s", key);
 		if (r && r->type == REDIS_REPLY_STRING)
-			rc = snap_add(s, key, r->str, r->len, 1);
+			rc = snap_state(s, key, r->str, r->len);
 		else if (r && r->type == REDIS_REPLY_NIL)
 			rc = 0; /* expired or deleted in between */
 	} else if (!strncmp(name, "due:", 4)) {
@@ -1013,11 +1089,34 @@ static void show_line(char tag, const char *line)
 	fprintf(stderr, "  %c %.200s%s\n", tag, line, strlen(line) > 200 ? "..." : "");
 }
 
+static int ignored(const char *line, const char *ignore)
+{
+	const char *tab = strchr(line, '\t');
+	size_t il = ignore ? strlen(ignore) : 0;
+
+	return il && tab && (size_t)(tab - line) >= il &&
+	       !memcmp(tab - il, ignore, il);
+}
+
 size_t cwh_snap_diff(const struct cwh_snap *a, const struct cwh_snap *b, int show)
+{
+	return cwh_snap_diff_ex(a, b, show, NULL);
+}
+
+size_t cwh_snap_diff_ex(const struct cwh_snap *a, const struct cwh_snap *b,
+			int show, const char *ignore)
 {
 	size_t i = 0, j = 0, diff = 0;
 
 	while (i < a->n || j < b->n) {
+		if (i < a->n && ignored(a->lines[i], ignore)) {
+			i++;
+			continue;
+		}
+		if (j < b->n && ignored(b->lines[j], ignore)) {
+			j++;
+			continue;
+		}
 		int c = i == a->n ? 1 : j == b->n ? -1 : strcmp(a->lines[i], b->lines[j]);
 		if (c == 0) {
 			i++;

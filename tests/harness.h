@@ -52,6 +52,8 @@ struct cwh_msg {
 	int32_t partition;
 	int64_t offset;
 	char *reason;            /* __connect.errors.exception.message or NULL */
+	char *source;            /* "topic/partition@offset" from the
+				  * __connect.errors.* headers, or NULL */
 };
 
 struct cwh_msgs {
@@ -104,7 +106,9 @@ char *cwh_http_get(int port, const char *path);
 double cwh_metric(struct cwh *h, int i, const char *name, const char *labels);
 
 /* Produce every line of a JSON-lines file like `churnctl replay --topic
- * auto` (key = subscriber, murmur2 partitioner, billing types to billing).
+ * auto` (key = subscriber, murmur2 partitioner, billing types to billing;
+ * unlike replay, a line with no subscriber goes to partition lineno % N
+ * rather than a random one, so runs are reproducible).
  * Lines [from, to) only (to < 0: to the end). Returns lines produced. */
 long cwh_produce_file(struct cwh *h, const char *path, long from, long to);
 
@@ -125,12 +129,16 @@ int cwh_wait_consumed(struct cwh *h, int64_t total, int timeout_s);
  * quiet_ms. */
 int cwh_wait_quiet(struct cwh *h, int quiet_ms, int timeout_s);
 
-/* s:* blobs (hex), due:* zsets, off:* and wm:* hashes; outbox:* left out. */
+/* s:* blobs (hex; clock_ms zeroed, and given on its own "KEY#clock_ms"
+ * line), due:* zsets, off:* and wm:* hashes; outbox:* left out. */
 int cwh_snapshot(struct cwh *h, struct cwh_snap *out);
 void cwh_snap_free(struct cwh_snap *s);
 /* Number of differing lines; prints up to `show` of them. */
 size_t cwh_snap_diff(const struct cwh_snap *a, const struct cwh_snap *b,
 		     int show);
+/* The same, skipping lines whose key ends with `ignore` (NULL: none). */
+size_t cwh_snap_diff_ex(const struct cwh_snap *a, const struct cwh_snap *b,
+			int show, const char *ignore);
 /* Entries of the outbox hashes left in Redis. */
 long cwh_outbox_len(struct cwh *h);
 
