@@ -1089,6 +1089,26 @@ static void show_line(char tag, const char *line)
 	fprintf(stderr, "  %c %.200s%s\n", tag, line, strlen(line) > 200 ? "..." : "");
 }
 
+/* Show a differing line; when the other side has the same key, show
+ * where the values part. */
+static void show_pair(const struct cwh_snap *a, size_t i,
+		      const struct cwh_snap *b, size_t j, int c)
+{
+	const char *x = c < 0 ? a->lines[i] : b->lines[j];
+	const char *y = c < 0 ? (j < b->n ? b->lines[j] : NULL)
+			      : (i < a->n ? a->lines[i] : NULL);
+	const char *tab = strchr(x, '\t');
+	size_t k = 0;
+
+	show_line(c < 0 ? '-' : '+', x);
+	if (!tab || !y || strncmp(x, y, (size_t)(tab - x) + 1))
+		return;
+	while (x[k] && x[k] == y[k])
+		k++;
+	fprintf(stderr, "      first difference at value char %zu: %.48s | %.48s\n",
+		k - (size_t)(tab - x) - 1, x + (k > 8 ? k - 8 : 0), y + (k > 8 ? k - 8 : 0));
+}
+
 static int ignored(const char *line, const char *ignore)
 {
 	const char *tab = strchr(line, '\t');
@@ -1124,7 +1144,7 @@ size_t cwh_snap_diff_ex(const struct cwh_snap *a, const struct cwh_snap *b,
 			continue;
 		}
 		if ((int)diff < show)
-			show_line(c < 0 ? '-' : '+', c < 0 ? a->lines[i] : b->lines[j]);
+			show_pair(a, i, b, j, c);
 		diff++;
 		if (c < 0)
 			i++;
