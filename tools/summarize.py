@@ -18,7 +18,7 @@ EXPECTED = {
     "arpu_drop": "arpu-drop",
     "forwarder": "offnet-forward",
     "downgrader": "plan-downgrade",
-    "arrears": "repeated-arrears",
+    "arrears": "arrears-repeat",
 }
 
 
@@ -35,6 +35,7 @@ def main():
     ap.add_argument("--truth", required=True)
     ap.add_argument("--alerts", required=True)
     ap.add_argument("--metrics")
+    ap.add_argument("--backtest", help="alerts of churnctl backtest on the same events")
     ap.add_argument("--events", type=int, default=0)
     ap.add_argument("--start", type=float, default=0)
     ap.add_argument("--end", type=float, default=0)
@@ -71,6 +72,14 @@ def main():
         print(f"{k:<12}{len(subs):>12}{hit:>9}{by_rule if exp else '-':>10}  "
               + ", ".join(f"{r}={c}" for r, c in other.most_common()))
     print(f"alerts: {n_alerts} messages, {len(ids)} distinct alert_ids")
+    if a.backtest:
+        bt = set()
+        with open(a.backtest) as f:
+            for line in f:
+                if line.strip():
+                    bt.add(json.loads(line)["alert_id"])
+        same = "yes" if bt == ids else f"NO ({len(bt ^ ids)} differ)"
+        print(f"live alerts == back-tested alerts: {same} ({len(bt)} back-tested)")
     if a.metrics:
         try:
             text = urllib.request.urlopen(a.metrics, timeout=5).read().decode()
@@ -88,7 +97,7 @@ def main():
         if a.end > a.start and a.events:
             secs = a.end - a.start
             print(f"throughput: {a.events} messages in {secs:.1f} s "
-                  f"= {a.events / secs:,.0f} msg/s (replay and processing overlapped)")
+                  f"= {a.events / secs:,.0f} msg/s (including start-up and group join)")
     return 0
 
 
