@@ -531,13 +531,11 @@ static int has_revenue_history(const struct cw_state *st)
 	return 0;
 }
 
-int64_t cw_engine_next_due(const struct cw_engine *e,
-			   const struct cw_state *st)
+/* The earliest unjudged silence deadline. */
+static int64_t silence_due(const struct cw_engine *e, const struct cw_state *st)
 {
 	int64_t due = INT64_MAX;
 
-	if (!live(st) || !e->rules)
-		return due;
 	for (size_t i = 0; i < e->rules->nrules; i++) {
 		const struct cw_rule *r = &e->rules->rules[i];
 		if (!r->enabled || r->detector != CW_DET_SILENCE)
@@ -552,6 +550,15 @@ int64_t cw_engine_next_due(const struct cw_engine *e,
 		if (d < due)
 			due = d;
 	}
+	return due;
+}
+
+/* The next calendar boundary after the clock: a month end to close (for
+ * subscribers not closed by invoices) or a tick to re-judge when: rules. */
+static int64_t calendar_due(const struct cw_engine *e, const struct cw_state *st)
+{
+	int64_t due = INT64_MAX;
+
 	if (e->has_arpu && !(st->flags & CW_ST_POSTPAID) &&
 	    has_revenue_history(st)) {
 		int64_t next = cw_month_start(month_of(e, st->clock_ms) + 1,
@@ -572,8 +579,29 @@ int64_t cw_engine_next_due(const struct cw_engine *e,
 	return due;
 }
 
-static void run_timers_at(const struct cw_engine *e, struct cw_state *st,
-			  struct firing *f, int64_t at)
+int64_t cw_engine_next_due(const struct cw_engine *e,
+			   const struct cw_state *st)
+{
+	if (!live(st) || !e->rules)
+		return INT64_MAX;
+	int64_t s = silence_due(e, st), c = calendar_due(e, st);
+	return s < c ? s : c;
+}
+
+static void run_silences_at(const struct cw_engine *e, struct firing *f,
+			    int64_t at)
+{
+	for (size_t i = 0; i < e->rules->nrules; i++) {
+		const struct cw_rule *r = &e->rules->rules[i];
+		if (!r->enabled || r->detector != CW_DET_SILENCE)
+			continue;
+		f->rule = i;
+		detect_silence(f, at);
+	}
+}
+
+static void run_calendar_at(const struct cw_engine *e, struct cw_state *st,
+			    struct firing *f, int64_t at)
 {
 	int32_t month_closing = month_of(e, at) - 1;
 	int close_months = e->has_arpu && !(st->flags & CW_ST_POSTPAID) &&
@@ -584,9 +612,7 @@ static void run_timers_at(const struct cw_engine *e, struct cw_state *st,
 		if (!r->enabled)
 			continue;
 		f->rule = i;
-		if (r->detector == CW_DET_SILENCE) {
-			detect_silence(f, at);
-		} else if (r->detector == CW_DET_ARPU_DROP && close_months) {
+		if (r->detector == CW_DET_ARPU_DROP && close_months) {
 			int32_t from = st->closed_month == INT32_MIN
 					       ? month_closing
 					       : st->closed_month + 1;
@@ -604,22 +630,33 @@ static void run_timers_at(const struct cw_engine *e, struct cw_state *st,
 		st->closed_month = month_closing;
 }
 
+/*
+ * Two kinds of timers, kept apart so that the state never depends on which
+ * way time arrived: silence deadlines (also found from the gap when the
+ * next outgoing event comes first, so they leave the clock alone) and
+ * calendar boundaries (month closes, ticks), which move the clock. The
+ * clock never takes the watermark's value: where the watermark happened to
+ * be is timing, and a replay must write the same bytes.
+ */
 void cw_engine_advance(const struct cw_engine *e, struct cw_state *st,
 		       const char *subscriber, int64_t now,
 		       const struct cw_alert_sink *sink)
 {
 	struct firing f = {e, st, subscriber, 0, sink};
 
-	for (int guard = 0; guard < 100000; guard++) {
-		int64_t due = cw_engine_next_due(e, st);
-		if (due == INT64_MAX || due > now)
+	if (!e->rules)
+		return;
+	for (int guard = 0; guard < 100000 && live(st); guard++) {
+		int64_t s = silence_due(e, st), c = calendar_due(e, st);
+		if (s <= c && s <= now) {
+			run_silences_at(e, &f, s);
+		} else if (c < s && c <= now) {
+			st->clock_ms = c;
+			run_calendar_at(e, st, &f, c);
+		} else {
 			break;
-		if (due > st->clock_ms)
-			st->clock_ms = due;
-		run_timers_at(e, st, &f, due);
+		}
 	}
-	if (now > st->clock_ms && live(st))
-		st->clock_ms = now;
 }
 
 /* ---- applying events --------------------------------------------------- */
@@ -738,7 +775,7 @@ static void evaluate_event_rules(const struct cw_engine *e,
 				 const struct cw_alert_sink *sink)
 {
 	struct firing f = {e, st, ev->subscriber, 0, sink};
-	int64_t now = ev->ts_ms > st->clock_ms ? ev->ts_ms : st->clock_ms;
+	int64_t now = ev->ts_ms; /* event rules judge as of the event itself */
 
 	if (st->flags & CW_ST_DEACTIVATED)
 		return;

@@ -250,7 +250,9 @@ int cw_state_dedup(struct cw_state *st, const char *event_id, int64_t ts_ms,
 			(CW_DEDUP_MAX - 1) * sizeof(st->dedup[0]));
 		st->ndedup--;
 	}
-	st->dedup[st->ndedup++] = (struct cw_dedup){fp, ts_ms};
+	/* Whole seconds: that is what the encoding keeps, so a state read
+	 * back and written again is byte-identical (no drift per save). */
+	st->dedup[st->ndedup++] = (struct cw_dedup){fp, floor_div(ts_ms, 1000) * 1000};
 	return 0;
 }
 
@@ -446,7 +448,7 @@ int cw_state_encode(const struct cw_state *st,
 		if (st->dedup[i].ts_ms < dh)
 			continue;
 		put_fixed(&w, st->dedup[i].fp, 8);
-		put_s(&w, (st->newest_ms - st->dedup[i].ts_ms) / 1000);
+		put_s(&w, floor_div(st->newest_ms, 1000) - st->dedup[i].ts_ms / 1000);
 	}
 
 	put_u(&w, st->nmarks);
@@ -550,10 +552,9 @@ int cw_state_decode(struct cw_state *st, const struct cw_state_profile *prof,
 		goto corrupt;
 	for (uint64_t i = 0; i < n; i++) {
 		st->dedup[i].fp = get_fixed(&r, 8);
-		int64_t age = get_s(&r);
-		if (__builtin_mul_overflow(age, 1000, &age) ||
-		    __builtin_sub_overflow(st->newest_ms, age,
-					   &st->dedup[i].ts_ms))
+		int64_t age = get_s(&r), secs;
+		if (__builtin_sub_overflow(floor_div(st->newest_ms, 1000), age, &secs) ||
+		    __builtin_mul_overflow(secs, 1000, &st->dedup[i].ts_ms))
 			goto corrupt;
 	}
 	st->ndedup = (uint32_t)n;
