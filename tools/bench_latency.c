@@ -35,6 +35,7 @@ struct probe {
 	char key[96];     /* subscriber \t rule */
 	int64_t sent_ms;  /* probe CreateTime */
 	int64_t alert_ms; /* earliest matching alert CreateTime, -1 none */
+	int32_t partition; /* of the probe */
 };
 
 struct probes {
@@ -187,6 +188,7 @@ static void on_billing(void *ctx, const rd_kafka_message_t *m)
 			snprintf(p->key, sizeof(p->key), "%s\t%s", sub, rule);
 			p->sent_ms = rd_kafka_message_timestamp(m, NULL);
 			p->alert_ms = -1;
+			p->partition = m->partition;
 		}
 	}
 	json_object_put(o);
@@ -302,13 +304,13 @@ int main(int argc, char **argv)
 		goto out;
 	FILE *cf = csv ? fopen(csv, "w") : NULL;
 	if (cf)
-		fprintf(cf, "subscriber,rule,probe_ms,alert_ms,latency_ms\n");
+		fprintf(cf, "subscriber,rule,partition,probe_ms,alert_ms,latency_ms\n");
 	for (size_t i = 0; i < ps.n; i++) {
 		struct probe *p = &ps.v[i];
 		if (cf) {
 			char *tab = strchr(p->key, '\t');
-			fprintf(cf, "%.*s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 "\n",
-				(int)(tab - p->key), p->key, tab + 1, p->sent_ms,
+			fprintf(cf, "%.*s,%s,%" PRId32 ",%" PRId64 ",%" PRId64 ",%" PRId64 "\n",
+				(int)(tab - p->key), p->key, tab + 1, p->partition, p->sent_ms,
 				p->alert_ms, p->alert_ms >= 0 ? p->alert_ms - p->sent_ms : -1);
 		}
 		if (p->alert_ms >= 0)
