@@ -95,8 +95,8 @@ struct cw_pipeline {
 	int sweep_more[PARTS_MAX];
 
 	/* the batch being collected/processed */
-	rd_kafka_message_t **msgs;
-	size_t nmsgs;
+	size_t nmsgs;            /* messages taken into the current batch */
+	int cursor, cursor_next; /* merge_pass round robin */
 	struct cw_event *events;
 	int32_t *ev_part;
 	int *ev_next;
@@ -128,6 +128,12 @@ struct cw_pipeline {
 	struct cw_state *scratch;
 	uint8_t *blob;
 
+	/* Keys and strings used per subscriber, built once (hot path). */
+	char (*due_key)[KEY_MAX];     /* P due:<partition> */
+	char (*outbox_key)[KEY_MAX];  /* P outbox:<partition> */
+	char ttl[24];
+	size_t prefix_len;
+
 	struct cw_pipeline_stats stats;
 };
 
@@ -136,6 +142,35 @@ static int part_unread(struct cw_pipeline *p, enum cw_topic_kind t,
 		       int32_t part);
 
 /* ---- small helpers ------------------------------------------------------ */
+
+/* Decimal text of v into buf (at least 24 bytes); returns the length. */
+static size_t i64_to_str(int64_t v, char *buf)
+{
+	char tmp[24];
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t k = 0, n = 0;
+	do {
+		tmp[k++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		buf[n++] = '-';
+	while (k)
+		buf[n++] = tmp[--k];
+	buf[n] = '\0';
+	return n;
+}
+
+/* P s:<subscriber> into buf (KEY_MAX); returns the length. */
+static size_t state_key(const struct cw_pipeline *p, const char *sub,
+			char *buf)
+{
+	size_t n = strlen(sub);
+	memcpy(buf, cw_store_prefix(p->store), p->prefix_len);
+	memcpy(buf + p->prefix_len, "s:", 2);
+	memcpy(buf + p->prefix_len + 2, sub, n + 1);
+	return p->prefix_len + 2 + n;
+}
 
 static int64_t wall_ms(void)
 {
@@ -638,12 +673,11 @@ static void drop_heads(struct cw_pipeline *p)
 		}
 }
 
+/* Forget the batch being collected (its messages were freed when taken). */
 static void destroy_msgs(struct cw_pipeline *p)
 {
-	for (size_t i = 0; i < p->nmsgs; i++)
-		if (p->msgs[i])
-			rd_kafka_message_destroy(p->msgs[i]);
 	p->nmsgs = 0;
+	p->nevents = 0;
 }
 
 /*
@@ -709,11 +743,15 @@ static void take_head(struct cw_pipeline *p, enum cw_topic_kind t, int32_t i)
 	pt->next_offset = m->offset + 1;
 	pt->dirty = 1;
 	p->stats.messages++;
-	p->msgs[p->nmsgs++] = m;
-	if (pt->head_why != CW_INVALID_NONE) {
+	p->nmsgs++;
+	/* The message is not kept: a valid one lives on as its parsed copy,
+	 * an invalid one as the dead letter's copy. Holding it would pin its
+	 * whole fetch buffer. */
+	if (pt->head_why != CW_INVALID_NONE)
 		dead_letter(p, m, pt->head_why);
+	rd_kafka_message_destroy(m);
+	if (pt->head_why != CW_INVALID_NONE)
 		return;
-	}
 	cw_metrics_event(p->metrics, t, pt->head_ev.type);
 	p->stats.events++;
 	if (!pt->have_ts || pt->head_ev.ts_ms > pt->newest_ts) {
@@ -749,14 +787,20 @@ static enum cw_topic_kind pick_side(struct cw_pipeline *p, int32_t i)
 	return CW_TOPIC__COUNT;
 }
 
-/* One pass over all pairs, up to `room` messages; returns how many. */
+/* One pass over all pairs, up to `room` messages; returns how many. The
+ * pass starts where the last full batch stopped: always starting at pair 0
+ * would starve the high partitions under load (their events waiting for
+ * seconds). */
 static size_t merge_pass(struct cw_pipeline *p, size_t room)
 {
 	size_t taken = 0;
+	int n = p->nparts < PARTS_MAX ? p->nparts : PARTS_MAX;
 
-	for (int i = 0; i < p->nparts && i < PARTS_MAX && taken < room; i++) {
+	for (int k = 0; k < n && taken < room; k++) {
+		int i = (p->cursor + k) % n;
 		if (!p->parts[CW_TOPIC_CDR][i].q && !p->parts[CW_TOPIC_BILLING][i].q)
 			continue;
+		p->cursor_next = i;
 		/* Drain this pair while it can go: keeps batches dense. */
 		while (taken < room) {
 			enum cw_topic_kind t = pick_side(p, i);
@@ -766,6 +810,9 @@ static size_t merge_pass(struct cw_pipeline *p, size_t room)
 			taken++;
 		}
 	}
+	/* Resume at the pair that filled the batch, else the one after. */
+	if (n)
+		p->cursor = taken >= room ? p->cursor_next : (p->cursor_next + 1) % n;
 	return taken;
 }
 
@@ -785,7 +832,9 @@ static void collect(struct cw_pipeline *p)
 		/* Serve rebalances and errors on the consumer queue; the
 		 * short timeout also paces waiting for partition queues. */
 		int64_t left = deadline - wall_ms();
-		if (n == 0 && left <= 0)
+		/* Nothing more is ready: go with what we have rather than wait
+		 * (latency); wait only while the batch is empty. */
+		if (n == 0 && (left <= 0 || p->nmsgs > 0))
 			break;
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(
 			p->consumer, n ? 0 : (int)(left < 5 ? left : 5));
@@ -889,10 +938,9 @@ static void queue_reads(struct cw_pipeline *p, struct reads *r)
 			argv[0] = "MGET";
 			lens[0] = 4;
 			for (size_t i = 0; i < p->nsubs; i++) {
-				int kl = cw_store_key(p->store, keys[i], KEY_MAX, "s:%s",
-						      p->subs[p->sub_order[i]].id);
 				argv[i + 1] = keys[i];
-				lens[i + 1] = (size_t)kl;
+				lens[i + 1] = state_key(p, p->subs[p->sub_order[i]].id,
+							keys[i]);
 			}
 			r->mget = cw_store_queue(p->store, (int)n, argv, lens);
 		}
@@ -1013,25 +1061,24 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 static void write_subscriber(struct cw_pipeline *p, const struct sub *s,
 			     const struct cw_state *st, int64_t due)
 {
-	char key[KEY_MAX], duekey[KEY_MAX], ttl[32], score[32];
-	int kl = cw_store_key(p->store, key, sizeof(key), "s:%s", s->id);
+	char key[KEY_MAX], score[24];
+	size_t kl = state_key(p, s->id, key);
+	const char *duekey = p->due_key[s->partition];
 	int n = cw_state_encode(st, &p->rt->engine.profile, p->blob,
 				CW_STATE_BLOB_MAX);
 
-	cw_store_key(p->store, duekey, sizeof(duekey), "due:%" PRId32, s->partition);
 	if (n < 0) {
 		log_err("state of %s does not fit %d bytes; not written",
 			s->id, CW_STATE_BLOB_MAX);
 		return;
 	}
-	snprintf(ttl, sizeof(ttl), "%" PRId64, p->conf->state_ttl_ms);
 	cw_store_queue(p->store, 5,
-		       (const char *[]){"SET", key, (const char *)p->blob, "PX", ttl},
-		       (const size_t[]){3, (size_t)kl, (size_t)n, 2, strlen(ttl)});
+		       (const char *[]){"SET", key, (const char *)p->blob, "PX", p->ttl},
+		       (const size_t[]){3, kl, (size_t)n, 2, strlen(p->ttl)});
 	if (due == INT64_MAX) {
 		cw_store_queue(p->store, 3, (const char *[]){"ZREM", duekey, s->id}, NULL);
 	} else {
-		snprintf(score, sizeof(score), "%" PRId64, due);
+		i64_to_str(due, score);
 		cw_store_queue(p->store, 4, (const char *[]){"ZADD", duekey, score, s->id}, NULL);
 	}
 }
@@ -1042,11 +1089,9 @@ static void apply_subscriber(struct cw_pipeline *p, const struct sub *s,
 {
 	const struct cw_engine *e = &p->rt->engine;
 	struct cw_state *st = p->scratch;
-	char outbox[KEY_MAX];
-	struct sink_ctx sc = {p, s->partition, outbox};
+	struct sink_ctx sc = {p, s->partition, p->outbox_key[s->partition]};
 	struct cw_alert_sink sink = {sink_emit, &sc};
 
-	cw_store_key(p->store, outbox, sizeof(outbox), "outbox:%" PRId32, s->partition);
 	if (blob) {
 		if (cw_state_decode(st, &e->profile, (const uint8_t *)blob, bloblen) < 0)
 			log_warn_rl("state of %s is corrupt; starting afresh", s->id);
@@ -1054,9 +1099,8 @@ static void apply_subscriber(struct cw_pipeline *p, const struct sub *s,
 		cw_state_init(st);
 		if (s->nev == 0) {
 			/* Swept but expired: forget its timer. */
-			char duekey[KEY_MAX];
-			cw_store_key(p->store, duekey, sizeof(duekey), "due:%" PRId32, s->partition);
-			cw_store_queue(p->store, 3, (const char *[]){"ZREM", duekey, s->id}, NULL);
+			cw_store_queue(p->store, 3, (const char *[]){"ZREM",
+				       p->due_key[s->partition], s->id}, NULL);
 			return;
 		}
 	}
@@ -1305,7 +1349,6 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 	p->subs_cap = 1;
 	while (p->subs_cap < 2 * (bs + (size_t)SWEEP_TOTAL + 50 * PARTS_MAX))
 		p->subs_cap *= 2;
-	p->msgs = calloc(bs, sizeof(*p->msgs));
 	p->events = calloc(bs, sizeof(*p->events));
 	p->ev_part = calloc(bs, sizeof(*p->ev_part));
 	p->ev_next = calloc(bs, sizeof(*p->ev_next));
@@ -1313,7 +1356,7 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 	p->sub_order = calloc(p->subs_cap, sizeof(*p->sub_order));
 	p->scratch = malloc(sizeof(*p->scratch));
 	p->blob = malloc(CW_STATE_BLOB_MAX);
-	if (!p->msgs || !p->events || !p->ev_part || !p->ev_next || !p->subs ||
+	if (!p->events || !p->ev_part || !p->ev_next || !p->subs ||
 	    !p->sub_order || !p->scratch || !p->blob) {
 		snprintf(err, errlen, "out of memory");
 		rc = CW_PIPE_CONFIG;
@@ -1326,6 +1369,25 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 	rc = connect_kafka(p, err, errlen);
 	if (rc != CW_PIPE_OK)
 		goto fail;
+	p->due_key = calloc((size_t)p->nparts, KEY_MAX);
+	p->outbox_key = calloc((size_t)p->nparts, KEY_MAX);
+	if (!p->due_key || !p->outbox_key) {
+		snprintf(err, errlen, "out of memory");
+		rc = CW_PIPE_CONFIG;
+		goto fail;
+	}
+	for (int i = 0; i < p->nparts; i++) {
+		cw_store_key(p->store, p->due_key[i], KEY_MAX, "due:%d", i);
+		cw_store_key(p->store, p->outbox_key[i], KEY_MAX, "outbox:%d", i);
+	}
+	p->prefix_len = strlen(cw_store_prefix(p->store));
+	if (p->prefix_len > 64) {
+		/* Keys are built in fixed buffers on the hot path. */
+		snprintf(err, errlen, "redis.key_prefix is longer than 64 bytes");
+		rc = CW_PIPE_CONFIG;
+		goto fail;
+	}
+	i64_to_str(p->conf->state_ttl_ms, p->ttl);
 	*out = p;
 	return CW_PIPE_OK;
 fail:
@@ -1387,8 +1449,6 @@ void cw_pipeline_free(struct cw_pipeline *p)
 		free(p->palerts[i].json);
 	if (p->pending_offsets)
 		rd_kafka_topic_partition_list_destroy(p->pending_offsets);
-	if (p->msgs)
-		destroy_msgs(p);
 	drop_heads(p);
 	if (p->consumer)
 		rd_kafka_destroy(p->consumer);
@@ -1398,7 +1458,6 @@ void cw_pipeline_free(struct cw_pipeline *p)
 	}
 	cw_store_close(p->store);
 	cw_runtime_free(p->rt);
-	free(p->msgs);
 	free(p->events);
 	free(p->ev_part);
 	free(p->ev_next);
@@ -1409,6 +1468,8 @@ void cw_pipeline_free(struct cw_pipeline *p)
 	free(p->delivered);
 	free(p->scratch);
 	free(p->blob);
+	free(p->due_key);
+	free(p->outbox_key);
 	free(p);
 }
 

@@ -225,28 +225,59 @@ int cw_store_key(const struct cw_store *s, char *buf, size_t buflen,
 	return n + m;
 }
 
+static int reserve(struct cw_store *s, size_t more)
+{
+	if (s->len + more <= s->cap)
+		return 0;
+	size_t cap = s->cap ? s->cap : 65536;
+	while (cap < s->len + more)
+		cap *= 2;
+	char *nb = realloc(s->buf, cap);
+	if (!nb)
+		return -1;
+	s->buf = nb;
+	s->cap = cap;
+	return 0;
+}
+
+/* Append "<c><n>\r\n" (a RESP header) without printf. */
+static void put_header(struct cw_store *s, char c, size_t n)
+{
+	char tmp[24];
+	int k = 0;
+	do {
+		tmp[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	s->buf[s->len++] = c;
+	while (k)
+		s->buf[s->len++] = tmp[--k];
+	s->buf[s->len++] = '\r';
+	s->buf[s->len++] = '\n';
+}
+
+/*
+ * Commands are written in RESP straight into the store's buffer: this is
+ * per subscriber on the hot path, so no allocation and no printf. The
+ * buffer only grows (to the largest batch seen).
+ */
 int cw_store_queue(struct cw_store *s, int argc, const char **argv,
 		   const size_t *argvlen)
 {
-	char *cmd = NULL;
-	int n = redisFormatCommandArgv(&cmd, argc, argv, argvlen);
-	if (n < 0)
+	size_t need = 24;
+	for (int i = 0; i < argc; i++)
+		need += 24 + (argvlen ? argvlen[i] : strlen(argv[i]));
+	if (argc <= 0 || reserve(s, need) < 0)
 		return -1;
-	if (s->len + (size_t)n > s->cap) {
-		size_t cap = s->cap ? s->cap : 65536;
-		while (cap < s->len + (size_t)n)
-			cap *= 2;
-		char *nb = realloc(s->buf, cap);
-		if (!nb) {
-			free(cmd);
-			return -1;
-		}
-		s->buf = nb;
-		s->cap = cap;
+	put_header(s, '*', (size_t)argc);
+	for (int i = 0; i < argc; i++) {
+		size_t n = argvlen ? argvlen[i] : strlen(argv[i]);
+		put_header(s, '$', n);
+		memcpy(s->buf + s->len, argv[i], n);
+		s->len += n;
+		s->buf[s->len++] = '\r';
+		s->buf[s->len++] = '\n';
 	}
-	memcpy(s->buf + s->len, cmd, (size_t)n);
-	s->len += (size_t)n;
-	free(cmd);
 	return (int)s->nqueued++;
 }
 
