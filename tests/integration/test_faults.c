@@ -167,12 +167,10 @@ static void strip_blobs(const struct cwh_snap *in, struct cwh_snap *out)
 
 /*
  * The scenario must end where the reference did: the same subscribers,
- * timers, offsets, per-partition newest ts and alert ids, exactly. State
- * blobs are compared too but, by default, only reported: two fields are
- * known to depend on batch timing even in undisturbed runs (clock_ms, the
- * watermark a subscriber was last advanced to; and the dedup entries'
- * ages, rounded to whole seconds at every encode — see docs/guarantees.md).
- * CW_IT_STRICT_STATE=1 asserts byte-equal blobs (clock_ms aside).
+ * timers, offsets, per-partition newest ts and alert ids, and byte-equal
+ * state blobs. (Two timing-dependent fields this suite once found — the
+ * engine clock and re-truncated dedup ages — are fixed; CW_IT_LAX_STATE=1
+ * only reports blob differences, for investigating.)
  */
 static void compare(const char *name, struct run *r)
 {
@@ -189,8 +187,10 @@ static void compare(const char *name, struct run *r)
 	dclock = cwh_snap_diff(&ref.snap, &r->snap, 0) / 2 - dblob;
 	fprintf(stderr, "[%s] state blobs: %zu differ beyond clock_ms, %zu more in "
 		"clock_ms only\n", name, dblob, dclock);
-	if (getenv("CW_IT_STRICT_STATE"))
-		ck_assert_msg(dblob == 0, "%s: %zu state blobs differ", name, dblob);
+	if (!getenv("CW_IT_LAX_STATE"))
+		ck_assert_msg(dblob == 0 && dclock == 0,
+			      "%s: %zu state blobs differ (%zu in clock_ms only)",
+			      name, dblob + dclock, dclock);
 	da = cwh_alerts_diff(ref.alerts, ref.nalerts, r->alerts, r->nalerts, 12);
 	fprintf(stderr, "[%s] %zu state differences, %zu alert-id differences, "
 		"%zu repeated alert ids, %zu dead letters for %ld garbage lines\n",
