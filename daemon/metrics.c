@@ -33,6 +33,7 @@ struct cw_metrics {
 	_Atomic uint64_t redis_cmds;
 	_Atomic uint64_t redis_exchanges;
 	_Atomic int64_t watermark_ms;
+	_Atomic int64_t input_lag_ms;
 	_Atomic int reload_ok;
 	_Atomic int64_t reload_time;
 	_Atomic int ready;
@@ -94,6 +95,11 @@ void cw_metrics_redis_error(struct cw_metrics *m)
 void cw_metrics_set_watermark(struct cw_metrics *m, int64_t ms)
 {
 	atomic_store(&m->watermark_ms, ms);
+}
+
+void cw_metrics_set_input_lag(struct cw_metrics *m, int64_t ms)
+{
+	atomic_store(&m->input_lag_ms, ms);
 }
 
 void cw_metrics_set_reload(struct cw_metrics *m, int success, int64_t unix_s)
@@ -244,6 +250,9 @@ char *cw_metrics_render(struct cw_metrics *m)
 		  "# HELP churnwatch_watermark_seconds Event-time watermark.\n"
 		  "# TYPE churnwatch_watermark_seconds gauge\n"
 		  "churnwatch_watermark_seconds %.3f\n"
+		  "# HELP churnwatch_input_lag_seconds Wall clock minus the Kafka timestamp of the newest message taken.\n"
+		  "# TYPE churnwatch_input_lag_seconds gauge\n"
+		  "churnwatch_input_lag_seconds %.3f\n"
 		  "# HELP churnwatch_rules_last_reload_success 1 if the last rule load succeeded.\n"
 		  "# TYPE churnwatch_rules_last_reload_success gauge\n"
 		  "churnwatch_rules_last_reload_success %d\n"
@@ -269,6 +278,7 @@ char *cw_metrics_render(struct cw_metrics *m)
 		  "# TYPE churnwatch_ready gauge\n"
 		  "churnwatch_ready %d\n",
 		  (double)atomic_load(&m->watermark_ms) / 1000.0,
+		  (double)atomic_load(&m->input_lag_ms) / 1000.0,
 		  atomic_load(&m->reload_ok),
 		  (long long)atomic_load(&m->reload_time),
 		  (unsigned long long)ld(&m->redis_errors),

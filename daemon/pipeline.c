@@ -97,6 +97,7 @@ struct cw_pipeline {
 	/* the batch being collected/processed */
 	size_t nmsgs;            /* messages taken into the current batch */
 	int cursor, cursor_next; /* merge_pass round robin */
+	int64_t batch_kafka_ts;  /* newest Kafka timestamp taken (input lag) */
 	struct cw_event *events;
 	int32_t *ev_part;
 	int *ev_next;
@@ -744,6 +745,9 @@ static void take_head(struct cw_pipeline *p, enum cw_topic_kind t, int32_t i)
 	pt->dirty = 1;
 	p->stats.messages++;
 	p->nmsgs++;
+	int64_t kts = rd_kafka_message_timestamp(m, NULL);
+	if (kts > p->batch_kafka_ts)
+		p->batch_kafka_ts = kts;
 	/* The message is not kept: a valid one lives on as its parsed copy,
 	 * an invalid one as the dead letter's copy. Holding it would pin its
 	 * whole fetch buffer. */
@@ -1193,8 +1197,12 @@ int cw_pipeline_step(struct cw_pipeline *p)
 		heartbeat(p);
 		return 0;
 	}
+	int64_t t0 = wall_ms();
+	p->batch_kafka_ts = -1;
 	collect(p);
 	consumed = p->nmsgs;
+	if (p->batch_kafka_ts > 0)
+		cw_metrics_set_input_lag(p->metrics, wall_ms() - p->batch_kafka_ts);
 	update_watermark(p);
 	group_events(p);
 
@@ -1229,6 +1237,10 @@ int cw_pipeline_step(struct cw_pipeline *p)
 	subs_reset(p);
 	destroy_msgs(p);
 	p->stats.watermark_ms = p->watermark;
+	if (consumed)
+		log_debug("batch: %zu messages, input lag %" PRId64 " ms, step %" PRId64 " ms",
+			  consumed, p->batch_kafka_ts > 0 ? t0 - p->batch_kafka_ts : -1,
+			  wall_ms() - t0);
 	return (int)consumed;
 }
 

@@ -37,6 +37,10 @@ void cw_metrics_set_ready(struct cw_metrics *m, int ready);
 void cw_metrics_batch(struct cw_metrics *m, uint64_t msgs,
 		      uint64_t redis_cmds, uint64_t redis_exchanges);
 
+/* How far behind the input the daemon is: wall clock minus the Kafka
+ * timestamp of the newest message taken (ms). */
+void cw_metrics_set_input_lag(struct cw_metrics *m, int64_t ms);
+
 /* Render the exposition text into a malloc'd string (tests, HTTP). */
 char *cw_metrics_render(struct cw_metrics *m);
 int cw_metrics_ready(struct cw_metrics *m);
