@@ -10,7 +10,7 @@ int ctl_replay(int argc, char **argv);       /* tools/ctl_kafka.c */
 int ctl_kafka_dev(int argc, char **argv);    /* tools/ctl_kafka.c */
 int ctl_tail_alerts(int argc, char **argv);  /* tools/ctl_kafka.c */
 int ctl_check_rules(int argc, char **argv);  /* tools/ctl_rules.c */
-int ctl_test_rules(int argc, char **argv);   /* tools/ctl_rules.c */
+int ctl_test_rules(int argc, char **argv);   /* tools/ctl_testrules.c */
 int ctl_backtest(int argc, char **argv);     /* tools/ctl_backtest.c */
 
 #endif
