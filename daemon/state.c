@@ -94,9 +94,24 @@ int64_t cw_month_start(int32_t month, int64_t utc_offset_ms)
 	return days_from_civil(y, m, 1) * CW_DAY_MS - utc_offset_ms;
 }
 
+/* day mod CW_DAYS_MAX in [0, CW_DAYS_MAX): one remainder and a sign fix
+ * (the same value as the floor modulo for every int32 day). */
 static int ring_slot(int32_t day)
 {
-	return (int)(((int64_t)day % CW_DAYS_MAX + CW_DAYS_MAX) % CW_DAYS_MAX);
+	int32_t r = day % CW_DAYS_MAX;
+	return r < 0 ? r + CW_DAYS_MAX : r;
+}
+
+/* Zero the n (<= CW_DAYS_MAX) ring slots of days lo .. lo+n-1: at most two
+ * contiguous runs, as the ring wraps once at most. */
+static void ring_clear(int64_t *ring, int32_t lo, int n)
+{
+	int s = ring_slot(lo);
+	int first = n < CW_DAYS_MAX - s ? n : CW_DAYS_MAX - s;
+
+	memset(ring + s, 0, (size_t)first * sizeof(*ring));
+	if (n > first)
+		memset(ring, 0, (size_t)(n - first) * sizeof(*ring));
 }
 
 /* Move the ring head to `day`, zeroing the days that come into view. */
@@ -145,9 +160,20 @@ int64_t cw_state_sum_daily(const struct cw_state *st, enum cw_daily f,
 		lo = st->newest_day - CW_DAYS_MAX + 1;
 	if (lo < st->valid_lo[f])
 		lo = st->valid_lo[f];
+	if (lo > hi)
+		return 0;
+	/* Days lo..hi are at most CW_DAYS_MAX consecutive slots (lo is never
+	 * older than the ring, hi never newer than its head): sum them as at
+	 * most two contiguous runs instead of one modulo per day. Integer
+	 * addition in another grouping gives the same exact sum. */
+	const int64_t *ring = st->daily[f];
+	int n = hi - lo + 1, s = ring_slot(lo);
+	int first = n < CW_DAYS_MAX - s ? n : CW_DAYS_MAX - s;
 	int64_t sum = 0;
-	for (int32_t d = lo; d <= hi; d++)
-		sum += st->daily[f][ring_slot(d)];
+	for (int i = 0; i < first; i++)
+		sum += ring[s + i];
+	for (int i = 0; i < n - first; i++)
+		sum += ring[i];
 	return sum;
 }
 
@@ -381,14 +407,25 @@ static void encode_daily(struct wbuf *w, const struct cw_state *st,
 		int n = keep;
 		if (n > st->newest_day - st->valid_lo[f] + 1)
 			n = st->newest_day - st->valid_lo[f] + 1;
-		while (n > 0 && st->daily[f][ring_slot(st->newest_day - n + 1)] == 0)
+		/* Walk slots by index from the head backwards (wrapping once)
+		 * instead of a modulo per day; same days, same order. */
+		const int64_t *ring = st->daily[f];
+		int head = ring_slot(st->newest_day), k;
+		while (n > 0) {
+			k = head - (n - 1);
+			if (ring[k < 0 ? k + CW_DAYS_MAX : k] != 0)
+				break;
 			n--;
+		}
 		if (n == 0)
 			continue;
 		put_u(w, (uint64_t)f);
 		put_u(w, (uint64_t)n);
-		for (int i = 0; i < n; i++)
-			put_s(w, st->daily[f][ring_slot(st->newest_day - i)]);
+		k = head;
+		for (int i = 0; i < n; i++) {
+			put_s(w, ring[k]);
+			k = k == 0 ? CW_DAYS_MAX - 1 : k - 1;
+		}
 	}
 	put_u(w, DAILY_END);
 }
@@ -467,35 +504,49 @@ static int decode_daily(struct rbuf *r, struct cw_state *st,
 	if (head < -DAY_HEAD_MAX || head > DAY_HEAD_MAX)
 		return -1;
 	int32_t newest = (int32_t)head;
+	/* Stored days per counter (the largest count if a counter repeats). */
+	int stored[CW_D__COUNT] = {0};
+
+	for (;;) {
+		uint64_t f = get_u(r);
+		if (r->bad)
+			return -1;
+		if (f == DAILY_END)
+			break;
+		uint64_t n = get_u(r);
+		if (f >= CW_D__COUNT || n > CW_DAYS_MAX || newest == 0)
+			return -1;
+		int64_t *ring = st->daily[f];
+		int k = ring_slot(newest);
+		for (uint64_t i = 0; i < n; i++) {
+			ring[k] = get_s(r);
+			k = k == 0 ? CW_DAYS_MAX - 1 : k - 1;
+		}
+		if ((int)n > stored[f])
+			stored[f] = (int)n;
+	}
 	if (newest != 0) {
 		st->newest_day = newest;
-		/* Kept rings read as zero back to their horizon; the rest were
-		 * not stored and start at the head. */
+		/*
+		 * Kept rings read as zero back to their horizon; the rest were
+		 * not stored and start at the head. The days the blob wrote
+		 * (the newest stored[f]) already hold their values, so only
+		 * the older ones up to the horizon are cleared: the same ring
+		 * contents and valid_lo as clearing first, with less writing.
+		 */
 		for (int f = 0; f < CW_D__COUNT; f++) {
 			int keep = prof->keep_days[f];
 			if (keep < 1)
 				keep = 1;
 			if (keep > CW_DAYS_MAX)
 				keep = CW_DAYS_MAX;
-			for (int i = 0; i < keep; i++)
-				st->daily[f][ring_slot(newest - i)] = 0;
-			st->valid_lo[f] = newest - keep + 1;
+			if (keep > stored[f])
+				ring_clear(st->daily[f], newest - keep + 1,
+					   keep - stored[f]);
+			st->valid_lo[f] = newest - (keep > stored[f] ? keep : stored[f]) + 1;
 		}
 	}
-	for (;;) {
-		uint64_t f = get_u(r);
-		if (r->bad)
-			return -1;
-		if (f == DAILY_END)
-			return 0;
-		uint64_t n = get_u(r);
-		if (f >= CW_D__COUNT || n > CW_DAYS_MAX || newest == 0)
-			return -1;
-		for (uint64_t i = 0; i < n; i++)
-			st->daily[f][ring_slot(newest - (int32_t)i)] = get_s(r);
-		if (st->valid_lo[f] > newest - (int32_t)n + 1)
-			st->valid_lo[f] = newest - (int32_t)n + 1;
-	}
+	return 0;
 }
 
 static int decode_months(struct rbuf *r, struct cw_state *st)
