@@ -262,11 +262,20 @@ START_TEST(end_to_end)
 	garbage = cwh_gen(h, "e2e", 200, 100, 11, 0.002, 0.002, events, sizeof(events),
 			  truth, sizeof(truth));
 	ck_assert_int_gt(garbage, 0);
-	ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
+	/*
+	 * The whole stream is in Kafka before the daemon starts. Producing 100
+	 * days in a second while consuming would be "live" at a million times
+	 * real time: partitions flushed a few ms apart would look caught up
+	 * hours of event time apart and the watermark would legitimately run
+	 * ahead of events still in the producer (silence alerts for steady
+	 * subscribers under CPU load). The exact alert set is asserted for
+	 * the complete log, as in a replay or back-test.
+	 */
 	sent = cwh_produce_file(h, events, 0, -1);
 	ck_assert_int_gt(sent, 0);
 	total = cwh_input_end(h);
 	ck_assert_int_eq(total, sent);
+	ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
 	t0 = cwh_now();
 	ck_assert_int_eq(cwh_wait_consumed(h, total, 400), 0);
 	fprintf(stderr, "consumed %ld messages in %.1f s\n", sent, cwh_now() - t0);
