@@ -80,32 +80,11 @@ static int64_t days_from_civil(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-/*
- * The same few days (the event's, the evaluation's, the activation's) are
- * converted over and over: remember the last conversions in a tiny
- * direct-mapped cache per thread. It maps a day to its month, a pure
- * function, so a hit returns exactly what civil_from_days would. Entries
- * start as day 0 (1970-01-01, month 1970*12 + 0), which is true.
- */
-#define MONTH_CACHE 4
-static __thread struct {
-	int32_t day, month;
-} month_cache[MONTH_CACHE] = {
-	{0, 1970 * 12}, {0, 1970 * 12}, {0, 1970 * 12}, {0, 1970 * 12},
-};
-
 int32_t cw_month_of(int64_t ts_ms, int64_t utc_offset_ms)
 {
-	int32_t day = cw_day_of(ts_ms, utc_offset_ms);
-	unsigned k = (uint32_t)day % MONTH_CACHE;
 	int y, m, d;
-
-	if (month_cache[k].day == day)
-		return month_cache[k].month;
-	civil_from_days(day, &y, &m, &d);
-	month_cache[k].day = day;
-	month_cache[k].month = y * 12 + (m - 1);
-	return month_cache[k].month;
+	civil_from_days(cw_day_of(ts_ms, utc_offset_ms), &y, &m, &d);
+	return y * 12 + (m - 1);
 }
 
 int64_t cw_month_start(int32_t month, int64_t utc_offset_ms)
