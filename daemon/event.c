@@ -604,7 +604,7 @@ static enum cw_invalid ev_prim_classify(const char *s, size_t n,
 /* RFC 3339 time                                                       */
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t ev_days_from_civil(int64_t y, int m, int d)
+int64_t cw_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -616,7 +616,7 @@ static int64_t ev_days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static void ev_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void cw_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -704,7 +704,7 @@ int cw_time_parse_rfc3339(const char *s, size_t len, int64_t *ms_out)
 	}
 	if (i != len)
 		return -1;
-	int64_t t = ev_days_from_civil(year, mon, day) * 86400 +
+	int64_t t = cw_days_from_civil(year, mon, day) * 86400 +
 		    hh * 3600 + mi * 60 + ss - sign * (oh * 3600 + om * 60);
 	*ms_out = t * 1000 + frac;
 	return 0;
@@ -722,7 +722,7 @@ int cw_time_format_rfc3339(int64_t ms, char *out, size_t outlen)
 		days--;
 	}
 
-	ev_civil_from_days(days, &y, &m, &d);
+	cw_civil_from_days(days, &y, &m, &d);
 	n = snprintf(out, outlen, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
 		     (long long)y, m, d, (int)(rem / 3600000),
 		     (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),

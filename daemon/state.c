@@ -56,42 +56,19 @@ int64_t cw_day_start(int32_t day, int64_t utc_offset_ms)
 	return (int64_t)day * CW_DAY_MS - utc_offset_ms;
 }
 
-/* Howard Hinnant's civil_from_days / days_from_civil. */
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-static int64_t days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 int32_t cw_month_of(int64_t ts_ms, int64_t utc_offset_ms)
 {
-	int y, m, d;
-	civil_from_days(cw_day_of(ts_ms, utc_offset_ms), &y, &m, &d);
-	return y * 12 + (m - 1);
+	int64_t y;
+	int m, d;
+	cw_civil_from_days(cw_day_of(ts_ms, utc_offset_ms), &y, &m, &d);
+	return (int32_t)(y * 12 + (m - 1));
 }
 
 int64_t cw_month_start(int32_t month, int64_t utc_offset_ms)
 {
 	int y = (int)floor_div(month, 12);
 	int m = month - y * 12 + 1;
-	return days_from_civil(y, m, 1) * CW_DAY_MS - utc_offset_ms;
+	return cw_days_from_civil(y, m, 1) * CW_DAY_MS - utc_offset_ms;
 }
 
 /* day mod CW_DAYS_MAX in [0, CW_DAYS_MAX): one remainder and a sign fix

@@ -198,29 +198,13 @@ static int rng_poisson(struct rng *r, double lam)
 
 /* ---- calendar ---- */
 
-static int64_t days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + doe - 719468;
-}
-
+/* Civil date of day `z` since the epoch, as ints (gen's own ranges are
+ * small); the arithmetic is the shared cw_civil_from_days. */
 static void civil_from_days(int64_t z, int *y, int *m, int *d)
 {
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
+	int64_t yy;
+	cw_civil_from_days(z, &yy, m, d);
+	*y = (int)yy;
 }
 
 static int days_in_month(int y, int m)
@@ -250,7 +234,7 @@ int gen_parse_date(const char *s, int64_t *ms_out)
 	if (*p != '\0' || v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[2] < 1 ||
 	    v[2] > days_in_month(v[0], v[1]))
 		return -1;
-	*ms_out = days_from_civil(v[0], v[1], v[2]) * GEN_DAY_MS;
+	*ms_out = cw_days_from_civil(v[0], v[1], v[2]) * GEN_DAY_MS;
 	return 0;
 }
 

@@ -132,6 +132,12 @@ int cw_time_parse_rfc3339(const char *s, size_t len, int64_t *ms_out);
 /* Writes at most 32 bytes including NUL. Returns length. */
 int cw_time_format_rfc3339(int64_t ms, char *out, size_t outlen);
 
+/* Proleptic Gregorian calendar (H. Hinnant's algorithms): days since
+ * 1970-01-01 of a date, and back. Shared by every module that buckets by
+ * calendar day or month. */
+int64_t cw_days_from_civil(int64_t y, int m, int d);
+void cw_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+
 /* Validate E.164 subscriber digits (5–15 ASCII digits). 1 if valid. */
 int cw_subscriber_valid(const char *s, size_t len);
 
