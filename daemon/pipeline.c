@@ -1,8 +1,10 @@
 /*
  * pipeline.c — the batch loop behind churnwatchd (see pipeline.h).
  *
- * Ownership: every rd_kafka_message_t polled is destroyed by the end of the
- * step that polled it (or on the rebalance path that drops it). Alert JSON
+ * Ownership: a message consumed from a partition queue waits as that
+ * partition's head (owned by struct part) until collect() takes it; it is
+ * destroyed right there (the batch keeps the parsed copy) or on the
+ * revocation path (drop_heads). Alert JSON
  * strings are owned by the pending batch until handed to the producer
  * (RD_KAFKA_MSG_F_FREE). Delivery-report records (struct dr_rec) are owned
  * by librdkafka between produce and their delivery report.
@@ -40,7 +42,6 @@ struct part {
 	enum cw_invalid head_why; /* CW_INVALID_NONE: head_ev is valid */
 	struct cw_event head_ev;
 };
-
 
 /* One subscriber touched by the current batch. */
 struct sub {
