@@ -1,0 +1,362 @@
+/*
+ * apply.c — a batch's subscribers: the table, the Redis reads (states, due
+ * timers), applying events and timers through the engine, and queueing the
+ * batch's MULTI/EXEC (states, timers, outbox, offsets).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <xxhash.h>
+
+#include "cw/engine.h"
+#include "cw/kafka.h"
+#include "cw/log.h"
+#include "cw/pipeline.h"
+#include "cw/state.h"
+#include "cw/store.h"
+#include "pipeline_int.h"
+
+/* Decimal text of v into buf (at least 24 bytes); returns the length. */
+size_t pl_i64_to_str(int64_t v, char *buf)
+{
+	char tmp[24];
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t k = 0, n = 0;
+	do {
+		tmp[k++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		buf[n++] = '-';
+	while (k)
+		buf[n++] = tmp[--k];
+	buf[n] = '\0';
+	return n;
+}
+
+/* P s:<subscriber> into buf (KEY_MAX); returns the length. */
+static size_t state_key(const struct cw_pipeline *p, const char *sub,
+			char *buf)
+{
+	size_t n = strlen(sub);
+	memcpy(buf, cw_store_prefix(p->store), p->prefix_len);
+	memcpy(buf + p->prefix_len, "s:", 2);
+	memcpy(buf + p->prefix_len + 2, sub, n + 1);
+	return p->prefix_len + 2 + n;
+}
+
+static struct sub *sub_find(struct cw_pipeline *p, const char *id,
+			    int32_t partition)
+{
+	size_t mask = p->subs_cap - 1;
+	size_t h = (size_t)XXH3_64bits(id, strlen(id)) & mask;
+
+	for (;; h = (h + 1) & mask) {
+		struct sub *s = &p->subs[h];
+		if (!s->used) {
+			s->used = 1;
+			snprintf(s->id, sizeof(s->id), "%s", id);
+			s->partition = partition;
+			s->first_ev = -1;
+			s->nev = 0;
+			p->sub_order[p->nsubs++] = (int)h;
+			return s;
+		}
+		if (!strcmp(s->id, id))
+			return s;
+	}
+}
+
+void pl_subs_reset(struct cw_pipeline *p)
+{
+	for (size_t i = 0; i < p->nsubs; i++)
+		p->subs[p->sub_order[i]].used = 0;
+	p->nsubs = 0;
+}
+
+/* Chain each event to its subscriber, keeping each chain ordered by
+ * (ts, arrival): the order a subscriber's events are applied in. */
+void pl_group_events(struct cw_pipeline *p)
+{
+	for (size_t i = 0; i < p->nevents; i++) {
+		struct cw_event *ev = &p->events[i];
+		struct sub *s = sub_find(p, ev->subscriber, p->ev_part[i]);
+		int *link = &s->first_ev;
+		while (*link >= 0 &&
+		       (p->events[*link].ts_ms < ev->ts_ms ||
+			(p->events[*link].ts_ms == ev->ts_ms &&
+			 p->events[*link].topic <= ev->topic)))
+			link = &p->ev_next[*link];
+		p->ev_next[i] = *link;
+		*link = (int)i;
+		s->nev++;
+	}
+	for (size_t i = 0; i < p->nswept; i++)
+		(void)sub_find(p, p->swept[i].id, p->swept[i].partition);
+	p->nswept = 0;
+}
+
+/* Per-partition share of the due subscribers one batch may load. */
+static int sweep_limit(const struct cw_pipeline *p)
+{
+	int n = p->nparts > 0 ? SWEEP_TOTAL / p->nparts : SWEEP_TOTAL;
+	return n < 50 ? 50 : n;
+}
+
+void pl_queue_reads(struct cw_pipeline *p, struct reads *r)
+{
+	char due[KEY_MAX], upto[32], limit[16];
+
+	r->mget = -1;
+	if (p->nsubs) {
+		size_t n = p->nsubs + 1;
+		const char **argv = malloc(n * sizeof(*argv));
+		size_t *lens = malloc(n * sizeof(*lens));
+		char (*keys)[KEY_MAX] = malloc(p->nsubs * KEY_MAX);
+		if (argv && lens && keys) {
+			argv[0] = "MGET";
+			lens[0] = 4;
+			for (size_t i = 0; i < p->nsubs; i++) {
+				argv[i + 1] = keys[i];
+				lens[i + 1] = state_key(p, p->subs[p->sub_order[i]].id,
+							keys[i]);
+			}
+			r->mget = cw_store_queue(p->store, (int)n, argv, lens);
+		}
+		free(argv);
+		free(lens);
+		free(keys);
+	}
+	snprintf(upto, sizeof(upto), "%" PRId64, p->watermark);
+	snprintf(limit, sizeof(limit), "%d", sweep_limit(p));
+	for (int i = 0; i < p->nparts && i < PARTS_MAX; i++) {
+		r->sweep[i] = -1;
+		if (!p->parts[CW_TOPIC_CDR][i].assigned || p->watermark == INT64_MIN)
+			continue;
+		if (p->watermark <= p->swept_upto[i] && !p->sweep_more[i])
+			continue;
+		cw_store_key(p->store, due, sizeof(due), "due:%d", i);
+		r->sweep[i] = cw_store_queue(p->store, 7,
+			(const char *[]){"ZRANGEBYSCORE", due, "-inf", upto,
+					 "LIMIT", "0", limit}, NULL);
+		p->swept_upto[i] = p->watermark;
+	}
+}
+
+void pl_take_sweep(struct cw_pipeline *p, const struct reads *r)
+{
+	for (int i = 0; i < p->nparts && i < PARTS_MAX; i++) {
+		if (r->sweep[i] < 0)
+			continue;
+		size_t n = cw_store_reply_len(p->store, r->sweep[i]);
+		p->sweep_more[i] = n >= (size_t)sweep_limit(p);
+		if (p->nswept + n > SWEEP_TOTAL) {
+			/* The table of one batch is bounded: the rest of
+			 * this partition waits for the next batch. */
+			n = p->nswept < SWEEP_TOTAL ? SWEEP_TOTAL - p->nswept : 0;
+			p->sweep_more[i] = 1;
+		}
+		struct sub *sw = pl_grow(p->swept, &p->swept_cap, p->nswept + n,
+				      sizeof(*sw));
+		if (!sw)
+			continue;
+		p->swept = sw;
+		for (size_t j = 0; j < n; j++) {
+			size_t len;
+			const char *s = cw_store_reply_str(p->store, r->sweep[i], (int)j, &len);
+			if (!s || len > CW_SUB_MAX)
+				continue;
+			struct sub *e = &p->swept[p->nswept++];
+			memcpy(e->id, s, len);
+			e->id[len] = '\0';
+			e->partition = i;
+		}
+	}
+}
+
+static struct limit_slot *limit_slot(struct cw_pipeline *p, uint32_t rule,
+				     int32_t day)
+{
+	struct limit_slot *victim = &p->limits_guard[0];
+	for (int i = 0; i < LIMIT_SLOTS; i++) {
+		struct limit_slot *s = &p->limits_guard[i];
+		if (s->count && s->rule_hash == rule && s->day == day)
+			return s;
+		if (!s->count || s->day < victim->day)
+			victim = s;
+	}
+	*victim = (struct limit_slot){rule, day, 0};
+	return victim;
+}
+
+struct sink_ctx {
+	struct cw_pipeline *p;
+	int32_t partition;
+	const char *outbox_key;
+};
+
+static int sink_emit(void *ctx, const struct cw_alert *a)
+{
+	struct sink_ctx *c = ctx;
+	struct cw_pipeline *p = c->p;
+	const struct cw_rule *r = a->rule;
+
+	if (r->limit_per_day > 0) {
+		uint32_t h = (uint32_t)XXH32(r->name, strlen(r->name), 0);
+		struct limit_slot *s = limit_slot(p, h, cw_day_of(a->ts_ms, 0));
+		if (s->count >= r->limit_per_day) {
+			cw_metrics_alert(p->metrics, r->name, r->severity, 1);
+			log_warn_rl("rule %s: daily limit %" PRId64 " reached; alert suppressed",
+				    r->name, r->limit_per_day);
+			return 1;
+		}
+		s->count++;
+	}
+	char *json = cw_alert_to_json(a, p->rt->rules->version);
+	struct pending_alert *pa = pl_grow(p->palerts, &p->palerts_cap,
+					p->npalerts + 1, sizeof(*pa));
+	if (!json || !pa) {
+		/* The firing is recorded; losing its text would lose the
+		 * alert, so fail loudly rather than silently. */
+		log_err("out of memory building alert %s", a->alert_id);
+		free(json);
+		return 1;
+	}
+	p->palerts = pa;
+	pa = &p->palerts[p->npalerts++];
+	pa->json = json;
+	memcpy(pa->id, a->alert_id, sizeof(pa->id));
+	snprintf(pa->sub, sizeof(pa->sub), "%s", a->subscriber);
+	pa->partition = c->partition;
+	cw_store_queue(p->store, 4,
+		       (const char *[]){"HSET", c->outbox_key, a->alert_id, json},
+		       NULL);
+	cw_metrics_alert(p->metrics, r->name, r->severity, 0);
+	return 0;
+}
+
+static void write_subscriber(struct cw_pipeline *p, const struct sub *s,
+			     const struct cw_state *st, int64_t due)
+{
+	char key[KEY_MAX], score[24];
+	size_t kl = state_key(p, s->id, key);
+	const char *duekey = p->due_key[s->partition];
+	int n = cw_state_encode(st, &p->rt->engine.profile, p->blob,
+				CW_STATE_BLOB_MAX);
+
+	if (n < 0) {
+		log_err("state of %s does not fit %d bytes; not written",
+			s->id, CW_STATE_BLOB_MAX);
+		return;
+	}
+	cw_store_queue(p->store, 5,
+		       (const char *[]){"SET", key, (const char *)p->blob, "PX", p->ttl},
+		       (const size_t[]){3, kl, (size_t)n, 2, strlen(p->ttl)});
+	if (due == INT64_MAX) {
+		cw_store_queue(p->store, 3, (const char *[]){"ZREM", duekey, s->id}, NULL);
+	} else {
+		pl_i64_to_str(due, score);
+		cw_store_queue(p->store, 4, (const char *[]){"ZADD", duekey, score, s->id}, NULL);
+	}
+}
+
+static void apply_subscriber(struct cw_pipeline *p, const struct sub *s,
+			     const char *blob, size_t bloblen,
+			     int64_t wm_before)
+{
+	const struct cw_engine *e = &p->rt->engine;
+	struct cw_state *st = p->scratch;
+	struct sink_ctx sc = {p, s->partition, p->outbox_key[s->partition]};
+	struct cw_alert_sink sink = {sink_emit, &sc};
+
+	if (blob) {
+		if (cw_state_decode(st, &e->profile, (const uint8_t *)blob, bloblen) < 0)
+			log_warn_rl("state of %s is corrupt; starting afresh", s->id);
+	} else {
+		cw_state_init(st);
+		if (s->nev == 0) {
+			/* Swept but expired: forget its timer. */
+			cw_store_queue(p->store, 3, (const char *[]){"ZREM",
+				       p->due_key[s->partition], s->id}, NULL);
+			return;
+		}
+	}
+	for (int i = s->first_ev; i >= 0; i = p->ev_next[i]) {
+		const struct cw_event *ev = &p->events[i];
+		if (wm_before != INT64_MIN && ev->ts_ms < wm_before) {
+			cw_metrics_late(p->metrics);
+			p->stats.late++;
+		}
+		if (cw_engine_apply(e, st, ev, &sink) == CW_APPLY_DUPLICATE) {
+			cw_metrics_duplicate(p->metrics);
+			p->stats.duplicates++;
+		}
+	}
+	if (p->watermark != INT64_MIN)
+		cw_engine_advance(e, st, s->id, p->watermark, &sink);
+	write_subscriber(p, s, st, cw_engine_next_due(e, st));
+}
+
+static void queue_progress(struct cw_pipeline *p)
+{
+	char key_off[KEY_MAX], key_wm[KEY_MAX], field[KEY_MAX], v[32];
+
+	cw_store_key(p->store, key_off, sizeof(key_off), "off:%s", p->conf->group_id);
+	cw_store_key(p->store, key_wm, sizeof(key_wm), "wm:%s", p->conf->group_id);
+	p->pending_offsets = rd_kafka_topic_partition_list_new(16);
+	for (int t = 0; t < CW_TOPIC__COUNT; t++) {
+		for (int i = 0; i < p->nparts && i < PARTS_MAX; i++) {
+			struct part *pt = &p->parts[t][i];
+			if (!pt->dirty || !pt->assigned)
+				continue;
+			pt->dirty = 0;
+			pl_part_key(p, (enum cw_topic_kind)t, i, field, sizeof(field));
+			snprintf(v, sizeof(v), "%" PRId64, pt->next_offset);
+			cw_store_queue(p->store, 4, (const char *[]){"HSET", key_off, field, v}, NULL);
+			if (pt->have_ts) {
+				snprintf(v, sizeof(v), "%" PRId64, pt->newest_ts);
+				cw_store_queue(p->store, 4, (const char *[]){"HSET", key_wm, field, v}, NULL);
+			}
+			if (p->pending_offsets)
+				rd_kafka_topic_partition_list_add(
+					p->pending_offsets, pl_topic_name(p, (enum cw_topic_kind)t), i)
+					->offset = pt->next_offset;
+		}
+	}
+}
+
+void pl_queue_outbox_cleanup(struct cw_pipeline *p)
+{
+	char key[KEY_MAX];
+	for (size_t i = 0; i < p->ndelivered; i++) {
+		cw_store_key(p->store, key, sizeof(key), "outbox:%" PRId32,
+			     p->delivered[i].partition);
+		cw_store_queue(p->store, 3,
+			       (const char *[]){"HDEL", key, p->delivered[i].id}, NULL);
+	}
+	p->ndelivered = 0;
+}
+
+/* Build this batch's transaction from the states just read. */
+void pl_apply_batch(struct cw_pipeline *p, const struct reads *r,
+		    int64_t wm_before)
+{
+	cw_store_queue(p->store, 1, (const char *[]){"MULTI"}, NULL);
+	for (size_t i = 0; i < p->nsubs; i++) {
+		const struct sub *s = &p->subs[p->sub_order[i]];
+		size_t len = 0;
+		const char *blob = r->mget >= 0
+			? cw_store_reply_str(p->store, r->mget, (int)i, &len)
+			: NULL;
+		apply_subscriber(p, s, blob, len, wm_before);
+	}
+	queue_progress(p);
+	pl_queue_outbox_cleanup(p);
+	cw_store_queue(p->store, 1, (const char *[]){"EXEC"}, NULL);
+	p->pending = 1;
+}

@@ -1,0 +1,175 @@
+/*
+ * pipeline_int.h — internals shared by the pipeline's files (not installed).
+ *
+ *   pipeline.c  the loop, rebalancing, watermark, life cycle
+ *   merge.c     per-partition queues merged pairwise in event time
+ *   apply.c     subscriber table, Redis reads, applying, the transaction
+ *   publish.c   alerts, dead letters, the outbox, post-commit
+ */
+#ifndef CW_PIPELINE_INT_H
+#define CW_PIPELINE_INT_H
+
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "cw/engine.h"
+#include "cw/pipeline.h"
+#include "cw/state.h"
+#include "cw/store.h"
+
+#define PARTS_MAX 1024
+#define SWEEP_TOTAL 8000          /* due subscribers loaded per batch */
+#define INFLIGHT_MAX 100000       /* produce back-pressure threshold */
+#define LIMIT_SLOTS 512           /* flood-guard (rule, day) counters */
+#define KEY_MAX 96
+
+struct part {
+	int assigned;
+	int have_ts;
+	int64_t newest_ts;   /* newest event ts consumed */
+	int64_t next_offset; /* next offset to read; -1 unknown */
+	int dirty;           /* offset/ts changed in the batch being built */
+	rd_kafka_queue_t *q;      /* this partition's own queue (see pl_collect) */
+	rd_kafka_message_t *head; /* consumed from q, not yet taken (owned) */
+	enum cw_invalid head_why; /* CW_INVALID_NONE: head_ev is valid */
+	struct cw_event head_ev;
+};
+
+/* One subscriber touched by the current batch. */
+struct sub {
+	char id[CW_SUB_MAX + 1];
+	int32_t partition;
+	int first_ev;       /* index into batch events, -1 none; chained */
+	int nev;
+	int used;
+};
+
+struct pending_alert {
+	char *json;         /* owned until produced */
+	char id[CW_ALERT_ID_LEN + 1];
+	char sub[CW_SUB_MAX + 1];
+	int32_t partition;
+};
+
+struct delivered {
+	char id[CW_ALERT_ID_LEN + 1];
+	int32_t partition;
+};
+
+enum dr_kind { DR_ALERT, DR_DLQ };
+
+struct dr_rec {
+	enum dr_kind kind;
+	struct cw_pipeline *p;
+	int32_t partition;
+	char id[CW_ALERT_ID_LEN + 1];
+};
+
+struct limit_slot {
+	uint32_t rule_hash;
+	int32_t day;
+	int64_t count;
+};
+
+struct cw_pipeline {
+	const struct cw_conf *conf;
+	struct cw_metrics *metrics;
+	struct cw_runtime *rt;
+	struct cw_pipeline_opts opts;
+	struct cw_store *store;
+	rd_kafka_t *consumer;
+	rd_kafka_t *producer;
+	struct cw_event_limits limits;
+
+	struct part parts[CW_TOPIC__COUNT][PARTS_MAX];
+	int nparts;
+	int64_t watermark;       /* INT64_MIN until known */
+	int64_t swept_upto[PARTS_MAX];
+	int sweep_more[PARTS_MAX];
+
+	/* the batch being collected/processed */
+	size_t nmsgs;            /* messages taken into the current batch */
+	int cursor, cursor_next; /* merge_pass round robin */
+	int64_t batch_kafka_ts;  /* newest Kafka timestamp taken (input lag) */
+	struct cw_event *events;
+	int32_t *ev_part;
+	int *ev_next;
+	size_t nevents;
+	struct sub *subs;        /* open addressing table */
+	size_t subs_cap;
+	int *sub_order;          /* indices of used slots, in first-seen order */
+	size_t nsubs;
+	int rebalanced;
+
+	/* subscribers found due by the last sweep, loaded with the next batch */
+	struct sub *swept;
+	size_t nswept, swept_cap;
+
+	/* the previous batch's transaction, queued in the store, not yet sent */
+	int pending;
+	struct pending_alert *palerts;
+	size_t npalerts, palerts_cap;
+	rd_kafka_topic_partition_list_t *pending_offsets;
+	uint64_t pending_msgs;
+
+	struct delivered *delivered;
+	size_t ndelivered, delivered_cap;
+	int64_t dlq_inflight;
+	int64_t alerts_inflight;
+
+	struct limit_slot limits_guard[LIMIT_SLOTS];
+
+	struct cw_state *scratch;
+	uint8_t *blob;
+
+	/* Keys and strings used per subscriber, built once (hot path). */
+	char (*due_key)[KEY_MAX];     /* P due:<partition> */
+	char (*outbox_key)[KEY_MAX];  /* P outbox:<partition> */
+	char ttl[24];
+	size_t prefix_len;
+
+	struct cw_pipeline_stats stats;
+};
+
+struct reads {
+	int mget;                 /* reply index of MGET, -1 none */
+	int sweep[PARTS_MAX];     /* reply index per partition, -1 none */
+};
+
+/* apply.c */
+void pl_apply_batch(struct cw_pipeline *p, const struct reads *r,
+		    int64_t wm_before);
+void pl_group_events(struct cw_pipeline *p);
+size_t pl_i64_to_str(int64_t v, char *buf);
+void pl_queue_outbox_cleanup(struct cw_pipeline *p);
+void pl_queue_reads(struct cw_pipeline *p, struct reads *r);
+void pl_subs_reset(struct cw_pipeline *p);
+void pl_take_sweep(struct cw_pipeline *p, const struct reads *r);
+/* merge.c */
+void pl_collect(struct cw_pipeline *p);
+void pl_destroy_msgs(struct cw_pipeline *p);
+void pl_drop_heads(struct cw_pipeline *p);
+int pl_part_unread(struct cw_pipeline *p, enum cw_topic_kind t,
+		   int32_t part);
+/* pipeline.c */
+int pl_exchange(struct cw_pipeline *p);
+void *pl_grow(void *ptr, size_t *cap, size_t need, size_t elem);
+void pl_heartbeat(struct cw_pipeline *p);
+void pl_part_key(const struct cw_pipeline *p, enum cw_topic_kind t,
+		 int32_t part, char *buf, size_t len);
+const char *pl_topic_name(const struct cw_pipeline *p,
+			  enum cw_topic_kind t);
+int64_t pl_wall_ms(void);
+/* publish.c */
+void pl_dead_letter(struct cw_pipeline *p, const rd_kafka_message_t *m,
+		    enum cw_invalid why);
+void pl_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
+void pl_drop_pending(struct cw_pipeline *p);
+int pl_flush_pending(struct cw_pipeline *p);
+void pl_post_commit(struct cw_pipeline *p);
+void pl_republish_outbox(struct cw_pipeline *p, const int32_t *parts,
+			 size_t n);
+void pl_wait_dead_letters(struct cw_pipeline *p);
+
+#endif

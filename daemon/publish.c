@@ -1,0 +1,256 @@
+/*
+ * publish.c — what leaves churnwatch for Kafka: alerts (after their batch
+ * is durable, from the Redis outbox) and dead letters (before it).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <xxhash.h>
+
+#include "cw/engine.h"
+#include "cw/kafka.h"
+#include "cw/log.h"
+#include "cw/pipeline.h"
+#include "cw/state.h"
+#include "cw/store.h"
+#include "pipeline_int.h"
+
+void pl_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct dr_rec *r = m->_private;
+
+	(void)rk;
+	(void)opaque;
+	if (!r)
+		return;
+	struct cw_pipeline *p = r->p;
+	if (r->kind == DR_DLQ) {
+		p->dlq_inflight--;
+		if (m->err)
+			log_err("dead-letter publish failed (%s); the message is "
+				"logged here instead: offset %" PRId64,
+				rd_kafka_err2str(m->err), m->offset);
+	} else {
+		p->alerts_inflight--;
+		if (m->err) {
+			/* It stays in the Redis outbox and is published
+			 * again on the next assignment or restart. */
+			log_err("alert %s publish failed: %s", r->id,
+				rd_kafka_err2str(m->err));
+		} else {
+			struct delivered *d = pl_grow(p->delivered, &p->delivered_cap,
+						   p->ndelivered + 1, sizeof(*d));
+			if (d) {
+				p->delivered = d;
+				d = &p->delivered[p->ndelivered++];
+				memcpy(d->id, r->id, sizeof(d->id));
+				d->partition = r->partition;
+			}
+		}
+	}
+	free(r);
+}
+
+/* Produce, waiting (and serving delivery reports) while the queue is full:
+ * back-pressure, never loss. Takes ownership of `value` (malloc'd). */
+static int produce(struct cw_pipeline *p, const char *topic, const char *key,
+		   size_t keylen, char *value, size_t len,
+		   rd_kafka_headers_t *hdrs, struct dr_rec *rec)
+{
+	for (;;) {
+		rd_kafka_resp_err_t e = rd_kafka_producev(
+			p->producer, RD_KAFKA_V_TOPIC(topic),
+			RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_VALUE(value, len),
+			RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+			RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(rec),
+			RD_KAFKA_V_END);
+		if (!e)
+			return 0;
+		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			log_err("produce to %s: %s", topic, rd_kafka_err2str(e));
+			free(value);
+			if (hdrs)
+				rd_kafka_headers_destroy(hdrs);
+			return -1;
+		}
+		rd_kafka_poll(p->producer, 50);
+		pl_heartbeat(p);
+	}
+}
+
+void pl_dead_letter(struct cw_pipeline *p, const rd_kafka_message_t *m,
+		    enum cw_invalid why)
+{
+	rd_kafka_headers_t *h = rd_kafka_headers_new(4);
+	const char *reason = cw_invalid_str(why);
+	char num[32];
+	struct dr_rec *rec = calloc(1, sizeof(*rec));
+	char *copy = malloc(m->len ? m->len : 1);
+
+	cw_metrics_invalid(p->metrics, why);
+	p->stats.invalid++;
+	log_warn_rl("invalid event %s/%" PRId32 "@%" PRId64 ": %s",
+		    rd_kafka_topic_name(m->rkt), m->partition, m->offset, reason);
+	if (!h || !rec || !copy) {
+		log_err("out of memory for dead letter at offset %" PRId64, m->offset);
+		free(rec);
+		free(copy);
+		if (h)
+			rd_kafka_headers_destroy(h);
+		return;
+	}
+	/* Kafka Connect's errors.deadletterqueue header convention. */
+	rd_kafka_header_add(h, "__connect.errors.exception.message", -1, reason, -1);
+	rd_kafka_header_add(h, "__connect.errors.topic", -1,
+			    rd_kafka_topic_name(m->rkt), -1);
+	snprintf(num, sizeof(num), "%" PRId32, m->partition);
+	rd_kafka_header_add(h, "__connect.errors.partition", -1, num, -1);
+	snprintf(num, sizeof(num), "%" PRId64, m->offset);
+	rd_kafka_header_add(h, "__connect.errors.offset", -1, num, -1);
+	if (m->len)
+		memcpy(copy, m->payload, m->len);
+	rec->kind = DR_DLQ;
+	rec->p = p;
+	p->dlq_inflight++;
+	if (produce(p, p->conf->topic_dead_letter, m->key, m->key_len, copy,
+		    m->len, h, rec) < 0) {
+		p->dlq_inflight--;
+		free(rec);
+	}
+}
+
+/* Dead letters of a batch must be in Kafka before its offsets are stored:
+ * otherwise a crash in between would lose them. */
+void pl_wait_dead_letters(struct cw_pipeline *p)
+{
+	int64_t start = pl_wall_ms();
+	while (p->dlq_inflight > 0) {
+		rd_kafka_poll(p->producer, 50);
+		pl_heartbeat(p);
+		if (pl_wall_ms() - start > 10000) {
+			log_warn_rl("waiting for %" PRId64 " dead letters to be acknowledged",
+				    p->dlq_inflight);
+			start = pl_wall_ms();
+		}
+	}
+}
+
+static void publish_alert(struct cw_pipeline *p, struct pending_alert *a)
+{
+	struct dr_rec *rec = calloc(1, sizeof(*rec));
+	if (!rec) {
+		log_err("out of memory publishing alert %s (kept in outbox)", a->id);
+		free(a->json);
+		a->json = NULL;
+		return;
+	}
+	rec->kind = DR_ALERT;
+	rec->p = p;
+	rec->partition = a->partition;
+	memcpy(rec->id, a->id, sizeof(rec->id));
+	p->alerts_inflight++;
+	if (produce(p, p->conf->topic_alerts, a->sub, strlen(a->sub), a->json,
+		    strlen(a->json), NULL, rec) < 0) {
+		p->alerts_inflight--;
+		free(rec);
+	}
+	a->json = NULL; /* owned by librdkafka now */
+}
+
+void pl_post_commit(struct cw_pipeline *p)
+{
+	for (size_t i = 0; i < p->npalerts; i++)
+		publish_alert(p, &p->palerts[i]);
+	p->stats.alerts += p->npalerts;
+	p->npalerts = 0;
+	if (p->pending_offsets && p->pending_offsets->cnt > 0) {
+		rd_kafka_resp_err_t e =
+			rd_kafka_commit(p->consumer, p->pending_offsets, 1);
+		if (e)
+			log_warn_rl("kafka offset commit: %s", rd_kafka_err2str(e));
+	}
+	if (p->pending_offsets) {
+		rd_kafka_topic_partition_list_destroy(p->pending_offsets);
+		p->pending_offsets = NULL;
+	}
+	p->stats.batches++;
+	p->pending = 0;
+	rd_kafka_poll(p->producer, 0);
+}
+
+void pl_drop_pending(struct cw_pipeline *p)
+{
+	for (size_t i = 0; i < p->npalerts; i++)
+		free(p->palerts[i].json);
+	p->npalerts = 0;
+	if (p->pending_offsets) {
+		rd_kafka_topic_partition_list_destroy(p->pending_offsets);
+		p->pending_offsets = NULL;
+	}
+	p->pending = 0;
+	cw_store_discard(p->store);
+}
+
+/* Make the queued transaction durable now (revocation, drain). */
+int pl_flush_pending(struct cw_pipeline *p)
+{
+	if (!p->pending)
+		return 0;
+	pl_wait_dead_letters(p);
+	if (pl_exchange(p) < 0)
+		return -1;
+	cw_store_release(p->store);
+	pl_post_commit(p);
+	return 0;
+}
+
+/* Publish again whatever the outbox of these partitions still holds: those
+ * alerts were committed with their batch but maybe never acknowledged. */
+void pl_republish_outbox(struct cw_pipeline *p, const int32_t *parts,
+			 size_t n)
+{
+	char key[KEY_MAX];
+	int *idx = calloc(n ? n : 1, sizeof(*idx));
+	if (!idx)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		cw_store_key(p->store, key, sizeof(key), "outbox:%" PRId32, parts[i]);
+		idx[i] = cw_store_queue(p->store, 2, (const char *[]){"HGETALL", key}, NULL);
+	}
+	if (pl_exchange(p) == 0) {
+		size_t total = 0;
+		for (size_t i = 0; i < n; i++) {
+			size_t m = cw_store_reply_len(p->store, idx[i]);
+			for (size_t j = 0; j + 1 < m; j += 2) {
+				size_t il, jl;
+				const char *id = cw_store_reply_str(p->store, idx[i], (int)j, &il);
+				const char *js = cw_store_reply_str(p->store, idx[i], (int)j + 1, &jl);
+				struct pending_alert a = {.partition = parts[i]};
+				if (!id || !js || il != CW_ALERT_ID_LEN)
+					continue;
+				memcpy(a.id, id, il);
+				a.json = malloc(jl + 1);
+				if (!a.json)
+					continue;
+				memcpy(a.json, js, jl);
+				a.json[jl] = '\0';
+				/* The subscriber is the message key. */
+				const char *s = strstr(a.json, "\"subscriber\":\"");
+				if (s)
+					snprintf(a.sub, sizeof(a.sub), "%.*s",
+						 (int)strcspn(s + 14, "\""), s + 14);
+				publish_alert(p, &a);
+				total++;
+			}
+		}
+		if (total)
+			log_notice("republished %zu alerts from the outbox", total);
+	}
+	cw_store_release(p->store);
+	free(idx);
+}
