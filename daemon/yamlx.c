@@ -40,6 +40,10 @@ struct yx_builder {
 
 static void yx_vset(char *err, size_t errlen, const char *name, int line,
 		    int col, const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
+
+static void yx_vset(char *err, size_t errlen, const char *name, int line,
+		    int col, const char *fmt, va_list ap)
 {
 	int n;
 

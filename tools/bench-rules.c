@@ -289,7 +289,8 @@ int main(int argc, char **argv)
 	int64_t ns_mem, ns_blob;
 	int rc = 1;
 
-	for (int i = 1; i < argc; i++) {
+	/* Every option takes a value: step over both. */
+	for (int i = 1; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			br_usage(stdout);
@@ -314,7 +315,6 @@ int main(int argc, char **argv)
 			br_usage(stderr);
 			return 2;
 		}
-		i++;
 	}
 	if (!events) {
 		br_usage(stderr);
