@@ -1202,7 +1202,7 @@ static void gold_step(const struct cw_engine *eng, struct cw_state *scratch,
 {
 	struct cw_alert_sink sink = {gold_emit, o};
 	static uint8_t buf[CW_STATE_BLOB_MAX];
-	char id[CW_SUB_MAX + 1];
+	char id[32]; /* 13 digits for the subscribers the vectors use */
 
 	snprintf(id, sizeof(id), "86138%08d", 1000 + sub);
 	if (o->blob[sub])
