@@ -5,6 +5,7 @@
  * "subscriber \0 rule \0 window": the same firing always gets the same id,
  * in the daemon, a replay or a back-test, so consumers can de-duplicate.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,58 @@ const char *cw_tenure_stage_str(int stage)
 	return stage >= 0 && stage < 3 ? s[stage] : "new";
 }
 
+int cw_evidence_format_num(const struct cw_evidence *ev, char *buf,
+			   size_t len)
+{
+	size_t n;
+
+	if (ev->decimals <= 0 || !isfinite(ev->num))
+		return snprintf(buf, len, "%.17g", ev->num);
+	n = (size_t)snprintf(buf, len, "%.*f", ev->decimals, ev->num);
+	if (n >= len)
+		return (int)n;
+	while (n > 1 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 1 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	if (!strcmp(buf, "-0"))
+		snprintf(buf, len, "0");
+	return (int)strlen(buf);
+}
+
+double cw_evidence_num(const struct cw_evidence *ev)
+{
+	char buf[64];
+
+	if (ev->kind == CW_EVID_INT)
+		return (double)ev->i;
+	if (ev->decimals <= 0)
+		return ev->num;
+	cw_evidence_format_num(ev, buf, sizeof(buf));
+	return strtod(buf, NULL);
+}
+
+/* A number as written (90.72, 0.667), never json-c's %.17g noise. */
+static json_object *num_json(const struct cw_evidence *ev)
+{
+	char buf[64];
+
+	if (ev->decimals <= 0 || !isfinite(ev->num))
+		return json_object_new_double(ev->num);
+	cw_evidence_format_num(ev, buf, sizeof(buf));
+	return json_object_new_double_s(strtod(buf, NULL), buf);
+}
+
+static json_object *labels_json(const struct cw_rule *r)
+{
+	json_object *o = json_object_new_object();
+
+	for (size_t i = 0; o && i < r->nlabels; i++)
+		json_object_object_add(o, r->labels[i].key,
+				       json_object_new_string(r->labels[i].value));
+	return o;
+}
+
 static json_object *evidence_json(const struct cw_alert *a)
 {
 	json_object *o = json_object_new_object();
@@ -57,7 +110,7 @@ static json_object *evidence_json(const struct cw_alert *a)
 		switch (ev->kind) {
 		case CW_EVID_STR: v = json_object_new_string(ev->str); break;
 		case CW_EVID_INT: v = json_object_new_int64(ev->i); break;
-		case CW_EVID_NUM: v = json_object_new_double(ev->num); break;
+		case CW_EVID_NUM: v = num_json(ev); break;
 		}
 		json_object_object_add(o, ev->key, v);
 	}
@@ -89,6 +142,13 @@ char *cw_alert_to_json(const struct cw_alert *a, const char *rules_version)
 	seg = NULL; /* now owned by o */
 	json_object_object_add(o, "action",
 			       json_object_new_string(a->rule->action ? a->rule->action : ""));
+	/* Extensions of CONTRACT §6 (README "Interface notes"): only
+	 * present when the rule has them, so old consumers see nothing new. */
+	if (a->rule->description)
+		json_object_object_add(o, "description",
+				       json_object_new_string(a->rule->description));
+	if (a->rule->nlabels)
+		json_object_object_add(o, "labels", labels_json(a->rule));
 	json_object_object_add(o, "rules_version",
 			       json_object_new_string(rules_version ? rules_version : ""));
 	const char *s = json_object_to_json_string_ext(

@@ -270,7 +270,8 @@ static void evid_str(struct cw_alert *a, const char *key, const char *v)
 	if (a->nevidence == CW_EVIDENCE_MAX)
 		return;
 	struct cw_evidence *ev = &a->evidence[a->nevidence++];
-	ev->key = key;
+	memset(ev, 0, sizeof(*ev));
+	snprintf(ev->key, sizeof(ev->key), "%s", key);
 	ev->kind = CW_EVID_STR;
 	snprintf(ev->str, sizeof(ev->str), "%s", v ? v : "");
 }
@@ -279,16 +280,18 @@ static void evid_int(struct cw_alert *a, const char *key, int64_t v)
 {
 	if (a->nevidence == CW_EVIDENCE_MAX)
 		return;
-	a->evidence[a->nevidence++] =
-		(struct cw_evidence){.key = key, .kind = CW_EVID_INT, .i = v};
+	struct cw_evidence *ev = &a->evidence[a->nevidence++];
+	*ev = (struct cw_evidence){.kind = CW_EVID_INT, .i = v};
+	snprintf(ev->key, sizeof(ev->key), "%s", key);
 }
 
 static void evid_num(struct cw_alert *a, const char *key, double v)
 {
 	if (a->nevidence == CW_EVIDENCE_MAX)
 		return;
-	a->evidence[a->nevidence++] =
-		(struct cw_evidence){.key = key, .kind = CW_EVID_NUM, .num = v};
+	struct cw_evidence *ev = &a->evidence[a->nevidence++];
+	*ev = (struct cw_evidence){.kind = CW_EVID_NUM, .num = v};
+	snprintf(ev->key, sizeof(ev->key), "%s", key);
 }
 
 static void evid_time(struct cw_alert *a, const char *key, int64_t ts)
@@ -500,19 +503,81 @@ static void detect_plan_downgrade(struct firing *f, const struct cw_event *ev)
 }
 
 /* Evaluate a when: rule with features as of `at`; an alert carries `ts`. */
+/* "14d", "12h", "30m", "45s": a window as the rule file writes it. */
+static void format_window(int64_t ms, char *buf, size_t len)
+{
+	static const struct { int64_t ms; char unit; } units[] = {
+		{CW_DAY_MS, 'd'}, {3600000, 'h'}, {60000, 'm'}, {1000, 's'},
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (ms % units[i].ms == 0) {
+			snprintf(buf, len, "%lld%c", (long long)(ms / units[i].ms),
+				 units[i].unit);
+			return;
+		}
+	snprintf(buf, len, "%lldms", (long long)ms);
+}
+
+struct expr_evidence {
+	struct cw_alert *a;
+	struct cw_feature_ctx *c;
+};
+
+/* One referenced feature as evidence, under the name the rule wrote:
+ * money to the cent, shares to 3 decimals, counts as integers. */
+static void evid_feature(void *ctx, enum cw_feature f, int64_t arg)
+{
+	struct expr_evidence *x = ctx;
+	const struct cw_feature_info *fi = cw_feature_info(f);
+	double v = cw_engine_feature(x->c, f, arg);
+	char key[CW_EVIDENCE_KEY_MAX], w[24];
+
+	if (fi->arg == CW_FARG_WINDOW) {
+		format_window(arg, w, sizeof(w));
+		snprintf(key, sizeof(key), "%s(%s)", fi->name, w);
+	} else if (fi->arg == CW_FARG_MONTH) {
+		snprintf(key, sizeof(key), "%s(%lld)", fi->name, (long long)arg);
+	} else {
+		snprintf(key, sizeof(key), "%s", fi->name);
+	}
+	for (size_t i = 0; i < x->a->nevidence; i++)
+		if (!strcmp(x->a->evidence[i].key, key))
+			return; /* referenced twice: shown once */
+	if (fi->is_enum) {
+		evid_str(x->a, key, f == CW_F_ARPU_TIER ? cw_arpu_tier_str((int)v)
+						       : cw_tenure_stage_str((int)v));
+	} else if (fi->is_duration) {
+		format_window((int64_t)v / CW_DAY_MS * CW_DAY_MS, w, sizeof(w));
+		evid_str(x->a, key, v >= CW_DAY_MS ? w : "0d");
+	} else if (f == CW_F_OFFNET_SHARE) {
+		evid_num(x->a, key, v);
+		x->a->evidence[x->a->nevidence - 1].decimals = 3;
+	} else if (f == CW_F_REVENUE || f == CW_F_RECHARGE_AMOUNT ||
+		   f == CW_F_REVENUE_MONTH || f == CW_F_PLAN_FEE) {
+		evid_num(x->a, key, v);
+		x->a->evidence[x->a->nevidence - 1].decimals = 2;
+	} else if (v == floor(v) && fabs(v) < 9e15) {
+		evid_int(x->a, key, (int64_t)v);
+	} else {
+		evid_num(x->a, key, v);
+		x->a->evidence[x->a->nevidence - 1].decimals = 2;
+	}
+}
+
 static void detect_expr(struct firing *f, int64_t at, int64_t ts)
 {
 	const struct cw_rule *r = &f->e->rules->rules[f->rule];
 	struct cw_feature_ctx c = {f->e, f->st, at};
 	struct cw_alert a;
+	struct expr_evidence x = {&a, &c};
 
 	if (!r->when || !cw_expr_eval(r->when, cw_engine_feature, &c))
 		return;
 	if (!fire_begin(f, ts, day_of(f->e, ts), &a))
 		return;
-	evid_str(&a, "when", "true");
-	evid_num(&a, "revenue_30d", cw_engine_feature(&c, CW_F_REVENUE, 30 * CW_DAY_MS));
-	evid_int(&a, "days_silent", (int64_t)cw_engine_feature(&c, CW_F_DAYS_SILENT, 0));
+	/* The evidence is what the rule looked at, as of when it judged. */
+	cw_expr_visit_features(r->when, evid_feature, &x);
 	fire_commit(f, &a);
 }
 

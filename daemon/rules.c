@@ -145,6 +145,11 @@ static void rl_rule_defaults(struct cw_rule *r)
 static void rl_rule_fini(struct cw_rule *r)
 {
 	free(r->action);
+	free(r->description);
+	for (size_t i = 0; i < r->nlabels; i++) {
+		free(r->labels[i].key);
+		free(r->labels[i].value);
+	}
 	free(r->file);
 	cw_expr_free(r->when);
 	cw_expr_free(r->where);
@@ -321,9 +326,11 @@ static void rl_param_list(enum cw_detector det, char *buf, size_t len)
 	}
 }
 
-/* Parse `params:` for a detector rule; every problem is reported. */
+/* Parse `params:` for a detector rule; every problem is reported. An
+ * override (need_required 0) may give any subset. */
 static int rl_parse_params(struct rl_load *L, const struct yx_doc *d,
-			   const struct yx_node *m, struct cw_rule *r)
+			   const struct yx_node *m, struct cw_rule *r,
+			   int need_required)
 {
 	const struct yx_node *ps = yx_map_get(m, "params");
 	char list[128];
@@ -355,7 +362,8 @@ static int rl_parse_params(struct rl_load *L, const struct yx_doc *d,
 			bad = -1;
 	}
 	for (size_t j = 0; j < NPARAMS; j++) {
-		if (rl_params[j].det != r->detector || !rl_params[j].required)
+		if (rl_params[j].det != r->detector || !rl_params[j].required ||
+		    !need_required)
 			continue;
 		if (!yx_map_get(ps, rl_params[j].name)) {
 			rl_addf(&L->errs, d, ps ? ps : m,
@@ -425,7 +433,7 @@ static int rl_parse_kind(struct rl_load *L, const struct yx_doc *d,
 	for (int i = CW_DET_EXPR + 1; i < CW_DET__COUNT; i++) {
 		if (!strcmp(s, det_names[i])) {
 			r->detector = (enum cw_detector)i;
-			return rl_parse_params(L, d, m, r);
+			return rl_parse_params(L, d, m, r, 1);
 		}
 	}
 	rl_addf(&L->errs, d, det,
@@ -455,20 +463,95 @@ static int rl_parse_severity(struct rl_load *L, const struct yx_doc *d,
 	return -1;
 }
 
-/* The optional scalar settings; each problem is reported separately. */
-static int rl_parse_options(struct rl_load *L, const struct yx_doc *d,
-			    const struct yx_node *m, struct cw_rule *r)
+/* labels: a flat mapping of short strings, copied into every alert. */
+static int rl_parse_labels(struct rl_load *L, const struct yx_doc *d,
+			   const struct yx_node *v, struct cw_rule *r)
+{
+	if (yx_is_null(v))
+		return 0;
+	if (v->kind != YX_MAP) {
+		rl_addf(&L->errs, d, v, "labels: expected a mapping, got %s",
+			yx_kind_str(v));
+		return -1;
+	}
+	if (v->n > CW_RULE_LABELS_MAX) {
+		rl_addf(&L->errs, d, v, "labels: at most %d labels",
+			CW_RULE_LABELS_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		const struct yx_node *k = v->items[2 * i];
+		const struct yx_node *val = v->items[2 * i + 1];
+		const char *vs;
+
+		if (RL_GET(L, yx_get_str(d, val, k->str, &vs, e_, sizeof(e_))) < 0)
+			return -1;
+		if (!rl_name_valid(k->str, k->len) || k->len > CW_RULE_LABEL_MAX) {
+			rl_addf(&L->errs, d, k,
+				"labels: '%s' is not a valid label name "
+				"([a-z0-9][a-z0-9_-]*, at most %d characters)",
+				k->str, CW_RULE_LABEL_MAX);
+			return -1;
+		}
+		if (strlen(vs) != val->len || val->len > CW_RULE_LABEL_MAX) {
+			rl_addf(&L->errs, d, val,
+				"labels.%s: at most %d bytes, no NUL", k->str,
+				CW_RULE_LABEL_MAX);
+			return -1;
+		}
+		r->labels[r->nlabels].key = strdup(k->str);
+		r->labels[r->nlabels].value = strdup(vs);
+		r->nlabels++; /* counted first so fini frees a partial pair */
+		if (!r->labels[r->nlabels - 1].key ||
+		    !r->labels[r->nlabels - 1].value) {
+			rl_addf(&L->errs, d, k, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A string option replacing *slot (an override may set it again). */
+static int rl_parse_text(struct rl_load *L, const struct yx_doc *d,
+			 const struct yx_node *v, const char *what,
+			 size_t max, char **slot)
+{
+	const char *s;
+	char *dup = NULL;
+
+	if (RL_GET(L, yx_get_str(d, v, what, &s, e_, sizeof(e_))) < 0)
+		return -1;
+	if (strlen(s) != v->len || v->len > max) {
+		rl_addf(&L->errs, d, v, "%s: at most %zu bytes, no NUL", what,
+			max);
+		return -1;
+	}
+	if (*s && !(dup = strdup(s))) {
+		rl_addf(&L->errs, d, v, "out of memory");
+		return -1;
+	}
+	free(*slot);
+	*slot = dup;
+	return 0;
+}
+
+/* The settings an override may change too; each problem is reported. */
+static int rl_parse_tunables(struct rl_load *L, const struct yx_doc *d,
+			     const struct yx_node *m, struct cw_rule *r)
 {
 	const struct yx_node *v;
-	const char *s;
 	int bad = 0, en;
 
 	if ((v = yx_map_get(m, "severity")) && rl_parse_severity(L, d, v, r) < 0)
 		bad = -1;
-	if ((v = yx_map_get(m, "cooldown")) &&
-	    RL_GET(L, yx_get_duration(d, v, "cooldown", 0, 3650 * MS_D,
-				      &r->cooldown_ms, e_, sizeof(e_))) < 0)
-		bad = -1;
+	if ((v = yx_map_get(m, "cooldown"))) {
+		if (RL_GET(L, yx_get_duration(d, v, "cooldown", 0, 3650 * MS_D,
+					      &r->cooldown_ms, e_,
+					      sizeof(e_))) < 0)
+			bad = -1;
+		else
+			r->cooldown_set = 1;
+	}
 	if ((v = yx_map_get(m, "limit")) &&
 	    RL_GET(L, yx_get_int(d, v, "limit", 0, 100000000,
 				 &r->limit_per_day, e_, sizeof(e_))) < 0)
@@ -480,21 +563,25 @@ static int rl_parse_options(struct rl_load *L, const struct yx_doc *d,
 		else
 			r->enabled = en;
 	}
-	if ((v = yx_map_get(m, "action"))) {
-		if (RL_GET(L, yx_get_str(d, v, "action", &s, e_, sizeof(e_))) < 0)
-			bad = -1;
-		else if (*s && !(r->action = strdup(s)))
-			bad = -1;
-	}
+	if ((v = yx_map_get(m, "action")) &&
+	    rl_parse_text(L, d, v, "action", CW_RULE_ACTION_MAX, &r->action) < 0)
+		bad = -1;
+	return bad;
+}
+
+/* The optional settings of a full rule definition. */
+static int rl_parse_options(struct rl_load *L, const struct yx_doc *d,
+			    const struct yx_node *m, struct cw_rule *r)
+{
+	const struct yx_node *v;
+	int bad = rl_parse_tunables(L, d, m, r);
+
 	if ((v = yx_map_get(m, "description")) &&
-	    RL_GET(L, yx_get_str(d, v, "description", &s, e_, sizeof(e_))) < 0)
+	    rl_parse_text(L, d, v, "description", CW_RULE_DESC_MAX,
+			  &r->description) < 0)
 		bad = -1;
-	if ((v = yx_map_get(m, "labels")) && !yx_is_null(v) &&
-	    v->kind != YX_MAP) {
-		rl_addf(&L->errs, d, v, "labels: expected a mapping, got %s",
-			yx_kind_str(v));
+	if ((v = yx_map_get(m, "labels")) && rl_parse_labels(L, d, v, r) < 0)
 		bad = -1;
-	}
 	if ((v = yx_map_get(m, "where")) && rl_compile(L, d, v, "where",
 						       &r->where) < 0)
 		bad = -1;
@@ -502,15 +589,20 @@ static int rl_parse_options(struct rl_load *L, const struct yx_doc *d,
 }
 
 static int rl_check_keys(struct rl_load *L, const struct yx_doc *d,
-			 const struct yx_node *m)
+			 const struct yx_node *m, const char *const *keys,
+			 const char *what)
 {
-	static const char *const keys[] = {
-		"name",	    "detect", "params", "when",	   "where",
-		"severity", "cooldown", "action", "limit", "enabled",
-		"description", "labels", NULL,
-	};
+	char list[256];
+	size_t used = 0;
 	int bad = 0;
 
+	list[0] = '\0';
+	for (const char *const *a = keys; *a; a++) {
+		int n = snprintf(list + used, sizeof(list) - used, "%s%s",
+				 used ? ", " : "", *a);
+		if (n > 0 && (size_t)n < sizeof(list) - used)
+			used += (size_t)n;
+	}
 	for (size_t i = 0; i < m->n; i++) {
 		const struct yx_node *k = m->items[2 * i];
 		int ok = 0;
@@ -518,15 +610,77 @@ static int rl_check_keys(struct rl_load *L, const struct yx_doc *d,
 		for (const char *const *a = keys; *a && !ok; a++)
 			ok = !strcmp(k->str, *a);
 		if (!ok) {
-			rl_addf(&L->errs, d, k,
-				"unknown rule key '%s' (name, detect, params, "
-				"when, where, severity, cooldown, action, limit, "
-				"enabled, description, labels)",
-				k->str);
+			rl_addf(&L->errs, d, k, "unknown %s key '%s' (%s)", what,
+				k->str, list);
 			bad = -1;
 		}
 	}
 	return bad;
+}
+
+static struct cw_rule *rl_find(struct rl_load *L, const char *name)
+{
+	for (size_t i = 0; i < L->n; i++)
+		if (!strcmp(L->rules[i].name, name))
+			return &L->rules[i];
+	return NULL;
+}
+
+/*
+ * `override: NAME` (Falco-style local tuning): change a rule loaded
+ * before this file without editing it, so a package upgrade never has to
+ * merge the operator's edits into the vendor pack. The override is
+ * applied to a copy; the rule only changes when all of it is valid.
+ */
+static void rl_parse_override(struct rl_load *L, const struct yx_doc *d,
+			      const struct yx_node *m)
+{
+	static const char *const keys[] = {
+		"override", "enabled", "severity", "cooldown",
+		"limit",    "action",  "params",   NULL,
+	};
+	const struct yx_node *n = yx_map_get(m, "override");
+	struct cw_rule *target, tmp;
+	char *action = NULL;
+	int bad = rl_check_keys(L, d, m, keys, "override");
+	const char *s;
+
+	if (RL_GET(L, yx_get_str(d, n, "override", &s, e_, sizeof(e_))) < 0)
+		return;
+	target = rl_find(L, s);
+	if (!target) {
+		rl_addf(&L->errs, d, n,
+			"override: no rule '%s' was loaded before this file "
+			"(overrides apply to rules of earlier files, e.g. the "
+			"vendor pack)",
+			s);
+		return;
+	}
+	if (yx_map_get(m, "params") && target->detector == CW_DET_EXPR) {
+		rl_addf(&L->errs, d, yx_map_get(m, "params"),
+			"params: rule '%s' is a when: rule; only detector rules "
+			"take params",
+			s);
+		return;
+	}
+	/* Work on a shallow copy; the only owned field an override may
+	 * replace is action, handled below. */
+	tmp = *target;
+	if (tmp.action && !(action = strdup(tmp.action))) {
+		rl_addf(&L->errs, d, n, "out of memory");
+		return;
+	}
+	tmp.action = action;
+	bad |= rl_parse_tunables(L, d, m, &tmp);
+	if (yx_map_get(m, "params"))
+		bad |= rl_parse_params(L, d, m, &tmp, 0);
+	if (bad) {
+		free(tmp.action);
+		return;
+	}
+	free(target->action);
+	tmp.noverrides++;
+	*target = tmp;
 }
 
 static void rl_parse_rule(struct rl_load *L, const struct yx_doc *d,
@@ -535,17 +689,29 @@ static void rl_parse_rule(struct rl_load *L, const struct yx_doc *d,
 	struct cw_rule r;
 	int bad = 0;
 
+	static const char *const keys[] = {
+		"name",	    "detect",	"params", "when",  "where",
+		"severity", "cooldown", "action", "limit", "enabled",
+		"description", "labels", NULL,
+	};
+
 	rl_rule_defaults(&r);
 	if (m->kind != YX_MAP) {
 		rl_addf(&L->errs, d, m, "a rule must be a mapping, got %s",
 			yx_kind_str(m));
 		return;
 	}
+	if (yx_map_get(m, "override")) {
+		rl_parse_override(L, d, m);
+		return;
+	}
 	/* run every check, even after a failure, to report everything */
-	bad |= rl_check_keys(L, d, m);
+	bad |= rl_check_keys(L, d, m, keys, "rule");
 	bad |= rl_parse_name(L, d, m, file, &r);
 	bad |= rl_parse_kind(L, d, m, &r);
 	bad |= rl_parse_options(L, d, m, &r);
+	if (r.detector == CW_DET_EXPR && !r.cooldown_set)
+		r.cooldown_ms = CW_RULE_WHEN_COOLDOWN_DEFAULT_MS;
 	r.file = strdup(file);
 	r.line = m->line;
 	r.col = m->col;
@@ -857,8 +1023,18 @@ static void rl_lint_rule(struct rl_msgs *m, const struct cw_rule *r)
 			rl_warn(m, r, "drop 100%% only fires when revenue falls "
 				      "to zero");
 		break;
-	case CW_DET_OFFNET_FORWARD:
 	case CW_DET_EXPR:
+		if (!r->cooldown_set)
+			rl_warn(m, r, "no cooldown: it defaults to %lldd so that "
+				      "a subscriber is not re-alerted at every "
+				      "daily tick; write cooldown: explicitly",
+				(long long)(CW_RULE_WHEN_COOLDOWN_DEFAULT_MS / MS_D));
+		else if (r->cooldown_ms < MS_D)
+			rl_warn(m, r, "cooldown under 1d re-alerts the same "
+				      "subscriber at every daily tick while the "
+				      "condition holds");
+		break;
+	case CW_DET_OFFNET_FORWARD:
 	case CW_DET__COUNT:
 		break;
 	}

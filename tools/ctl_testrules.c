@@ -495,7 +495,16 @@ static void tr_print_evidence_value(FILE *out, const struct cw_evidence *e)
 	switch (e->kind) {
 	case CW_EVID_STR: fprintf(out, "\"%s\"", e->str); break;
 	case CW_EVID_INT: fprintf(out, "%" PRId64, e->i); break;
-	case CW_EVID_NUM: fprintf(out, "%.10g", e->num); break;
+	case CW_EVID_NUM: {
+		char buf[64];
+
+		if (e->decimals > 0)
+			cw_evidence_format_num(e, buf, sizeof(buf));
+		else
+			snprintf(buf, sizeof(buf), "%.10g", e->num);
+		fputs(buf, out);
+		break;
+	}
 	}
 }
 
@@ -563,7 +572,7 @@ static int tr_evidence_matches(const struct cw_alert *a, const char *key,
 		w = strtod(want->str, &end);
 		if (!end || *end || end == want->str)
 			return 0;
-		double got = e->kind == CW_EVID_INT ? (double)e->i : e->num;
+		double got = cw_evidence_num(e); /* as the alert shows it */
 		return fabs(got - w) <= 1e-9 * fmax(1.0, fabs(w));
 	}
 	return 0;

@@ -59,10 +59,13 @@ void cw_engine_init(struct cw_engine *e, const struct cw_ruleset *rs,
 
 enum cw_evidence_kind { CW_EVID_STR, CW_EVID_NUM, CW_EVID_INT };
 
+#define CW_EVIDENCE_KEY_MAX 40
+
 struct cw_evidence {
-	const char *key;                /* static string */
+	char key[CW_EVIDENCE_KEY_MAX];  /* "calls_out(14d)", "last_outgoing" */
 	enum cw_evidence_kind kind;
 	double num;
+	int decimals;                   /* CW_EVID_NUM: digits written; 0 = shortest exact form */
 	int64_t i;
 	char str[40];
 };
@@ -133,6 +136,11 @@ void cw_alert_make_id(const char *subscriber, const char *rule,
 		      int64_t window, char out[CW_ALERT_ID_LEN + 1]);
 /* Serialise; returns a malloc'd NUL-terminated string or NULL (ENOMEM). */
 char *cw_alert_to_json(const struct cw_alert *a, const char *rules_version);
+/* A CW_EVID_NUM value as the alert writes it ("90.72"; decimals trimmed),
+ * and its numeric value after that rounding (INT evidence: the integer). */
+int cw_evidence_format_num(const struct cw_evidence *ev, char *buf,
+			   size_t len);
+double cw_evidence_num(const struct cw_evidence *ev);
 const char *cw_arpu_tier_str(int tier);
 const char *cw_tenure_stage_str(int stage);
 

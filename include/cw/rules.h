@@ -14,6 +14,13 @@
 
 #define CW_RULE_NAME_MAX 64
 #define CW_RULES_MAX 128
+#define CW_RULE_LABELS_MAX 16
+#define CW_RULE_LABEL_MAX 64        /* bytes of a label key or value */
+#define CW_RULE_DESC_MAX 1024       /* bytes of a description */
+#define CW_RULE_ACTION_MAX 1024     /* bytes of an action */
+/* A `when:` rule without `cooldown:` would re-alert the same subscriber
+ * at every daily tick; it gets this one (docs/rules.md). */
+#define CW_RULE_WHEN_COOLDOWN_DEFAULT_MS (30LL * 86400 * 1000)
 
 enum cw_severity {
 	CW_SEV_INFO = 0,
@@ -33,14 +40,24 @@ enum cw_detector {
 	CW_DET__COUNT
 };
 
+struct cw_rule_label {
+	char *key;
+	char *value;
+};
+
 struct cw_rule {
 	char name[CW_RULE_NAME_MAX + 1];
 	enum cw_detector detector;
 	enum cw_severity severity;
 	int enabled;              /* enabled: (true) */
-	int64_t cooldown_ms;      /* cooldown: (0 = only the same window is suppressed) */
+	int64_t cooldown_ms;      /* cooldown: (0 = only the same window is suppressed;
+				   * when: rules default to 30d) */
+	int cooldown_set;         /* cooldown: was written in the file */
 	int64_t limit_per_day;    /* limit: max alerts per event-time day (0 = none) */
 	char *action;             /* may be NULL */
+	char *description;        /* may be NULL; copied into alerts */
+	struct cw_rule_label labels[CW_RULE_LABELS_MAX]; /* copied into alerts */
+	size_t nlabels;
 	struct cw_expr *when;     /* CW_DET_EXPR only */
 	struct cw_expr *where;    /* optional scope for any detector */
 
@@ -57,6 +74,7 @@ struct cw_rule {
 	char *file;
 	int line;
 	int col;
+	int noverrides;           /* local `override:` entries applied to it */
 };
 
 struct cw_ruleset {
@@ -70,7 +88,9 @@ struct cw_ruleset {
  * name order). Every problem is reported as "FILE:LINE:COL: message"; all
  * errors found are written to err one per line (truncated at errlen), and
  * the function returns the number of errors (0 = success, *out set).
- * Rule names must be unique across files.
+ * Rule names must be unique across files. An entry `override: NAME`
+ * changes enabled/severity/cooldown/limit/action/params of a rule loaded
+ * before it (a vendor rule, from a local file) without editing it.
  */
 int cw_rules_load(const char *path, struct cw_ruleset **out, char *err,
 		  size_t errlen);

@@ -412,11 +412,16 @@ START_TEST(test_lint)
 		      "%s", out);
 	ck_assert_msg(strstr(out, "rule 'same': min_drop 0%"), "%s", out);
 	ck_assert_msg(!strstr(out, "'fine'"), "%s", out);
-	ck_assert_int_eq(n, 6);
+	/* 'never' and 'contra' are when: rules without a cooldown */
+	ck_assert_msg(strstr(out, "rule 'never': no cooldown: it defaults to 30d"),
+		      "%s", out);
+	ck_assert_int_eq(n, 8);
 	cw_ruleset_free(rs);
 
+	/* CONTRACT §5's bill-shock has no cooldown: the one warning */
 	ck_assert_int_eq(load(contract_rules, &rs), 0);
-	ck_assert_int_eq(cw_rules_lint(rs, out, sizeof(out)), 0);
+	ck_assert_int_eq(cw_rules_lint(rs, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "rule 'bill-shock': no cooldown"), "%s", out);
 	cw_ruleset_free(rs);
 }
 END_TEST
