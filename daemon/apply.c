@@ -233,6 +233,7 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 	memcpy(pa->id, a->alert_id, sizeof(pa->id));
 	snprintf(pa->sub, sizeof(pa->sub), "%s", a->subscriber);
 	pa->partition = c->partition;
+	pa->src_kafka_ts = p->batch_kafka_ts > 0 ? p->batch_kafka_ts : 0;
 	cw_store_queue(p->store, 4,
 		       (const char *[]){"HSET", c->outbox_key, a->alert_id, json},
 		       NULL);
@@ -272,7 +273,7 @@ static void apply_subscriber(struct cw_pipeline *p, const struct sub *s,
 	const struct cw_engine *e = &p->rt->engine;
 	struct cw_state *st = p->scratch;
 	struct sink_ctx sc = {p, s->partition, p->outbox_key[s->partition]};
-	struct cw_alert_sink sink = {sink_emit, &sc};
+	struct cw_alert_sink sink = {sink_emit, &sc, p->evals};
 
 	if (blob) {
 		if (cw_state_decode(st, &e->profile, (const uint8_t *)blob, bloblen) < 0)

@@ -69,7 +69,11 @@ static const struct conf_key conf_keys[] = {
 	 "churnwatch-dlq", 0, 0,
 	 "topic invalid events are forwarded to, with the reason in a header"},
 	{"kafka.properties", CT_PROPS, OFF(props), NULL, 0, CW_CONF_MAX_PROPS,
-	 "map of librdkafka properties passed through verbatim (SASL, SSL...)"},
+	 "map of librdkafka properties (SASL, SSL...); consumer./producer. "
+	 "prefixed ones go to that client only"},
+	{"kafka.sasl_password_file", CT_OPTPATH, OFF(kafka_sasl_password_file),
+	 NULL, 0, 0,
+	 "file or $CREDENTIALS_DIRECTORY/NAME holding sasl.password; unset: none"},
 	{"kafka.batch_size", CT_INT, OFF(batch_size), "5000", 1, 1000000,
 	 "most messages applied in one batch"},
 	{"kafka.batch_wait", CT_DUR, OFF(batch_wait_ms), "50ms", 0, 60 * MS_S,
@@ -79,18 +83,28 @@ static const struct conf_key conf_keys[] = {
 	{"redis.password", CT_REFUSED, 0, NULL, 0, 0,
 	 "not accepted: use redis.password_file"},
 	{"redis.password_file", CT_OPTPATH, OFF(redis_password_file), NULL, 0, 0,
-	 "file holding the Redis password (not world-readable); unset: no AUTH"},
+	 "file or $CREDENTIALS_DIRECTORY/NAME holding the Redis password "
+	 "(not world-readable); unset: no AUTH"},
+	{"redis.username", CT_STR0, OFF(redis_username), "", 0, 0,
+	 "Redis ACL user for AUTH; empty: the default user"},
+	{"redis.username_file", CT_OPTPATH, OFF(redis_username_file), NULL, 0, 0,
+	 "file or $CREDENTIALS_DIRECTORY/NAME holding the ACL user (instead of "
+	 "redis.username)"},
 	{"redis.key_prefix", CT_STR0, OFF(key_prefix), "cw:", 0, 0,
 	 "prefix of every Redis key churnwatch writes"},
 	{"redis.state_ttl", CT_DUR, OFF(state_ttl_ms), "200d", MS_D, 3650 * MS_D,
 	 "idle subscriber state expires after this long"},
 	{"redis.timeout", CT_DUR, OFF(redis_timeout_ms), "5s", 100, 10 * MS_M,
 	 "connect and command timeout"},
-	{"rules", CT_PATH, OFF(rules), "/etc/churnwatch/rules.d", 0, 0,
-	 "rule file, or directory of *.yaml/*.yml rule files"},
-	{"plans", CT_PATH, OFF(plans), "/etc/churnwatch/plans.yaml", 0, 0,
+	{"vendor_rules", CT_OPTPATH, OFF(vendor_rules), NULL, 0, 0,
+	 "the packaged rule pack (file or directory), loaded before rules; "
+	 "unset: none"},
+	{"rules", CT_PATH, OFF(rules), CW_CONFDIR "/rules.d", 0, 0,
+	 "local rule file, or directory of *.yaml/*.yml; may override: vendor "
+	 "rules"},
+	{"plans", CT_PATH, OFF(plans), CW_CONFDIR "/plans.yaml", 0, 0,
 	 "plan id -> monthly fee"},
-	{"networks", CT_PATH, OFF(networks), "/etc/churnwatch/networks.yaml", 0,
+	{"networks", CT_PATH, OFF(networks), CW_CONFDIR "/networks.yaml", 0,
 	 0, "operators and their number prefixes"},
 	{"time.lateness", CT_DUR, OFF(lateness_ms), "1h", 0, 30 * MS_D,
 	 "how late an event may arrive and still count (watermark lag)"},
@@ -121,6 +135,43 @@ static const struct conf_key conf_keys[] = {
 };
 
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+/*
+ * What SIGHUP applies: the files the runtime is built from and settings
+ * only the engine reads. Everything else (connections, topics, the
+ * calendar the state is bucketed by) needs a restart; a reload names the
+ * changed ones in the log. A trailing '.' covers a whole section.
+ */
+static const char *const conf_reloadable[] = {
+	"vendor_rules", "rules", "plans", "networks", "segments.", "time.tick",
+	"log.level",
+};
+
+/*
+ * librdkafka properties churnwatch's guarantees depend on
+ * (docs/guarantees.md): refused in kafka.properties with the reason.
+ */
+static const struct {
+	const char *name;
+	const char *why;
+} conf_refused_props[] = {
+	{"partition.assignment.strategy",
+	 "must stay 'range': partition N of cdr and billing must be owned by "
+	 "the same instance (co-partitioning); cooperative assignors also "
+	 "need incremental rebalance handling churnwatch does not do"},
+	{"enable.auto.commit",
+	 "offsets are committed with the state in Redis, then to Kafka"},
+	{"enable.auto.offset.store",
+	 "offsets are committed with the state in Redis, then to Kafka"},
+	{"isolation.level", "must stay read_committed"},
+	{"enable.idempotence",
+	 "alerts are produced idempotently; turning it off allows duplicates"},
+	{"acks", "alerts need acks=all to survive a broker failure"},
+	{"group.id", "use kafka.group_id"},
+	{"bootstrap.servers", "use kafka.brokers"},
+	{"sasl.password",
+	 "keep secrets out of the config: use kafka.sasl_password_file"},
+};
 
 static const struct {
 	const char *name;
@@ -487,6 +538,28 @@ static void conf_unknown(struct conf_load *L, const struct yx_node *key,
 			full);
 }
 
+int cw_conf_is_secret_key(const char *name)
+{
+	static const char *const words[] = {"password", "passwd", "secret",
+					    "token", "credential", "pass", "pasw", "pwd",
+					    "key.pem"};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasestr(name, words[i]))
+			return 1;
+	return 0;
+}
+
+/* The librdkafka name under an optional "consumer."/"producer." prefix. */
+static const char *conf_prop_base(const char *key)
+{
+	if (!strncmp(key, "consumer.", 9))
+		return key + 9;
+	if (!strncmp(key, "producer.", 9))
+		return key + 9;
+	return key;
+}
+
 static int conf_apply_props(struct conf_load *L, struct cw_conf *c,
 			    const struct conf_key *k, const struct yx_node *v)
 {
@@ -507,17 +580,34 @@ static int conf_apply_props(struct conf_load *L, struct cw_conf *c,
 	for (size_t i = 0; i < v->n; i++) {
 		const struct yx_node *pk = v->items[2 * i];
 		const struct yx_node *pv = v->items[2 * i + 1];
-		const char *ks, *vs;
+		const char *ks, *vs, *base;
 		struct cw_kv *kv;
 
-		if (yx_get_str(L->doc, pk, k->name, &ks, L->err, L->errlen) < 0 ||
-		    yx_get_str(L->doc, pv, pk->str, &vs, L->err, L->errlen) < 0)
+		if (yx_get_str(L->doc, pk, k->name, &ks, L->err, L->errlen) < 0)
 			return -1;
-		if (!*ks) {
+		/* never echo a value of a secret-looking key */
+		if (pv->kind != YX_SCALAR && cw_conf_is_secret_key(ks)) {
+			yx_errf(L->err, L->errlen, L->doc, pv,
+				"%s.%s: expected a string", k->name, ks);
+			return -1;
+		}
+		if (yx_get_str(L->doc, pv, pk->str, &vs, L->err, L->errlen) < 0)
+			return -1;
+		base = conf_prop_base(ks);
+		if (!*base) {
 			yx_errf(L->err, L->errlen, L->doc, pk,
 				"%s: empty property name", k->name);
 			return -1;
 		}
+		for (size_t r = 0; r < sizeof(conf_refused_props) /
+					   sizeof(conf_refused_props[0]);
+		     r++)
+			if (!strcmp(base, conf_refused_props[r].name)) {
+				yx_errf(L->err, L->errlen, L->doc, pk,
+					"%s: '%s' cannot be overridden: %s",
+					k->name, ks, conf_refused_props[r].why);
+				return -1;
+			}
 		kv = &c->props[c->nprops];
 		kv->key = strdup(ks);
 		kv->value = strdup(vs);
@@ -627,7 +717,8 @@ static int conf_resolve_paths(struct conf_load *L, struct cw_conf *c)
 		if (k->type != CT_PATH && k->type != CT_OPTPATH)
 			continue;
 		slot = conf_str_slot(c, k);
-		if (!*slot || (*slot)[0] == '/')
+		/* "$CREDENTIALS_DIRECTORY/..." is resolved when read */
+		if (!*slot || (*slot)[0] == '/' || (*slot)[0] == '$')
 			continue;
 		need = L->dirlen + 1 + strlen(*slot) + 1;
 		joined = malloc(need);
@@ -735,49 +826,102 @@ int cw_conf_load(const char *path, struct cw_conf *c, char *err,
 	return rc;
 }
 
-int cw_conf_read_password(const struct cw_conf *c, char **out, char *err,
-			  size_t errlen)
+/*
+ * A *_file value naming a systemd credential ("$CREDENTIALS_DIRECTORY/x"
+ * or "${CREDENTIALS_DIRECTORY}/x") becomes a path under the directory
+ * systemd set for this process. Other values are used as they are.
+ */
+static int conf_secret_path(const char *key, const char *value, char *buf,
+			    size_t buflen, char *err, size_t errlen)
 {
-	const char *path = c->redis_password_file;
+	static const char *const forms[] = {"${CREDENTIALS_DIRECTORY}/",
+					    "$CREDENTIALS_DIRECTORY/"};
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(forms[i]);
+
+		if (strncmp(value, forms[i], n))
+			continue;
+		if (!dir || !*dir) {
+			snprintf(err, errlen,
+				 "%s: '%s' names a systemd credential, but "
+				 "$CREDENTIALS_DIRECTORY is not set (run under "
+				 "the unit, with LoadCredential=, or set it)",
+				 key, value);
+			return -1;
+		}
+		if (!value[n] || strchr(value + n, '/')) {
+			snprintf(err, errlen, "%s: '%s': expected one credential "
+				 "name after the directory", key, value);
+			return -1;
+		}
+		if ((size_t)snprintf(buf, buflen, "%s/%s", dir, value + n) >=
+		    buflen) {
+			snprintf(err, errlen, "%s: credential path too long", key);
+			return -1;
+		}
+		return 0;
+	}
+	if (value[0] == '$') {
+		snprintf(err, errlen,
+			 "%s: '%s': only $CREDENTIALS_DIRECTORY/NAME is expanded",
+			 key, value);
+		return -1;
+	}
+	if ((size_t)snprintf(buf, buflen, "%s", value) >= buflen) {
+		snprintf(err, errlen, "%s: path too long", key);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read one secret file: regular, not world-readable, one line. */
+static int conf_read_secret(const char *key, const char *value, char **out,
+			    char *err, size_t errlen)
+{
+	char path[4096];
 	char buf[CONF_PASSWORD_MAX + 1];
 	struct stat st;
 	size_t used = 0;
 	int fd, rc = -1;
 
-	if (!path || !*path) {
+	/* *out is only written on success */
+	if (!value || !*value) {
 		*out = NULL;
 		return 0;
 	}
+	if (conf_secret_path(key, value, path, sizeof(path), err, errlen) < 0)
+		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot open password file: %s", path,
-			 strerror(errno));
+		snprintf(err, errlen, "%s: cannot open %s as uid %u: %s", key,
+			 path, (unsigned)geteuid(), strerror(errno));
 		return -1;
 	}
 	/* check the file we opened, not the name, so it cannot be swapped */
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: password file is not a regular file",
-			 path);
+		snprintf(err, errlen, "%s: %s is not a regular file", key, path);
 		goto out;
 	}
 	if (st.st_mode & S_IROTH) {
 		snprintf(err, errlen,
-			 "%s: password file is readable by everyone (mode %04o); "
-			 "refusing it: chmod o-r (0600 or 0640)",
-			 path, (unsigned)(st.st_mode & 07777));
+			 "%s: %s is readable by everyone (mode %04o); "
+			 "refusing it: chmod o-r (0600 or 0640), or pass it "
+			 "with LoadCredential=",
+			 key, path, (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
 	if (st.st_mode & S_IRGRP)
-		log_warn("%s: password file is group-readable (mode %04o); "
-			 "0600 is safer",
-			 path, (unsigned)(st.st_mode & 07777));
+		log_warn("%s: %s is group-readable (mode %04o); 0600 is safer",
+			 key, path, (unsigned)(st.st_mode & 07777));
 	for (;;) {
 		ssize_t r = read(fd, buf + used, sizeof(buf) - 1 - used);
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			snprintf(err, errlen, "%s: read error: %s", path,
+			snprintf(err, errlen, "%s: %s: read error: %s", key, path,
 				 strerror(errno));
 			goto out;
 		}
@@ -785,8 +929,7 @@ int cw_conf_read_password(const struct cw_conf *c, char **out, char *err,
 			break;
 		used += (size_t)r;
 		if (used == sizeof(buf) - 1) {
-			snprintf(err, errlen, "%s: password file too large",
-				 path);
+			snprintf(err, errlen, "%s: %s is too large", key, path);
 			goto out;
 		}
 	}
@@ -796,13 +939,13 @@ int cw_conf_read_password(const struct cw_conf *c, char **out, char *err,
 		used--;
 	buf[used] = '\0';
 	if (used == 0 || strlen(buf) != used) {
-		snprintf(err, errlen, "%s: password file is empty or has a NUL "
-			 "byte", path);
+		snprintf(err, errlen, "%s: %s is empty or has a NUL byte", key,
+			 path);
 		goto out;
 	}
 	*out = strdup(buf);
 	if (!*out) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		snprintf(err, errlen, "%s: out of memory", key);
 		goto out;
 	}
 	rc = 0;
@@ -810,6 +953,169 @@ out:
 	explicit_bzero(buf, sizeof(buf));
 	close(fd);
 	return rc;
+}
+
+int cw_conf_read_password(const struct cw_conf *c, char **out, char *err,
+			  size_t errlen)
+{
+	return conf_read_secret("redis.password_file", c->redis_password_file,
+				out, err, errlen);
+}
+
+static void conf_free_secret(char **p)
+{
+	if (*p) {
+		explicit_bzero(*p, strlen(*p));
+		free(*p);
+		*p = NULL;
+	}
+}
+
+void cw_secrets_fini(struct cw_secrets *s)
+{
+	if (!s)
+		return;
+	conf_free_secret(&s->redis_password);
+	conf_free_secret(&s->redis_username);
+	conf_free_secret(&s->kafka_sasl_password);
+}
+
+int cw_conf_read_secrets(const struct cw_conf *c, struct cw_secrets *out,
+			 char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	if (c->redis_username_file && *c->redis_username &&
+	    c->redis_username[0]) {
+		snprintf(err, errlen, "redis.username and redis.username_file "
+			 "are both set; keep one");
+		return -1;
+	}
+	if (conf_read_secret("redis.password_file", c->redis_password_file,
+			     &out->redis_password, err, errlen) < 0 ||
+	    conf_read_secret("redis.username_file", c->redis_username_file,
+			     &out->redis_username, err, errlen) < 0 ||
+	    conf_read_secret("kafka.sasl_password_file",
+			     c->kafka_sasl_password_file,
+			     &out->kafka_sasl_password, err, errlen) < 0) {
+		cw_secrets_fini(out);
+		return -1;
+	}
+	if (!out->redis_username && c->redis_username && *c->redis_username &&
+	    !(out->redis_username = strdup(c->redis_username))) {
+		snprintf(err, errlen, "out of memory");
+		cw_secrets_fini(out);
+		return -1;
+	}
+	if (out->redis_username && !out->redis_password) {
+		snprintf(err, errlen, "a Redis ACL user needs a password: set "
+			 "redis.password_file");
+		cw_secrets_fini(out);
+		return -1;
+	}
+	return 0;
+}
+
+static int conf_is_reloadable(const char *name)
+{
+	for (size_t i = 0; i < sizeof(conf_reloadable) / sizeof(conf_reloadable[0]);
+	     i++) {
+		size_t n = strlen(conf_reloadable[i]);
+
+		if (conf_reloadable[i][n - 1] == '.' ?
+			    !strncmp(name, conf_reloadable[i], n) :
+			    !strcmp(name, conf_reloadable[i]))
+			return 1;
+	}
+	return 0;
+}
+
+static int conf_props_equal(const struct cw_conf *a, const struct cw_conf *b)
+{
+	if (a->nprops != b->nprops)
+		return 0;
+	for (size_t i = 0; i < a->nprops; i++)
+		if (strcmp(a->props[i].key, b->props[i].key) ||
+		    strcmp(a->props[i].value, b->props[i].value))
+			return 0;
+	return 1;
+}
+
+static int conf_value_equal(const struct conf_key *k, const struct cw_conf *a,
+			    const struct cw_conf *b)
+{
+	const char *pa = (const char *)a + k->off, *pb = (const char *)b + k->off;
+
+	switch (k->type) {
+	case CT_STR:
+	case CT_STR0:
+	case CT_PATH:
+	case CT_OPTPATH: {
+		const char *sa = *(char *const *)(const void *)pa;
+		const char *sb = *(char *const *)(const void *)pb;
+
+		return (!sa && !sb) || (sa && sb && !strcmp(sa, sb));
+	}
+	case CT_DUR:
+	case CT_MONEY:
+		return !memcmp(pa, pb, sizeof(int64_t));
+	case CT_INT:
+	case CT_LEVEL:
+		return !memcmp(pa, pb, sizeof(int));
+	case CT_UTCOFF:
+		return !memcmp(pa, pb, sizeof(int32_t));
+	case CT_PROPS:
+		return conf_props_equal(a, b);
+	case CT_REFUSED:
+		return 1;
+	}
+	return 1;
+}
+
+int cw_conf_reload_into(struct cw_conf *live, struct cw_conf *fresh,
+			char *restart, size_t restartlen)
+{
+	size_t used = 0;
+	int nrestart = 0;
+
+	restart[0] = '\0';
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		char *pl = (char *)live + k->off, *pf = (char *)fresh + k->off;
+		char tmp[sizeof(int64_t)];
+		size_t sz;
+
+		if (conf_value_equal(k, live, fresh))
+			continue;
+		if (!conf_is_reloadable(k->name)) {
+			int n = snprintf(restart + used, restartlen - used, "%s%s",
+					 used ? ", " : "", k->name);
+			if (n > 0 && (size_t)n < restartlen - used)
+				used += (size_t)n;
+			nrestart++;
+			continue;
+		}
+		/* swap, so fini(fresh) frees what live held */
+		switch (k->type) {
+		case CT_STR: case CT_STR0: case CT_PATH: case CT_OPTPATH:
+			sz = sizeof(char *);
+			break;
+		case CT_DUR: case CT_MONEY:
+			sz = sizeof(int64_t);
+			break;
+		case CT_INT: case CT_LEVEL:
+			sz = sizeof(int);
+			break;
+		case CT_UTCOFF:
+			sz = sizeof(int32_t);
+			break;
+		default:
+			continue; /* props are never reloadable */
+		}
+		memcpy(tmp, pl, sz);
+		memcpy(pl, pf, sz);
+		memcpy(pf, tmp, sz);
+	}
+	return nrestart;
 }
 
 void cw_conf_print_reference(void *file)

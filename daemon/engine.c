@@ -301,6 +301,13 @@ static void evid_time(struct cw_alert *a, const char *key, int64_t ts)
 	evid_str(a, key, buf);
 }
 
+/* A rule is about to judge f's subscriber. */
+#define COUNT_EVAL(f)                                                      \
+	do {                                                               \
+		if ((f)->sink && (f)->sink->evals)                         \
+			(f)->sink->evals[(f)->rule]++;                     \
+	} while (0)
+
 /* A firing in progress: the rule, where and when. */
 struct firing {
 	const struct cw_engine *e;
@@ -661,6 +668,7 @@ static void run_silences_at(const struct cw_engine *e, struct firing *f,
 		if (!r->enabled || r->detector != CW_DET_SILENCE)
 			continue;
 		f->rule = i;
+		COUNT_EVAL(f);
 		detect_silence(f, at);
 	}
 }
@@ -678,6 +686,7 @@ static void run_calendar_at(const struct cw_engine *e, struct cw_state *st,
 			continue;
 		f->rule = i;
 		if (r->detector == CW_DET_ARPU_DROP && close_months) {
+			COUNT_EVAL(f);
 			int32_t from = st->closed_month == INT32_MIN
 					       ? month_closing
 					       : st->closed_month + 1;
@@ -688,6 +697,7 @@ static void run_calendar_at(const struct cw_engine *e, struct cw_state *st,
 			/* A tick at midnight judges the day that just ended:
 			 * events of the new day that arrived ahead of the
 			 * watermark must not count. */
+			COUNT_EVAL(f);
 			detect_expr(f, at - 1, at);
 		}
 	}
@@ -849,6 +859,7 @@ static void evaluate_event_rules(const struct cw_engine *e,
 		if (!r->enabled)
 			continue;
 		f.rule = i;
+		COUNT_EVAL(&f);
 		switch (r->detector) {
 		case CW_DET_OFFNET_FORWARD:
 			if (ev->type == CW_EV_FORWARD_SET)

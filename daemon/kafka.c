@@ -7,26 +7,58 @@
 #include "cw/kafka.h"
 #include "cw/log.h"
 
+/* A refused value is echoed unless the key names a secret; librdkafka's
+ * own message may quote the value too, so it is dropped for those. */
 static int set(rd_kafka_conf_t *kc, const char *k, const char *v, char *err,
 	       size_t errlen)
 {
 	char e[512];
-	if (rd_kafka_conf_set(kc, k, v, e, sizeof(e)) != RD_KAFKA_CONF_OK) {
+	rd_kafka_conf_res_t r = rd_kafka_conf_set(kc, k, v, e, sizeof(e));
+
+	if (r == RD_KAFKA_CONF_OK)
+		return 0;
+	/* An unknown name may be a misspelt secret (sasl.pasword): its
+	 * value is never shown; neither is one of a secret-looking key. */
+	if (r == RD_KAFKA_CONF_UNKNOWN)
+		snprintf(err, errlen, "kafka property '%s': no such librdkafka "
+			 "property (value not shown)", k);
+	else if (cw_conf_is_secret_key(k))
+		snprintf(err, errlen, "kafka property %s=(redacted): "
+			 "rejected by librdkafka", k);
+	else
 		snprintf(err, errlen, "kafka property %s=%s: %s", k, v, e);
-		return -1;
-	}
+	return -1;
 	return 0;
 }
 
-/* librdkafka's own log lines go through ours (rate-limited). */
+/* librdkafka logs with syslog levels (0 emerg .. 7 debug); ours are the
+ * same numbers from 3 up. Rate-limited: a broker flapping must not
+ * flood the journal. */
 static void kafka_log(const rd_kafka_t *rk, int level, const char *fac,
 		      const char *buf)
 {
-	log_warn_rl("kafka %s: %s: %s", rd_kafka_name(rk), fac, buf);
-	(void)level;
+	static struct cw_ratelimit rl;
+	enum cw_log_level l = level <= CW_LOG_ERR ? CW_LOG_ERR
+			      : level >= CW_LOG_DEBUG ? CW_LOG_DEBUG
+						      : (enum cw_log_level)level;
+
+	cw_log_rl(&rl, l, "kafka %s: %s: %s", rd_kafka_name(rk), fac, buf);
+}
+
+/* Which client a kafka.properties key is for: "consumer."/"producer."
+ * prefixed keys go to that one only (the prefix removed), the rest to
+ * both. NULL: not for this role. */
+static const char *prop_for_role(const char *key, enum cw_kafka_role role)
+{
+	if (!strncmp(key, "consumer.", 9))
+		return role == CW_KAFKA_CONSUMER ? key + 9 : NULL;
+	if (!strncmp(key, "producer.", 9))
+		return role == CW_KAFKA_PRODUCER ? key + 9 : NULL;
+	return key;
 }
 
 rd_kafka_conf_t *cw_kafka_conf_new(const struct cw_conf *c,
+				   const struct cw_secrets *secrets,
 				   enum cw_kafka_role role, char *err,
 				   size_t errlen)
 {
@@ -42,6 +74,8 @@ rd_kafka_conf_t *cw_kafka_conf_new(const struct cw_conf *c,
 		 * subscriber state. See docs/guarantees.md. */
 		{"partition.assignment.strategy", "range"},
 		{"isolation.level", "read_committed"},
+		/* a misspelt topic must be an error, not a new topic */
+		{"allow.auto.create.topics", "false"},
 		{"fetch.wait.max.ms", "10"},
 		/* The pipeline gives every partition its own queue, so these
 		 * prefetch limits apply PER PARTITION: 20000 messages x 2
@@ -53,7 +87,9 @@ rd_kafka_conf_t *cw_kafka_conf_new(const struct cw_conf *c,
 		{"fetch.message.max.bytes", "262144"},
 		{"session.timeout.ms", "10000"},
 		{"heartbeat.interval.ms", "1000"},
-		{"log_level", "4"},
+		/* consumer lag per partition for /metrics (stats callback) */
+		{"statistics.interval.ms", "10000"},
+		{"log_level", "6"},
 	};
 	static const char *const producer_defaults[][2] = {
 		{"enable.idempotence", "true"},
@@ -63,7 +99,7 @@ rd_kafka_conf_t *cw_kafka_conf_new(const struct cw_conf *c,
 		 * from the outbox once Kafka has it. */
 		{"message.timeout.ms", "0"},
 		{"queue.buffering.max.messages", "200000"},
-		{"log_level", "4"},
+		{"log_level", "6"},
 	};
 
 	if (!kc) {
@@ -84,13 +120,35 @@ rd_kafka_conf_t *cw_kafka_conf_new(const struct cw_conf *c,
 			if (set(kc, producer_defaults[i][0], producer_defaults[i][1], err, errlen) < 0)
 				goto fail;
 	}
-	for (size_t i = 0; i < c->nprops; i++)
-		if (set(kc, c->props[i].key, c->props[i].value, err, errlen) < 0)
+	for (size_t i = 0; i < c->nprops; i++) {
+		const char *k = prop_for_role(c->props[i].key, role);
+
+		if (k && set(kc, k, c->props[i].value, err, errlen) < 0)
 			goto fail;
+	}
+	if (secrets && secrets->kafka_sasl_password &&
+	    set(kc, "sasl.password", secrets->kafka_sasl_password, err,
+		errlen) < 0)
+		goto fail;
 	return kc;
 fail:
 	rd_kafka_conf_destroy(kc);
 	return NULL;
+}
+
+int cw_kafka_check_conf(const struct cw_conf *c,
+			const struct cw_secrets *secrets, char *err,
+			size_t errlen)
+{
+	for (int role = CW_KAFKA_CONSUMER; role <= CW_KAFKA_PRODUCER; role++) {
+		rd_kafka_conf_t *kc = cw_kafka_conf_new(
+			c, secrets, (enum cw_kafka_role)role, err, errlen);
+
+		if (!kc)
+			return -1;
+		rd_kafka_conf_destroy(kc);
+	}
+	return 0;
 }
 
 int cw_kafka_partition_count(rd_kafka_t *rk, const char *topic,
@@ -109,6 +167,12 @@ int cw_kafka_partition_count(rd_kafka_t *rk, const char *topic,
 	if (e) {
 		snprintf(err, errlen, "topic %s: metadata: %s", topic,
 			 rd_kafka_err2str(e));
+	} else if (md->topic_cnt == 1 &&
+		   md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+		/* The cluster answered: this is configuration, not an outage. */
+		snprintf(err, errlen, "topic '%s' does not exist on the cluster "
+			 "(it is named by kafka.topics)", topic);
+		n = -2;
 	} else if (md->topic_cnt != 1 || md->topics[0].err) {
 		snprintf(err, errlen, "topic %s: %s", topic,
 			 md->topic_cnt ? rd_kafka_err2str(md->topics[0].err)

@@ -8,6 +8,7 @@
  * extra log lines.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,11 @@
  */
 static atomic_int log_level = CW_LOG_INFO;
 static atomic_int log_prefix = -1; /* -1 auto-detect, 0 off, 1 on */
+
+/* Rate limiters holding suppressed lines, so that cw_log_tick() can report
+ * them when their window ends even if the message never comes again. */
+static pthread_mutex_t log_rl_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cw_ratelimit *log_rl_pending;
 
 void cw_log_set_level(enum cw_log_level level)
 {
@@ -115,41 +121,91 @@ static void log_write(const char *buf, size_t n)
 	}
 }
 
-/* Format one line: prefix, message, optional suppression note, '\n'. */
-static void log_emit(enum cw_log_level level, uint32_t suppressed,
-		     const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
-
-static void log_emit(enum cw_log_level level, uint32_t suppressed,
-		     const char *fmt, va_list ap)
+/* The start of every line: "<N>" for journald, else a UTC timestamp and
+ * the level's name (a terminal or a file has no other clock). */
+static size_t log_line_prefix(enum cw_log_level level, char *buf, size_t cap)
 {
-	char line[LOG_LINE_MAX];
-	size_t cap = sizeof(line) - 1; /* room for the '\n' */
-	size_t pos, start;
+	struct timespec ts;
+	struct tm tm;
 	int n;
 
-	if (log_want_prefix())
-		n = snprintf(line, cap, "<%d>", (int)level);
-	else
-		n = snprintf(line, cap, "%s: ", log_level_name(level));
-	pos = n > 0 ? (size_t)n : 0;
-	start = pos;
+	if (log_want_prefix()) {
+		n = snprintf(buf, cap, "<%d>", (int)level);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		n = snprintf(buf, cap,
+			     "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s: ",
+			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			     tm.tm_hour, tm.tm_min, tm.tm_sec,
+			     ts.tv_nsec / 1000000, log_level_name(level));
+	}
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
 
-	n = vsnprintf(line + pos, cap - pos, fmt, ap);
+/*
+ * Write msg as one or more lines: every '\n'-separated part gets its own
+ * prefix, so journald files each under the right priority (a multi-line
+ * error stays readable and filterable). Other control characters are
+ * replaced so that input echoed into a message cannot forge lines.
+ */
+static void log_write_parts(enum cw_log_level level, const char *msg,
+			    size_t len, int split)
+{
+	char line[LOG_LINE_MAX];
+	const char *p = msg, *end = msg + len;
+
+	while (p < end) {
+		const char *nl = split ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+		size_t part = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t pos = log_line_prefix(level, line, sizeof(line));
+		size_t room = sizeof(line) - 1 - pos;
+
+		if (part > 0 || !nl) {
+			if (part > room)
+				part = room;
+			memcpy(line + pos, p, part);
+			log_sanitize(line + pos, part);
+			pos += part;
+			line[pos++] = '\n';
+			log_write(line, pos);
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+}
+
+/*
+ * Format one message (optional suppression note) and write its lines.
+ * Rate-limited messages are the ones outside input can trigger: they are
+ * never split, their newlines become '?' like any control character.
+ */
+static void log_emit(enum cw_log_level level, uint32_t suppressed, int split,
+		     const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void log_emit(enum cw_log_level level, uint32_t suppressed, int split,
+		     const char *fmt, va_list ap)
+{
+	char msg[LOG_LINE_MAX * 4];
+	size_t cap = sizeof(msg);
+	size_t pos = 0;
+	int n;
+
+	n = vsnprintf(msg, cap, fmt, ap);
 	if (n > 0)
-		pos += (size_t)n < cap - pos ? (size_t)n : cap - pos - 1;
+		pos = (size_t)n < cap ? (size_t)n : cap - 1;
 	if (suppressed > 0 && pos < cap - 1) {
-		n = snprintf(line + pos, cap - pos,
+		n = snprintf(msg + pos, cap - pos,
 			     " (%u similar messages suppressed)", suppressed);
 		if (n > 0)
 			pos += (size_t)n < cap - pos ? (size_t)n
 						     : cap - pos - 1;
 	}
-	while (pos > start && line[pos - 1] == '\n')
+	while (pos > 0 && msg[pos - 1] == '\n')
 		pos--;
-	log_sanitize(line + start, pos - start);
-	line[pos++] = '\n';
-	log_write(line, pos);
+	log_write_parts(level, msg, pos, split);
 }
 
 /* log.h cannot carry this attribute portably for a va_list function. */
@@ -160,7 +216,7 @@ void cw_logv(enum cw_log_level level, const char *fmt, va_list ap)
 {
 	if (!log_enabled(level))
 		return;
-	log_emit(level, 0, fmt, ap);
+	log_emit(level, 0, 1, fmt, ap);
 }
 
 void cw_log(enum cw_log_level level, const char *fmt, ...)
@@ -170,7 +226,7 @@ void cw_log(enum cw_log_level level, const char *fmt, ...)
 	if (!log_enabled(level))
 		return;
 	va_start(ap, fmt);
-	log_emit(level, 0, fmt, ap);
+	log_emit(level, 0, 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -185,8 +241,9 @@ static int64_t log_now_ms(void)
 /*
  * At most LOG_RL_BURST lines per LOG_RL_INTERVAL_MS per call site. The
  * first line of a new window carries the count suppressed in the last.
- * A call site's state is not locked: rate-limited sites are on the
- * processing thread, and a lost count under a race would be harmless.
+ * Call sites that suppressed something are kept on a list so that
+ * cw_log_tick() reports the count when the window ends, even when the
+ * message does not come again.
  */
 void cw_log_rl(struct cw_ratelimit *rl, enum cw_log_level level,
 	       const char *fmt, ...)
@@ -198,6 +255,7 @@ void cw_log_rl(struct cw_ratelimit *rl, enum cw_log_level level,
 	if (!log_enabled(level))
 		return;
 	now = log_now_ms();
+	pthread_mutex_lock(&log_rl_lock);
 	if (rl->in_window == 0 ||
 	    now - rl->window_start >= LOG_RL_INTERVAL_MS ||
 	    now < rl->window_start) {
@@ -206,12 +264,68 @@ void cw_log_rl(struct cw_ratelimit *rl, enum cw_log_level level,
 	}
 	if (rl->in_window >= LOG_RL_BURST) {
 		rl->suppressed++;
+		rl->level = (int)level;
+		va_start(ap, fmt);
+		vsnprintf(rl->last, sizeof(rl->last), fmt, ap);
+		va_end(ap);
+		if (!rl->registered) {
+			rl->registered = 1;
+			rl->next = log_rl_pending;
+			log_rl_pending = rl;
+		}
+		pthread_mutex_unlock(&log_rl_lock);
 		return;
 	}
 	rl->in_window++;
 	suppressed = rl->suppressed;
 	rl->suppressed = 0;
+	pthread_mutex_unlock(&log_rl_lock);
 	va_start(ap, fmt);
-	log_emit(level, suppressed, fmt, ap);
+	log_emit(level, suppressed, 0, fmt, ap);
 	va_end(ap);
+}
+
+static void log_report_suppressed(enum cw_log_level level, uint32_t n,
+				  const char *last)
+{
+	char msg[LOG_LINE_MAX];
+	int len = snprintf(msg, sizeof(msg),
+			   "%u similar messages suppressed in the last %d s; "
+			   "the last: %s",
+			   n, LOG_RL_INTERVAL_MS / 1000, last);
+
+	if (len > 0)
+		log_write_parts(level, msg,
+				(size_t)len < sizeof(msg) ? (size_t)len
+							  : sizeof(msg) - 1,
+				0);
+}
+
+void cw_log_tick(void)
+{
+	int64_t now = log_now_ms();
+	struct cw_ratelimit **pp;
+
+	pthread_mutex_lock(&log_rl_lock);
+	pp = &log_rl_pending;
+	while (*pp) {
+		struct cw_ratelimit *rl = *pp;
+
+		if (now - rl->window_start < LOG_RL_INTERVAL_MS &&
+		    now >= rl->window_start) {
+			pp = &rl->next;
+			continue;
+		}
+		/* window over: report it, start afresh */
+		if (rl->suppressed)
+			log_report_suppressed((enum cw_log_level)rl->level,
+					      rl->suppressed,
+					      rl->last);
+		rl->suppressed = 0;
+		rl->in_window = 0;
+		rl->registered = 0;
+		*pp = rl->next;
+		rl->next = NULL;
+	}
+	pthread_mutex_unlock(&log_rl_lock);
 }

@@ -2,10 +2,12 @@
  * churnwatchd — real-time churn early warning.
  *
  * Signals only set flags; the loop acts on them between batches:
- *   SIGHUP   reload rules, plans and networks (all or nothing)
+ *   SIGHUP   re-read the configuration, rules, plans and networks (all
+ *            or nothing); settings that need a restart are named
  *   SIGTERM  finish the batch in flight, commit, exit 0
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +17,16 @@
 #include <systemd/sd-daemon.h>
 
 #include "cw/conf.h"
+#include "cw/event.h"
+#include "cw/kafka.h"
 #include "cw/log.h"
 #include "cw/metrics.h"
 #include "cw/pipeline.h"
 #include "cw/refdata.h"
 #include "cw/runtime.h"
+#include "cw/store.h"
 
-#define DEFAULT_CONFIG "/etc/churnwatch/churnwatch.yaml"
+#define DEFAULT_CONFIG CW_CONFDIR "/churnwatch.yaml"
 #define ERRLEN 8192
 
 static volatile sig_atomic_t got_term;
@@ -90,37 +95,137 @@ static void usage(FILE *out)
 	cw_conf_print_reference(out);
 }
 
-static void reload(struct cw_pipeline *p, const struct cw_conf *conf,
+/*
+ * SIGHUP: re-read the configuration file, then rules, plans and networks.
+ * Keys that only take effect at start (connections, topics...) are named
+ * in the log; the rest is applied with the new rule generation, or not at
+ * all when anything fails.
+ */
+static void reload(struct cw_pipeline *p, struct cw_conf *conf,
 		   struct cw_metrics *m)
 {
 	char *err = malloc(ERRLEN);
+	char restart[1024];
 	struct cw_runtime *rt = NULL;
+	struct cw_conf fresh;
 
 	sd_notify(0, "RELOADING=1");
-	if (!err) {
+	if (!err || cw_conf_init_defaults(&fresh) < 0) {
 		log_err("reload: out of memory");
-	} else if (cw_runtime_load(conf, &rt, err, ERRLEN) < 0) {
-		log_err("reload refused, the previous rules stay active:\n%s", err);
+		free(err);
+		sd_notify(0, "READY=1");
+		return;
+	}
+	if (cw_conf_load(conf->path, &fresh, err, ERRLEN) < 0 ||
+	    cw_runtime_load(&fresh, &rt, err, ERRLEN) < 0) {
+		log_err("reload refused, the running configuration and rules "
+			"stay active:\n%s", err);
 		cw_metrics_set_reload(m, 0, (int64_t)time(NULL));
 	} else {
 		const struct cw_runtime *old = cw_pipeline_runtime(p);
+		int nrestart = cw_conf_reload_into(conf, &fresh, restart,
+						   sizeof(restart));
+
+		if (nrestart)
+			log_warn("reload: changed settings that take effect only "
+				 "after a restart: %s", restart);
+		cw_log_set_level((enum cw_log_level)conf->log_level);
 		log_notice("reloaded %zu rules (version %.12s, was %.12s)",
 			   rt->rules->nrules, rt->rules->version,
 			   old->rules->version);
+		cw_metrics_set_rules(m, rt->rules);
 		cw_pipeline_swap_runtime(p, rt);
 		cw_metrics_set_reload(m, 1, (int64_t)time(NULL));
 	}
+	cw_conf_fini(&fresh);
 	free(err);
 	sd_notify(0, "READY=1");
 }
 
-static int check_config(const struct cw_conf *conf, struct cw_runtime *rt)
+/*
+ * Everything the daemon would refuse at start, refused now (ExecStartPre
+ * runs this as the service user, so files and credentials are checked
+ * with its permissions). No connection is made.
+ */
+static int check_static(const struct cw_conf *conf,
+			const struct cw_secrets *secrets, char *err,
+			size_t errlen)
 {
-	printf("configuration OK: %s\n  %zu rules (version %s)\n  %zu plans, %zu network prefixes\n",
+	if (cw_store_check_url(conf->redis_url, err, errlen) < 0 ||
+	    cw_metrics_check_listen(conf->metrics_listen, err, errlen) < 0 ||
+	    cw_kafka_check_conf(conf, secrets, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+static int check_config(const struct cw_conf *conf, struct cw_runtime *rt,
+			const struct cw_secrets *secrets)
+{
+	printf("configuration OK: %s\n  %zu rules (version %s)\n  %zu plans, "
+	       "%zu network prefixes\n  redis %s%s%s, kafka %s\n",
 	       conf->path ? conf->path : "(defaults)", rt->rules->nrules,
 	       rt->rules->version, cw_plans_count(rt->plans),
-	       cw_networks_prefix_count(rt->nets));
+	       cw_networks_prefix_count(rt->nets), conf->redis_url,
+	       secrets->redis_password ? " (with password" : "",
+	       secrets->redis_password
+		       ? (secrets->redis_username ? ", ACL user)" : ")")
+		       : "",
+	       conf->brokers);
 	return 0;
+}
+
+/* Once a day's worth of alerts is known from the totals: "alerts today"
+ * for STATUS= counts from the last UTC midnight seen by this process. */
+struct progress {
+	struct timespec last_status, last_log;
+	int64_t day;
+	uint64_t alerts_at_day_start;
+	uint64_t events_at_last_log;
+};
+
+static double elapsed_s(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - since->tv_sec) +
+	       (now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+/* systemctl status shows STATUS=; the log gets a line a minute. */
+static void report_progress(struct cw_pipeline *p, struct progress *pr)
+{
+	struct cw_pipeline_stats st;
+	char wm[40] = "unknown";
+	int64_t today = (int64_t)time(NULL) / 86400;
+
+	if (elapsed_s(&pr->last_status) < 5)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &pr->last_status);
+	cw_pipeline_get_stats(p, &st);
+	if (today != pr->day) {
+		pr->day = today;
+		pr->alerts_at_day_start = st.alerts;
+	}
+	if (st.watermark_ms != INT64_MIN)
+		cw_time_format_rfc3339(st.watermark_ms, wm, sizeof(wm));
+	sd_notifyf(0,
+		   "STATUS=%d partitions, watermark %s, input lag %.1fs, "
+		   "%" PRIu64 " alerts today",
+		   st.partitions, wm, (double)st.input_lag_ms / 1000.0,
+		   st.alerts - pr->alerts_at_day_start);
+	if (elapsed_s(&pr->last_log) >= 60) {
+		double dt = elapsed_s(&pr->last_log);
+
+		clock_gettime(CLOCK_MONOTONIC, &pr->last_log);
+		log_info("progress: %" PRIu64 " events (%.0f/s), %" PRIu64
+			 " invalid, %" PRIu64 " alerts, input lag %.1fs, "
+			 "watermark %s, %d partitions",
+			 st.events, (double)(st.events - pr->events_at_last_log) / dt,
+			 st.invalid, st.alerts, (double)st.input_lag_ms / 1000.0,
+			 wm, st.partitions);
+		pr->events_at_last_log = st.events;
+	}
 }
 
 int main(int argc, char **argv)
@@ -139,40 +244,45 @@ int main(int argc, char **argv)
 	struct cw_runtime *rt = NULL;
 	struct cw_metrics *metrics = NULL;
 	struct cw_pipeline *p = NULL;
-	char *password = NULL;
+	struct cw_secrets secrets = {0};
 	char *err = calloc(1, ERRLEN);
 	struct daemon_ctx dctx = {0};
+	struct progress prog = {0};
 
 	while ((opt = getopt_long(argc, argv, "c:tvVh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
 		case 't': check = 1; break;
 		case 'v': verbose = 1; break;
-		case 'V': printf("churnwatchd %s\n", CW_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 1;
+		case 'V': printf("churnwatchd %s\n", CW_VERSION); free(err); return 0;
+		case 'h': usage(stdout); free(err); return 0;
+		default: usage(stderr); free(err); return 1;
 		}
 	}
 	if (!err || cw_conf_init_defaults(&conf) < 0) {
-		fprintf(stderr, "churnwatchd: out of memory\n");
+		log_err("out of memory");
+		free(err);
 		return 1;
 	}
+	/* Every start-up error goes through the logger: under systemd it
+	 * carries a priority, so `journalctl -p err` shows why. */
 	if (cw_conf_load(path, &conf, err, ERRLEN) < 0) {
-		fprintf(stderr, "%s\n", err);
+		log_err("%s", err);
 		goto out;
 	}
 	cw_log_set_level(verbose ? CW_LOG_DEBUG : (enum cw_log_level)conf.log_level);
 	if (cw_runtime_load(&conf, &rt, err, ERRLEN) < 0) {
-		fprintf(stderr, "%s\n", err);
+		log_err("%s", err);
 		goto out;
 	}
-	if (check) {
-		rc = check_config(&conf, rt);
+	if (cw_conf_read_secrets(&conf, &secrets, err, ERRLEN) < 0 ||
+	    check_static(&conf, &secrets, err, ERRLEN) < 0) {
+		log_err("%s", err);
 		cw_runtime_free(rt);
 		goto out;
 	}
-	if (cw_conf_read_password(&conf, &password, err, ERRLEN) < 0) {
-		log_err("%s", err);
+	if (check) {
+		rc = check_config(&conf, rt, &secrets);
 		cw_runtime_free(rt);
 		goto out;
 	}
@@ -183,6 +293,8 @@ int main(int argc, char **argv)
 		cw_runtime_free(rt);
 		goto out;
 	}
+	cw_metrics_set_rules(metrics, rt->rules);
+	cw_metrics_set_reload(metrics, 1, (int64_t)time(NULL));
 	sd_watchdog_enabled(0, &dctx.watchdog_usec);
 	clock_gettime(CLOCK_MONOTONIC, &dctx.last_ping);
 	log_notice("churnwatchd %s starting: %zu rules (version %.12s), redis %s, kafka %s",
@@ -190,7 +302,7 @@ int main(int argc, char **argv)
 		   conf.redis_url, conf.brokers);
 
 	struct cw_pipeline_opts po = {
-		.conf = &conf, .metrics = metrics, .redis_password = password,
+		.conf = &conf, .metrics = metrics, .secrets = &secrets,
 		.heartbeat = watchdog_ping, .heartbeat_ctx = &dctx,
 		.should_stop = should_stop,
 	};
@@ -204,6 +316,7 @@ int main(int argc, char **argv)
 	sd_notify(0, "READY=1");
 	log_notice("consuming %s and %s as group %s", conf.topic_cdr,
 		   conf.topic_billing, conf.group_id);
+	clock_gettime(CLOCK_MONOTONIC, &prog.last_log);
 	while (!got_term) {
 		if (got_hup) {
 			got_hup = 0;
@@ -211,6 +324,8 @@ int main(int argc, char **argv)
 		}
 		cw_pipeline_step(p);
 		watchdog_ping(&dctx);
+		report_progress(p, &prog);
+		cw_log_tick();
 	}
 	sd_notify(0, "STOPPING=1");
 	log_notice("stopping: draining the batch in flight");
@@ -219,10 +334,7 @@ int main(int argc, char **argv)
 out:
 	cw_pipeline_free(p);
 	cw_metrics_free(metrics);
-	if (password) {
-		explicit_bzero(password, strlen(password));
-		free(password);
-	}
+	cw_secrets_fini(&secrets);
 	cw_conf_fini(&conf);
 	free(err);
 	return rc;

@@ -1,14 +1,18 @@
 /*
  * metrics.c — counters and their HTTP exposition.
  */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 
 #include <microhttpd.h>
 
@@ -20,7 +24,22 @@ struct rule_counter {
 	char name[CW_RULE_NAME_MAX + 1];
 	uint64_t fired[CW_SEV__COUNT];
 	uint64_t suppressed;
+	uint64_t evaluations;
+	enum cw_severity severity; /* of the loaded rule, for the 0 series */
 };
+
+/* Prometheus histogram buckets (seconds), shared by both histograms. */
+static const double hist_le[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+				 0.5,	1,    2.5,   5,	   10,	30};
+#define HIST_N (sizeof(hist_le) / sizeof(hist_le[0]))
+
+struct histogram {
+	_Atomic uint64_t bucket[HIST_N + 1]; /* last: +Inf */
+	_Atomic uint64_t count;
+	_Atomic uint64_t sum_us;
+};
+
+#define LAG_PARTS 256
 
 struct cw_metrics {
 	_Atomic uint64_t events[CW_TOPIC__COUNT][CW_EV__COUNT];
@@ -37,10 +56,18 @@ struct cw_metrics {
 	_Atomic int reload_ok;
 	_Atomic int64_t reload_time;
 	_Atomic int ready;
+	_Atomic uint64_t dlq_produced;
+	_Atomic uint64_t dlq_failed;
+	_Atomic int64_t outbox_depth;
+	struct histogram batch_hist;
+	struct histogram latency_hist;
+	double start_time; /* unix seconds */
 
-	pthread_mutex_t lock; /* guards rules[] */
+	pthread_mutex_t lock; /* guards rules[], rules_version, lag[] */
 	struct rule_counter rules[METRICS_RULES_MAX];
 	size_t nrules;
+	char rules_version[65];
+	int64_t lag[CW_TOPIC__COUNT][LAG_PARTS]; /* -1: unknown/unassigned */
 
 	struct MHD_Daemon *httpd;
 };
@@ -50,10 +77,113 @@ int cw_metrics_new(struct cw_metrics **out)
 	struct cw_metrics *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -1;
+	struct timespec ts;
+
 	pthread_mutex_init(&m->lock, NULL);
 	atomic_store(&m->reload_ok, 1);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m->start_time = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	for (int t = 0; t < CW_TOPIC__COUNT; t++)
+		for (int i = 0; i < LAG_PARTS; i++)
+			m->lag[t][i] = -1;
 	*out = m;
 	return 0;
+}
+
+/* Find or add a rule's counters; the lock must be held. */
+static struct rule_counter *rule_slot(struct cw_metrics *m, const char *rule)
+{
+	for (size_t i = 0; i < m->nrules; i++)
+		if (!strcmp(m->rules[i].name, rule))
+			return &m->rules[i];
+	if (m->nrules == METRICS_RULES_MAX)
+		return NULL;
+	struct rule_counter *r = &m->rules[m->nrules++];
+	snprintf(r->name, sizeof(r->name), "%s", rule);
+	return r;
+}
+
+void cw_metrics_set_rules(struct cw_metrics *m, const struct cw_ruleset *rs)
+{
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; rs && i < rs->nrules; i++) {
+		struct rule_counter *r = rule_slot(m, rs->rules[i].name);
+
+		if (r)
+			r->severity = rs->rules[i].severity;
+	}
+	snprintf(m->rules_version, sizeof(m->rules_version), "%s",
+		 rs ? rs->version : "");
+	pthread_mutex_unlock(&m->lock);
+}
+
+void cw_metrics_rule_evaluations(struct cw_metrics *m,
+				 const struct cw_ruleset *rs,
+				 const uint64_t *evals)
+{
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < rs->nrules; i++) {
+		struct rule_counter *r;
+
+		if (!evals[i] || !(r = rule_slot(m, rs->rules[i].name)))
+			continue;
+		r->evaluations += evals[i];
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void hist_observe(struct histogram *h, double seconds)
+{
+	size_t i = 0;
+
+	if (seconds < 0)
+		seconds = 0;
+	while (i < HIST_N && seconds > hist_le[i])
+		i++;
+	atomic_fetch_add_explicit(&h->bucket[i], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->sum_us, (uint64_t)(seconds * 1e6),
+				  memory_order_relaxed);
+}
+
+void cw_metrics_observe_batch(struct cw_metrics *m, double seconds)
+{
+	hist_observe(&m->batch_hist, seconds);
+}
+
+void cw_metrics_observe_alert_latency(struct cw_metrics *m, double seconds)
+{
+	hist_observe(&m->latency_hist, seconds);
+}
+
+void cw_metrics_dlq(struct cw_metrics *m, int delivered)
+{
+	atomic_fetch_add_explicit(delivered ? &m->dlq_produced : &m->dlq_failed,
+				  1, memory_order_relaxed);
+}
+
+void cw_metrics_set_outbox_depth(struct cw_metrics *m, int64_t n)
+{
+	atomic_store(&m->outbox_depth, n);
+}
+
+void cw_metrics_set_consumer_lag(struct cw_metrics *m, enum cw_topic_kind t,
+				 int32_t partition, int64_t lag)
+{
+	if (partition < 0 || partition >= LAG_PARTS || t >= CW_TOPIC__COUNT)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->lag[t][partition] = lag;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void cw_metrics_clear_consumer_lag(struct cw_metrics *m)
+{
+	pthread_mutex_lock(&m->lock);
+	for (int t = 0; t < CW_TOPIC__COUNT; t++)
+		for (int i = 0; i < LAG_PARTS; i++)
+			m->lag[t][i] = -1;
+	pthread_mutex_unlock(&m->lock);
 }
 
 void cw_metrics_free(struct cw_metrics *m)
@@ -132,19 +262,12 @@ void cw_metrics_alert(struct cw_metrics *m, const char *rule,
 		      enum cw_severity sev, int suppressed)
 {
 	pthread_mutex_lock(&m->lock);
-	size_t i;
-	for (i = 0; i < m->nrules; i++)
-		if (!strcmp(m->rules[i].name, rule))
-			break;
-	if (i == m->nrules && m->nrules < METRICS_RULES_MAX) {
-		snprintf(m->rules[i].name, sizeof(m->rules[i].name), "%s", rule);
-		m->nrules++;
-	}
-	if (i < m->nrules) {
+	struct rule_counter *r = rule_slot(m, rule);
+	if (r) {
 		if (suppressed)
-			m->rules[i].suppressed++;
+			r->suppressed++;
 		else
-			m->rules[i].fired[sev]++;
+			r->fired[sev]++;
 	}
 	pthread_mutex_unlock(&m->lock);
 }
@@ -219,6 +342,8 @@ static void render_events(struct cw_metrics *m, struct sbuf *b)
 		  (unsigned long long)ld(&m->duplicates));
 }
 
+/* Every loaded rule has its series from the start, at 0 (Prometheus:
+ * a series that appears only on the first alert breaks rate()). */
 static void render_alerts(struct cw_metrics *m, struct sbuf *b)
 {
 	sb_printf(b, "# HELP churnwatch_alerts_total Alerts published.\n"
@@ -226,7 +351,7 @@ static void render_alerts(struct cw_metrics *m, struct sbuf *b)
 	pthread_mutex_lock(&m->lock);
 	for (size_t i = 0; i < m->nrules; i++)
 		for (int s = 0; s < CW_SEV__COUNT; s++)
-			if (m->rules[i].fired[s])
+			if (m->rules[i].fired[s] || (int)m->rules[i].severity == s)
 				sb_printf(b, "churnwatch_alerts_total{rule=\"%s\",severity=\"%s\"} %llu\n",
 					  m->rules[i].name,
 					  cw_severity_str((enum cw_severity)s),
@@ -234,18 +359,134 @@ static void render_alerts(struct cw_metrics *m, struct sbuf *b)
 	sb_printf(b, "# HELP churnwatch_alerts_suppressed_total Alerts held back by a rule's limit.\n"
 		     "# TYPE churnwatch_alerts_suppressed_total counter\n");
 	for (size_t i = 0; i < m->nrules; i++)
-		if (m->rules[i].suppressed)
-			sb_printf(b, "churnwatch_alerts_suppressed_total{rule=\"%s\"} %llu\n",
-				  m->rules[i].name,
-				  (unsigned long long)m->rules[i].suppressed);
+		sb_printf(b, "churnwatch_alerts_suppressed_total{rule=\"%s\"} %llu\n",
+			  m->rules[i].name,
+			  (unsigned long long)m->rules[i].suppressed);
+	sb_printf(b, "# HELP churnwatch_rule_evaluations_total Times a rule judged a subscriber (event or timer).\n"
+		     "# TYPE churnwatch_rule_evaluations_total counter\n");
+	for (size_t i = 0; i < m->nrules; i++)
+		sb_printf(b, "churnwatch_rule_evaluations_total{rule=\"%s\"} %llu\n",
+			  m->rules[i].name,
+			  (unsigned long long)m->rules[i].evaluations);
+	sb_printf(b, "# HELP churnwatch_rules_info The loaded rule set.\n"
+		     "# TYPE churnwatch_rules_info gauge\n"
+		     "churnwatch_rules_info{version=\"%s\"} 1\n",
+		  m->rules_version);
+	sb_printf(b, "# HELP churnwatch_consumer_lag_messages Messages behind the end of each assigned partition (librdkafka statistics).\n"
+		     "# TYPE churnwatch_consumer_lag_messages gauge\n");
+	for (int t = 0; t < CW_TOPIC__COUNT; t++)
+		for (int i = 0; i < LAG_PARTS; i++)
+			if (m->lag[t][i] >= 0)
+				sb_printf(b, "churnwatch_consumer_lag_messages{topic=\"%s\",partition=\"%d\"} %lld\n",
+					  cw_topic_kind_str((enum cw_topic_kind)t), i,
+					  (long long)m->lag[t][i]);
 	pthread_mutex_unlock(&m->lock);
+}
+
+static void render_histogram(struct sbuf *b, const char *name,
+			     const char *help, struct histogram *h)
+{
+	uint64_t cum = 0;
+
+	sb_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	for (size_t i = 0; i <= HIST_N; i++) {
+		cum += ld(&h->bucket[i]);
+		if (i < HIST_N)
+			sb_printf(b, "%s_bucket{le=\"%g\"} %llu\n", name,
+				  hist_le[i], (unsigned long long)cum);
+		else
+			sb_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n", name,
+				  (unsigned long long)cum);
+	}
+	sb_printf(b, "%s_sum %.6f\n%s_count %llu\n", name,
+		  (double)ld(&h->sum_us) / 1e6, name,
+		  (unsigned long long)ld(&h->count));
+}
+
+/* The standard process_* metrics (Prometheus client conventions). */
+static void render_process(struct cw_metrics *m, struct sbuf *b)
+{
+	struct rusage ru;
+	struct rlimit rl;
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long long vsz = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	DIR *d = opendir("/proc/self/fd");
+	long fds = 0;
+	double cpu = 0;
+
+	if (f) {
+		if (fscanf(f, "%llu %llu", &vsz, &rss) != 2)
+			vsz = rss = 0;
+		fclose(f);
+	}
+	if (d) {
+		struct dirent *de;
+
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.')
+				fds++;
+		closedir(d);
+		fds--; /* the directory stream itself */
+	}
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		      (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		rl.rlim_cur = 0;
+	sb_printf(b,
+		  "# HELP process_cpu_seconds_total User and system CPU time.\n"
+		  "# TYPE process_cpu_seconds_total counter\n"
+		  "process_cpu_seconds_total %.3f\n"
+		  "# HELP process_resident_memory_bytes Resident memory.\n"
+		  "# TYPE process_resident_memory_bytes gauge\n"
+		  "process_resident_memory_bytes %llu\n"
+		  "# HELP process_virtual_memory_bytes Virtual memory.\n"
+		  "# TYPE process_virtual_memory_bytes gauge\n"
+		  "process_virtual_memory_bytes %llu\n"
+		  "# HELP process_start_time_seconds Start time since the epoch.\n"
+		  "# TYPE process_start_time_seconds gauge\n"
+		  "process_start_time_seconds %.3f\n"
+		  "# HELP process_open_fds Open file descriptors.\n"
+		  "# TYPE process_open_fds gauge\n"
+		  "process_open_fds %ld\n"
+		  "# HELP process_max_fds File descriptor limit.\n"
+		  "# TYPE process_max_fds gauge\n"
+		  "process_max_fds %llu\n",
+		  cpu, rss * (unsigned long long)page,
+		  vsz * (unsigned long long)page, m->start_time, fds < 0 ? 0 : fds,
+		  (unsigned long long)rl.rlim_cur);
 }
 
 char *cw_metrics_render(struct cw_metrics *m)
 {
 	struct sbuf b = {0};
+	sb_printf(&b, "# HELP churnwatch_build_info The running build.\n"
+		      "# TYPE churnwatch_build_info gauge\n"
+		      "churnwatch_build_info{version=\"%s\"} 1\n",
+		  CW_VERSION);
 	render_events(m, &b);
 	render_alerts(m, &b);
+	render_histogram(&b, "churnwatch_batch_duration_seconds",
+			 "Time to process one batch (read, apply, commit).",
+			 &m->batch_hist);
+	render_histogram(&b, "churnwatch_alert_latency_seconds",
+			 "From the Kafka timestamp of the newest message of the batch that raised an alert to Kafka's acknowledgement of the alert.",
+			 &m->latency_hist);
+	render_process(m, &b);
+	sb_printf(&b,
+		  "# HELP churnwatch_dead_letters_total Dead letters acknowledged by Kafka.\n"
+		  "# TYPE churnwatch_dead_letters_total counter\n"
+		  "churnwatch_dead_letters_total %llu\n"
+		  "# HELP churnwatch_dead_letters_failed_total Dead letters Kafka refused (logged instead).\n"
+		  "# TYPE churnwatch_dead_letters_failed_total counter\n"
+		  "churnwatch_dead_letters_failed_total %llu\n"
+		  "# HELP churnwatch_outbox_depth Alerts published but not yet acknowledged by Kafka (kept in the Redis outbox until then).\n"
+		  "# TYPE churnwatch_outbox_depth gauge\n"
+		  "churnwatch_outbox_depth %lld\n",
+		  (unsigned long long)ld(&m->dlq_produced),
+		  (unsigned long long)ld(&m->dlq_failed),
+		  (long long)atomic_load(&m->outbox_depth));
 	sb_printf(&b,
 		  "# HELP churnwatch_watermark_seconds Event-time watermark.\n"
 		  "# TYPE churnwatch_watermark_seconds gauge\n"
@@ -256,7 +497,7 @@ char *cw_metrics_render(struct cw_metrics *m)
 		  "# HELP churnwatch_rules_last_reload_success 1 if the last rule load succeeded.\n"
 		  "# TYPE churnwatch_rules_last_reload_success gauge\n"
 		  "churnwatch_rules_last_reload_success %d\n"
-		  "# HELP churnwatch_rules_last_reload_timestamp_seconds Time of the last rule load attempt.\n"
+		  "# HELP churnwatch_rules_last_reload_timestamp_seconds Time of the last rule load attempt (the initial load included).\n"
 		  "# TYPE churnwatch_rules_last_reload_timestamp_seconds gauge\n"
 		  "churnwatch_rules_last_reload_timestamp_seconds %lld\n"
 		  "# HELP churnwatch_redis_errors_total Failed Redis exchanges.\n"
@@ -334,16 +575,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	return send_text(c, 404, "not found\n", 0);
 }
 
-int cw_metrics_listen(struct cw_metrics *m, const char *listen, char *err,
-		      size_t errlen)
+static int metrics_parse_listen(const char *listen, struct sockaddr_in *sa,
+				char *err, size_t errlen)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
 	char host[64];
 	const char *colon;
 	char *end;
 
-	if (!listen || !*listen)
-		return 0;
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
 	colon = strrchr(listen, ':');
 	if (!colon || (size_t)(colon - listen) >= sizeof(host)) {
 		snprintf(err, errlen, "metrics.listen '%s': expected host:port", listen);
@@ -352,15 +592,36 @@ int cw_metrics_listen(struct cw_metrics *m, const char *listen, char *err,
 	memcpy(host, listen, (size_t)(colon - listen));
 	host[colon - listen] = '\0';
 	long port = strtol(colon + 1, &end, 10);
-	if (*end || port < 0 || port > 65535 ||
-	    inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &sa.sin_addr) != 1) {
+	if (!colon[1] || *end || port < 0 || port > 65535 ||
+	    inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &sa->sin_addr) != 1) {
 		snprintf(err, errlen, "metrics.listen '%s': expected IPv4 host:port", listen);
 		return -1;
 	}
-	sa.sin_port = htons((uint16_t)port);
+	sa->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+int cw_metrics_check_listen(const char *listen, char *err, size_t errlen)
+{
+	struct sockaddr_in sa;
+
+	if (!listen || !*listen)
+		return 0;
+	return metrics_parse_listen(listen, &sa, err, errlen);
+}
+
+int cw_metrics_listen(struct cw_metrics *m, const char *listen, char *err,
+		      size_t errlen)
+{
+	struct sockaddr_in sa;
+
+	if (!listen || !*listen)
+		return 0;
+	if (metrics_parse_listen(listen, &sa, err, errlen) < 0)
+		return -1;
 	m->httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 					    MHD_USE_ERROR_LOG,
-				    (uint16_t)port, NULL, NULL, handle, m,
+				    ntohs(sa.sin_port), NULL, NULL, handle, m,
 				    MHD_OPTION_SOCK_ADDR, &sa,
 				    MHD_OPTION_CONNECTION_LIMIT, 64,
 				    MHD_OPTION_CONNECTION_TIMEOUT, 10,

@@ -320,7 +320,7 @@ int cw_offline_new(const struct cw_engine *engine,
 	o->e = engine;
 	if (sink)
 		o->user = *sink;
-	o->guard = (struct cw_alert_sink){guard_emit, o};
+	o->guard = (struct cw_alert_sink){.emit = guard_emit, .ctx = o};
 	o->stats.watermark = INT64_MIN;
 	*out = o;
 	return 0;

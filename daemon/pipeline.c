@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
 #include <xxhash.h>
 
 #include "cw/engine.h"
@@ -101,7 +102,7 @@ int pl_exchange(struct cw_pipeline *p)
 		}
 		cw_metrics_redis_error(p->metrics);
 		cw_metrics_set_ready(p->metrics, 0);
-		log_warn_rl("redis pl_exchange failed, retrying in %" PRId64 " ms: %s",
+		log_warn_rl("redis: exchange failed, retrying in %" PRId64 " ms: %s",
 			    backoff, err);
 		pl_heartbeat(p);
 		if (stopping(p))
@@ -212,8 +213,54 @@ static void on_revoke(struct cw_pipeline *p)
 	pl_drop_heads(p);
 	memset(p->parts, 0, sizeof(p->parts));
 	p->nswept = 0;
+	cw_metrics_clear_consumer_lag(p->metrics);
 	rd_kafka_assign(p->consumer, NULL);
 	log_info("partitions revoked");
+}
+
+/*
+ * librdkafka statistics (statistics.interval.ms): the consumer lag of each
+ * assigned partition, in messages, for /metrics. The JSON is librdkafka's
+ * and documented in its STATISTICS.md: topics.T.partitions.N.consumer_lag.
+ */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+	struct cw_pipeline *p = opaque;
+	json_object *root = json_tokener_parse(json), *topics;
+
+	(void)rk;
+	(void)len;
+	if (!root)
+		return 0;
+	if (json_object_object_get_ex(root, "topics", &topics)) {
+		json_object_object_foreach(topics, tname, tobj)
+		{
+			enum cw_topic_kind t;
+			json_object *parts;
+
+			if (topic_kind(p, tname, &t) < 0 ||
+			    !json_object_object_get_ex(tobj, "partitions", &parts))
+				continue;
+			json_object_object_foreach(parts, pname, pobj)
+			{
+				json_object *lag, *desired;
+				char *end;
+				long n = strtol(pname, &end, 10);
+
+				if (*end || n < 0 || n >= PARTS_MAX ||
+				    !p->parts[t][n].assigned ||
+				    !json_object_object_get_ex(pobj, "consumer_lag", &lag))
+					continue;
+				if (json_object_object_get_ex(pobj, "desired", &desired) &&
+				    !json_object_get_boolean(desired))
+					continue;
+				cw_metrics_set_consumer_lag(p->metrics, t, (int32_t)n,
+							    json_object_get_int64(lag));
+			}
+		}
+	}
+	json_object_put(root);
+	return 0; /* librdkafka frees json */
 }
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -283,8 +330,11 @@ int cw_pipeline_step(struct cw_pipeline *p)
 	p->batch_kafka_ts = -1;
 	pl_collect(p);
 	consumed = p->nmsgs;
-	if (p->batch_kafka_ts > 0)
-		cw_metrics_set_input_lag(p->metrics, pl_wall_ms() - p->batch_kafka_ts);
+	/* Nothing taken: nothing is waiting, so the input is not behind
+	 * (rather than freezing at the last batch's value while idle). */
+	p->input_lag_ms = p->batch_kafka_ts > 0 ? pl_wall_ms() - p->batch_kafka_ts
+				: consumed ? p->input_lag_ms : 0;
+	cw_metrics_set_input_lag(p->metrics, p->input_lag_ms);
 	update_watermark(p);
 	pl_group_events(p);
 
@@ -313,8 +363,14 @@ int cw_pipeline_step(struct cw_pipeline *p)
 		pl_take_sweep(p, &r);
 	}
 	p->pending_msgs = consumed;
-	if (p->nsubs || consumed)
+	if (p->nsubs || consumed) {
 		pl_apply_batch(p, &r, wm_before);
+		cw_metrics_rule_evaluations(p->metrics, p->rt->rules, p->evals);
+		memset(p->evals, 0, sizeof(p->evals));
+	}
+	cw_metrics_set_outbox_depth(p->metrics, p->alerts_inflight);
+	if (consumed)
+		cw_metrics_observe_batch(p->metrics, (double)(pl_wall_ms() - t0) / 1000.0);
 	cw_store_release(p->store);
 	pl_subs_reset(p);
 	pl_destroy_msgs(p);
@@ -330,7 +386,8 @@ static int connect_redis(struct cw_pipeline *p, char *err, size_t errlen)
 {
 	struct cw_store_opts so = {
 		.url = p->conf->redis_url,
-		.password = p->opts.redis_password,
+		.password = p->opts.secrets ? p->opts.secrets->redis_password : NULL,
+		.username = p->opts.secrets ? p->opts.secrets->redis_username : NULL,
 		.prefix = p->conf->key_prefix,
 		.timeout_ms = p->conf->redis_timeout_ms,
 	};
@@ -350,8 +407,11 @@ static int connect_redis(struct cw_pipeline *p, char *err, size_t errlen)
 static int connect_kafka(struct cw_pipeline *p, char *err, size_t errlen)
 {
 	char e[512];
-	rd_kafka_conf_t *cc = cw_kafka_conf_new(p->conf, CW_KAFKA_CONSUMER, err, errlen);
-	rd_kafka_conf_t *pc = cw_kafka_conf_new(p->conf, CW_KAFKA_PRODUCER, err, errlen);
+	rd_kafka_conf_t *cc = cw_kafka_conf_new(p->conf, p->opts.secrets,
+						CW_KAFKA_CONSUMER, err, errlen);
+	rd_kafka_conf_t *pc = cc ? cw_kafka_conf_new(p->conf, p->opts.secrets,
+						     CW_KAFKA_PRODUCER, err, errlen)
+				 : NULL;
 
 	if (!cc || !pc) {
 		if (cc)
@@ -362,6 +422,7 @@ static int connect_kafka(struct cw_pipeline *p, char *err, size_t errlen)
 	}
 	rd_kafka_conf_set_opaque(cc, p);
 	rd_kafka_conf_set_rebalance_cb(cc, rebalance_cb);
+	rd_kafka_conf_set_stats_cb(cc, stats_cb);
 	rd_kafka_conf_set_dr_msg_cb(pc, pl_dr_cb);
 	p->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, e, sizeof(e));
 	if (!p->producer) {
@@ -389,8 +450,12 @@ static int connect_kafka(struct cw_pipeline *p, char *err, size_t errlen)
 							    2000, err, errlen);
 		if (ncdr > 0 && nbill > 0)
 			break;
+		/* A topic the cluster says does not exist may be being
+		 * created: retry within the budget, then it is a
+		 * configuration error (exit 1), not an outage (exit 2). */
 		if (pl_wall_ms() - start > p->conf->startup_retry_ms || stopping(p))
-			return CW_PIPE_UNREACHABLE;
+			return ncdr == -2 || nbill == -2 ? CW_PIPE_CONFIG
+							 : CW_PIPE_UNREACHABLE;
 		log_warn("%s (retrying)", err);
 		pl_heartbeat(p);
 		sleep_ms(500);
@@ -451,6 +516,12 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 	if (!p->events || !p->ev_part || !p->ev_next || !p->subs ||
 	    !p->sub_order || !p->scratch || !p->blob) {
 		snprintf(err, errlen, "out of memory");
+		rc = CW_PIPE_CONFIG;
+		goto fail;
+	}
+	/* A URL that can never work is configuration, not an outage: no
+	 * retries, exit 1 (so systemd does not restart into it). */
+	if (cw_store_check_url(p->conf->redis_url, err, errlen) < 0) {
 		rc = CW_PIPE_CONFIG;
 		goto fail;
 	}
@@ -569,4 +640,9 @@ void cw_pipeline_get_stats(const struct cw_pipeline *p,
 			   struct cw_pipeline_stats *st)
 {
 	*st = p->stats;
+	st->partitions = 0;
+	for (int t = 0; t < CW_TOPIC__COUNT; t++)
+		for (int i = 0; i < p->nparts && i < PARTS_MAX; i++)
+			st->partitions += p->parts[t][i].assigned;
+	st->input_lag_ms = p->input_lag_ms;
 }

@@ -50,6 +50,7 @@ struct pending_alert {
 	char id[CW_ALERT_ID_LEN + 1];
 	char sub[CW_SUB_MAX + 1];
 	int32_t partition;
+	int64_t src_kafka_ts; /* newest input of its batch (latency); 0: none */
 };
 
 struct delivered {
@@ -63,6 +64,7 @@ struct dr_rec {
 	enum dr_kind kind;
 	struct cw_pipeline *p;
 	int32_t partition;
+	int64_t src_kafka_ts;
 	char id[CW_ALERT_ID_LEN + 1];
 };
 
@@ -122,6 +124,8 @@ struct cw_pipeline {
 
 	struct cw_state *scratch;
 	uint8_t *blob;
+	uint64_t evals[CW_RULES_MAX]; /* per-rule evaluations of this batch */
+	int64_t input_lag_ms;
 
 	/* Keys and strings used per subscriber, built once (hot path). */
 	char (*due_key)[KEY_MAX];     /* P due:<partition> */

@@ -31,6 +31,7 @@ void pl_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	struct cw_pipeline *p = r->p;
 	if (r->kind == DR_DLQ) {
 		p->dlq_inflight--;
+		cw_metrics_dlq(p->metrics, !m->err);
 		if (m->err)
 			log_err("dead-letter publish failed (%s); the message is "
 				"logged here instead: offset %" PRId64,
@@ -43,6 +44,10 @@ void pl_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 			log_err("alert %s publish failed: %s", r->id,
 				rd_kafka_err2str(m->err));
 		} else {
+			if (r->src_kafka_ts > 0)
+				cw_metrics_observe_alert_latency(
+					p->metrics,
+					(double)(pl_wall_ms() - r->src_kafka_ts) / 1000.0);
 			struct delivered *d = pl_grow(p->delivered, &p->delivered_cap,
 						   p->ndelivered + 1, sizeof(*d));
 			if (d) {
@@ -152,6 +157,7 @@ static void publish_alert(struct cw_pipeline *p, struct pending_alert *a)
 	rec->kind = DR_ALERT;
 	rec->p = p;
 	rec->partition = a->partition;
+	rec->src_kafka_ts = a->src_kafka_ts;
 	memcpy(rec->id, a->id, sizeof(rec->id));
 	p->alerts_inflight++;
 	if (produce(p, p->conf->topic_alerts, a->sub, strlen(a->sub), a->json,

@@ -45,7 +45,14 @@ int cw_runtime_load(const struct cw_conf *c, struct cw_runtime **out,
 	used = strlen(err);
 	if (used && err[used - 1] != '\n' && used + 1 < errlen)
 		err[used++] = '\n', err[used] = '\0';
-	if (cw_rules_load(c->rules, &rt->rules, err + used, errlen - used) != 0)
+	/* The vendor pack first, so local files can override: its rules. */
+	const char *paths[2];
+	size_t npaths = 0;
+	if (c->vendor_rules)
+		paths[npaths++] = c->vendor_rules;
+	paths[npaths++] = c->rules;
+	if (cw_rules_load_many(paths, npaths, &rt->rules, err + used,
+			       errlen - used) != 0)
 		bad = 1;
 	if (bad) {
 		used = strlen(err);

@@ -19,6 +19,7 @@ struct cw_store {
 	int port;
 	int db;
 	char *password;
+	char *username;     /* ACL user, NULL: default */
 	char *prefix;
 	int64_t timeout_ms;
 	redisContext *ctx;
@@ -67,6 +68,13 @@ static int parse_url(struct cw_store *s, const char *url, char *err,
 		}
 		return s->path ? 0 : -1;
 	}
+	if (!strncmp(url, "rediss://", 9)) {
+		snprintf(err, errlen,
+			 "redis url '%s': TLS (rediss://) is not supported by "
+			 "this build's hiredis; reach TLS Redis through a local "
+			 "stunnel or replica (docs/configuration.md)", url);
+		return -1;
+	}
 	if (strncmp(url, "redis://", 8)) {
 		snprintf(err, errlen, "redis url '%s': expected redis:// or unix://", url);
 		return -1;
@@ -103,6 +111,20 @@ static int parse_url(struct cw_store *s, const char *url, char *err,
 		s->db = (int)db;
 	}
 	return s->host ? 0 : -1;
+}
+
+int cw_store_check_url(const char *url, char *err, size_t errlen)
+{
+	struct cw_store s = {0};
+	int rc = parse_url(&s, url, err, errlen);
+
+	if (rc == 0 && !s.host && !s.path) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
+	free(s.host);
+	free(s.path);
+	return rc;
 }
 
 static int simple_command(struct cw_store *s, char *err, size_t errlen,
@@ -142,7 +164,11 @@ static int do_connect(struct cw_store *s, char *err, size_t errlen)
 	}
 	if (redisSetTimeout(s->ctx, tv) != REDIS_OK)
 		log_warn("redis: cannot set command timeout");
-	if (s->password &&
+	if (s->password && s->username &&
+	    simple_command(s, err, errlen, 3,
+			   (const char *[]){"AUTH", s->username, s->password}) < 0)
+		goto fail;
+	if (s->password && !s->username &&
 	    simple_command(s, err, errlen, 2,
 			   (const char *[]){"AUTH", s->password}) < 0)
 		goto fail;
@@ -170,6 +196,7 @@ int cw_store_open(const struct cw_store_opts *o, struct cw_store **out,
 	s->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
 	s->prefix = strdup(o->prefix ? o->prefix : "cw:");
 	s->password = o->password ? strdup(o->password) : NULL;
+	s->username = o->username ? strdup(o->username) : NULL;
 	if (!s->prefix || parse_url(s, o->url, err, errlen) < 0 ||
 	    do_connect(s, err, errlen) < 0) {
 		cw_store_close(s);
@@ -193,6 +220,7 @@ void cw_store_close(struct cw_store *s)
 		explicit_bzero(s->password, strlen(s->password));
 		free(s->password);
 	}
+	free(s->username);
 	free(s->prefix);
 	free(s->buf);
 	free(s->replies);

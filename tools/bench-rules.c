@@ -172,7 +172,7 @@ static int br_group(struct br *b, size_t n)
 static void br_apply_sub(struct br *b, struct br_sub *s, struct cw_state *st,
 			 int64_t wm)
 {
-	struct cw_alert_sink sink = {br_emit, b};
+	struct cw_alert_sink sink = {.emit = br_emit, .ctx = b};
 
 	for (int i = s->first; i >= 0; i = b->next[i])
 		(void)cw_engine_apply(&b->eng, st, &b->evs[i], &sink);

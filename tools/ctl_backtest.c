@@ -164,12 +164,16 @@ static int start_mock_kafka(struct bt_env *env, const struct cw_conf *c,
 
 /* Delete the scratch key space: SCAN + UNLINK from here, in small steps,
  * so a production Redis is never blocked by the clean-up. */
-static void drop_scratch(const struct cw_conf *c, const char *password,
-			 const char *prefix)
+static void drop_scratch(const struct cw_conf *c,
+			 const struct cw_secrets *secrets, const char *prefix)
 {
 	char err[256], match[160], cursor[32] = "0";
 	struct cw_store *s = NULL;
-	struct cw_store_opts so = {c->redis_url, password, prefix, 5000};
+	struct cw_store_opts so = {.url = c->redis_url,
+				   .password = secrets->redis_password,
+				   .username = secrets->redis_username,
+				   .prefix = prefix,
+				   .timeout_ms = 5000};
 	size_t removed = 0;
 
 	if (cw_store_open(&so, &s, err, sizeof(err)) < 0) {
@@ -638,7 +642,8 @@ int ctl_backtest(int argc, char **argv)
 	struct bt_alerts al = {0};
 	struct bt_label *lab = NULL;
 	size_t nlab = 0;
-	char *password = NULL, *redis_url = NULL;
+	struct cw_secrets secrets = {0};
+	char *redis_url = NULL;
 	char err[8192];
 	FILE *in = NULL, *out = NULL;
 	int rc = parse_args(argc, argv, &o);
@@ -672,7 +677,7 @@ int ctl_backtest(int argc, char **argv)
 	if ((o.private_redis || !config_names_redis(o.config)) &&
 	    start_private_redis(&env, &redis_url) < 0)
 		goto out;
-	if (!redis_url && cw_conf_read_password(&conf, &password, err, sizeof(err)) < 0) {
+	if (!redis_url && cw_conf_read_secrets(&conf, &secrets, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		goto out;
 	}
@@ -688,7 +693,7 @@ int ctl_backtest(int argc, char **argv)
 	    cw_runtime_load(&conf, &rt2, err, sizeof(err)) < 0)
 		goto out;
 	struct cw_pipeline_opts po = {.conf = &conf, .metrics = metrics,
-				      .redis_password = password};
+				      .secrets = &secrets};
 	if (cw_pipeline_new(&po, rt2, &p, err, sizeof(err)) != CW_PIPE_OK) {
 		fprintf(stderr, "churnctl backtest: %s\n", err);
 		goto out;
@@ -709,13 +714,13 @@ int ctl_backtest(int argc, char **argv)
 out:
 	cw_pipeline_free(p);
 	if (env.scratch)
-		drop_scratch(&conf, password, env.scratch_prefix);
+		drop_scratch(&conf, &secrets, env.scratch_prefix);
 	env_fini(&env);
 	cw_metrics_free(metrics);
 	cw_runtime_free(rt);
 	cw_conf_fini(&conf);
 	free(redis_url);
-	free(password);
+	cw_secrets_fini(&secrets);
 	free(al.v);
 	free(lab);
 	if (in && in != stdin)

@@ -89,25 +89,88 @@ static int kconf_set(const char *cmd, rd_kafka_conf_t *kc, const char *k, const 
 {
 	char errstr[CTL_ERRLEN];
 
-	if (rd_kafka_conf_set(kc, k, v, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-		fprintf(stderr, "churnctl %s: %s=%s: %s\n", cmd, k, v, errstr);
+	rd_kafka_conf_res_t r = rd_kafka_conf_set(kc, k, v, errstr, sizeof(errstr));
+
+	if (r != RD_KAFKA_CONF_OK) {
+		if (r == RD_KAFKA_CONF_UNKNOWN)
+			fprintf(stderr, "churnctl %s: '%s': no such librdkafka property "
+				"(value not shown)\n", cmd, k);
+		else if (cw_conf_is_secret_key(k))
+			fprintf(stderr, "churnctl %s: %s=(redacted): rejected by librdkafka\n",
+				cmd, k);
+		else
+			fprintf(stderr, "churnctl %s: %s=%s: %s\n", cmd, k, v, errstr);
 		return -1;
 	}
 	return 0;
 }
 
-/* A client configuration: kafka.properties from the config, then the
- * brokers (-b wins over the config). Caller owns the result. */
+/* -X prop=val, as kcat takes it: librdkafka properties after the config's. */
+#define CTL_XPROPS_MAX 32
+struct ctl_xprops {
+	const char *kv[CTL_XPROPS_MAX];
+	int n;
+};
+
+static int xprops_add(const char *cmd, struct ctl_xprops *x, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg) {
+		fprintf(stderr, "churnctl %s: -X expects prop=value, got '%s'\n", cmd,
+			cw_conf_is_secret_key(arg) ? "(redacted)" : arg);
+		return -1;
+	}
+	if (x->n == CTL_XPROPS_MAX) {
+		fprintf(stderr, "churnctl %s: at most %d -X options\n", cmd, CTL_XPROPS_MAX);
+		return -1;
+	}
+	x->kv[x->n++] = arg;
+	return 0;
+}
+
+/*
+ * A client configuration: kafka.properties from the config (those for
+ * `consumer`/`producer` only when prefixed so), the brokers (-b wins over
+ * the config), then -X properties. Caller owns the result.
+ */
 static rd_kafka_conf_t *kconf_new(const char *cmd, const struct cw_conf *c,
-				  const char *brokers)
+				  const char *brokers, int consumer,
+				  const struct ctl_xprops *x)
 {
 	rd_kafka_conf_t *kc = rd_kafka_conf_new();
 
-	for (size_t i = 0; i < c->nprops; i++)
-		if (kconf_set(cmd, kc, c->props[i].key, c->props[i].value) < 0)
+	for (size_t i = 0; i < c->nprops; i++) {
+		const char *k = c->props[i].key;
+
+		if (!strncmp(k, "consumer.", 9)) {
+			if (!consumer)
+				continue;
+			k += 9;
+		} else if (!strncmp(k, "producer.", 9)) {
+			if (consumer)
+				continue;
+			k += 9;
+		}
+		if (kconf_set(cmd, kc, k, c->props[i].value) < 0)
 			goto fail;
+	}
 	if (kconf_set(cmd, kc, "bootstrap.servers", brokers ? brokers : c->brokers) < 0)
 		goto fail;
+	for (int i = 0; x && i < x->n; i++) {
+		char key[256];
+		const char *eq = strchr(x->kv[i], '=');
+		size_t kl = (size_t)(eq - x->kv[i]);
+
+		if (kl >= sizeof(key)) {
+			fprintf(stderr, "churnctl %s: -X property name too long\n", cmd);
+			goto fail;
+		}
+		memcpy(key, x->kv[i], kl);
+		key[kl] = '\0';
+		if (kconf_set(cmd, kc, key, eq + 1) < 0)
+			goto fail;
+	}
 	return kc;
 fail:
 	rd_kafka_conf_destroy(kc);
@@ -127,6 +190,7 @@ static void replay_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: churnctl replay --events F.jsonl --topic T [-b BROKERS] [-c CONFIG] [--rate N]\n"
+		"                      [-X PROP=VAL]...\n"
 		"\n"
 		"Produce each line of a JSON-lines event file into Kafka, keyed by its\n"
 		"\"subscriber\" (empty key if it has none; the line still goes).\n"
@@ -139,6 +203,7 @@ static void replay_usage(FILE *out)
 		"                  else localhost:9092)\n"
 		"  -c CONFIG       churnwatch.yaml: brokers, topic names, kafka.properties\n"
 		"  --rate N        at most N messages per second\n"
+		"  -X PROP=VAL     a librdkafka property (after the config's; repeatable)\n"
 		"  -h, --help      this text\n"
 		"\n"
 		"Idempotent producer, murmur2 partitioner (same partitions as Java clients).\n"
@@ -244,6 +309,7 @@ static void replay_throttle(double t0, uint64_t sent, long rate)
 struct replay_opts {
 	const char *events, *topic, *brokers, *config;
 	long rate;
+	struct ctl_xprops x;
 };
 
 static int replay_parse(int argc, char **argv, struct replay_opts *o)
@@ -261,8 +327,12 @@ static int replay_parse(int argc, char **argv, struct replay_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "e:t:b:c:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:t:b:c:X:h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'X':
+			if (xprops_add("replay", &o->x, optarg) < 0)
+				return 2;
+			break;
 		case 'e': o->events = optarg; break;
 		case 't': o->topic = optarg; break;
 		case 'b': o->brokers = optarg; break;
@@ -289,7 +359,7 @@ static rd_kafka_t *replay_producer(const struct replay_opts *o, const struct cw_
 				   struct replay_stats *st)
 {
 	char errstr[CTL_ERRLEN];
-	rd_kafka_conf_t *kc = kconf_new("replay", c, o->brokers);
+	rd_kafka_conf_t *kc = kconf_new("replay", c, o->brokers, 0, &o->x);
 	rd_kafka_t *rk;
 
 	if (!kc)
@@ -645,13 +715,14 @@ struct tail_opts {
 	const char *brokers, *config, *topic;
 	int from_beginning, json;
 	long max, idle_exit;
+	struct ctl_xprops x;
 };
 
 static void tail_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: churnctl tail-alerts [-b BROKERS] [-c CONFIG] [--topic T] [--from-beginning]\n"
-		"                            [--json] [--max N] [--idle-exit SECONDS]\n"
+		"                            [--json] [--max N] [--idle-exit SECONDS] [-X PROP=VAL]...\n"
 		"\n"
 		"Follow the alert topic (all partitions, no consumer group, no commits) and\n"
 		"print one line per alert:\n"
@@ -664,6 +735,7 @@ static void tail_usage(FILE *out)
 		"  --json              print each alert verbatim as one JSON line\n"
 		"  --max N             stop after N alerts\n"
 		"  --idle-exit S       stop after S seconds without an alert\n"
+		"  -X PROP=VAL         a librdkafka property (after the config's; repeatable)\n"
 		"  -h, --help          this text\n"
 		"\n"
 		"A count by rule and severity goes to stderr at exit. Exit 0 ok, 1 runtime\n"
@@ -687,8 +759,12 @@ static int tail_parse(int argc, char **argv, struct tail_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:c:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:c:X:h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'X':
+			if (xprops_add("tail-alerts", &o->x, optarg) < 0)
+				return 2;
+			break;
 		case 'b': o->brokers = optarg; break;
 		case 'c': o->config = optarg; break;
 		case 't': o->topic = optarg; break;
@@ -848,7 +924,7 @@ static void tail_summary(struct tail_stats *st)
 static rd_kafka_t *tail_consumer(const struct tail_opts *o, const struct cw_conf *c)
 {
 	char errstr[CTL_ERRLEN], group[64];
-	rd_kafka_conf_t *kc = kconf_new("tail-alerts", c, o->brokers);
+	rd_kafka_conf_t *kc = kconf_new("tail-alerts", c, o->brokers, 1, &o->x);
 	rd_kafka_t *rk;
 
 	if (!kc)

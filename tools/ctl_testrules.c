@@ -837,7 +837,7 @@ static int tr_read_checks(struct tr_test *t, struct tr_check **out,
 /* Drive the events through a fresh cw_offline, judging each checkpoint. */
 static int tr_drive(struct tr_test *t, const struct tr_check *c, size_t nc)
 {
-	struct cw_alert_sink sink = {tr_emit, &t->got};
+	struct cw_alert_sink sink = {.emit = tr_emit, .ctx = &t->got};
 	struct cw_offline *o = NULL;
 	size_t next = 0;
 

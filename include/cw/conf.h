@@ -28,7 +28,10 @@ struct cw_conf {
 	char *topic_billing;      /* "billing" */
 	char *topic_alerts;       /* "churn-alerts" */
 	char *topic_dead_letter;  /* "churnwatch-dlq" */
-	struct cw_kv props[CW_CONF_MAX_PROPS]; /* kafka.properties, verbatim */
+	struct cw_kv props[CW_CONF_MAX_PROPS]; /* kafka.properties, verbatim;
+						* "consumer."/"producer." prefixed
+						* keys go to that client only */
+	char *kafka_sasl_password_file; /* kafka.sasl_password_file: sasl.password */
 	size_t nprops;
 	int batch_size;           /* kafka.batch_size: max messages per batch (5000) */
 	int64_t batch_wait_ms;    /* kafka.batch_wait: max wait to fill a batch (50ms) */
@@ -36,12 +39,15 @@ struct cw_conf {
 	/* redis */
 	char *redis_url;          /* "redis://127.0.0.1:6379/0" or unix:///path */
 	char *redis_password_file;/* NULL = none */
+	char *redis_username;     /* redis.username: ACL user ("" = default user) */
+	char *redis_username_file;/* redis.username_file: same, from a file/credential */
 	char *key_prefix;         /* "cw:" */
 	int64_t state_ttl_ms;     /* redis.state_ttl: idle subscriber expiry (200d) */
 	int64_t redis_timeout_ms; /* redis.timeout (5s) */
 
 	/* files; relative paths are resolved against the config's directory */
-	char *rules;              /* file or directory of *.yaml */
+	char *vendor_rules;       /* the packaged rule pack, loaded first (NULL: none) */
+	char *rules;              /* file or directory of *.yaml (local, may override) */
 	char *plans;
 	char *networks;
 
@@ -85,6 +91,36 @@ void cw_conf_fini(struct cw_conf *c);
  * stripped). *out is malloc'd or NULL when no file is configured. */
 int cw_conf_read_password(const struct cw_conf *c, char **out, char *err,
 			  size_t errlen);
+
+/*
+ * The secrets the configuration points at, read the way the service
+ * user sees them. A *_file value starting with "$CREDENTIALS_DIRECTORY/"
+ * (or "${CREDENTIALS_DIRECTORY}/") names a systemd credential
+ * (LoadCredential=). Files must be regular and not world-readable.
+ */
+struct cw_secrets {
+	char *redis_password;      /* NULL: no AUTH */
+	char *redis_username;      /* NULL: the default user */
+	char *kafka_sasl_password; /* NULL: none set by churnwatch */
+};
+int cw_conf_read_secrets(const struct cw_conf *c, struct cw_secrets *out,
+			 char *err, size_t errlen);
+/* Wipe and free. */
+void cw_secrets_fini(struct cw_secrets *s);
+
+/* Does a property name hold a secret (password, secret, token...)?
+ * Such values are never written into a message. */
+int cw_conf_is_secret_key(const char *name);
+
+/*
+ * SIGHUP: which keys differ between the running configuration and a
+ * freshly loaded one. Keys marked reloadable (rules, plans, networks,
+ * segments, time.tick, log.level...) are taken over into *live; the
+ * names of the others are written to `restart` (comma separated, ""
+ * when none), since they only take effect after a restart.
+ */
+int cw_conf_reload_into(struct cw_conf *live, struct cw_conf *fresh,
+			char *restart, size_t restartlen);
 
 /* Print every key with its default and meaning (for --help and docs). */
 void cw_conf_print_reference(void *file /* FILE* */);

@@ -90,6 +90,9 @@ struct cw_alert {
 struct cw_alert_sink {
 	int (*emit)(void *ctx, const struct cw_alert *a);
 	void *ctx;
+	/* Optional, indexed like the rule set: +1 each time a rule judges
+	 * the subscriber (for churnwatch_rule_evaluations_total). */
+	uint64_t *evals;
 };
 
 enum cw_apply_result {

@@ -15,16 +15,24 @@ enum cw_kafka_role { CW_KAFKA_CONSUMER, CW_KAFKA_PRODUCER };
 /*
  * A librdkafka configuration for `role`: churnwatch's settings first
  * (exactly-once relevant ones: manual offset handling, idempotent producer,
- * acks=all), then kafka.properties verbatim so an operator can override
- * anything (SASL, SSL, tuning). Returns NULL with a message on a bad
+ * acks=all; conf.c refuses overriding those), then kafka.properties for
+ * this role (SASL, SSL, tuning), then sasl.password from its file. Returns NULL with a message on a bad
  * property. The caller owns the result until rd_kafka_new takes it.
  */
 rd_kafka_conf_t *cw_kafka_conf_new(const struct cw_conf *c,
+				   const struct cw_secrets *secrets,
 				   enum cw_kafka_role role, char *err,
 				   size_t errlen);
 
-/* Partition count of `topic` (metadata request). -1 with a message if the
- * topic does not exist or the cluster cannot be reached in time. */
+/* --check-config: build both clients' configurations and throw them
+ * away, so that every property librdkafka would refuse is refused now. */
+int cw_kafka_check_conf(const struct cw_conf *c,
+			const struct cw_secrets *secrets, char *err,
+			size_t errlen);
+
+/* Partition count of `topic` (metadata request). -2 with a message if the
+ * cluster answered that the topic does not exist, -1 if it could not be
+ * asked in time. */
 int cw_kafka_partition_count(rd_kafka_t *rk, const char *topic,
 			     int timeout_ms, char *err, size_t errlen);
 

@@ -2,7 +2,9 @@
  * log.h — churnwatch's tiny logging API (OpenBSD style).
  *
  * Messages go to stderr. When run under systemd (JOURNAL_STREAM set) each
- * line starts with a "<N>" priority prefix that journald understands.
+ * line starts with a "<N>" priority prefix that journald understands;
+ * otherwise with a UTC timestamp and the level. A message with newlines
+ * becomes one prefixed line per part.
  * cw_log_*_rl() variants are rate-limited per call site: use them for
  * anything outside input can trigger.
  */
@@ -38,7 +40,16 @@ struct cw_ratelimit {
 	int64_t window_start;
 	uint32_t in_window;
 	uint32_t suppressed;
+	/* for the end-of-window report (cw_log_tick) */
+	int registered;
+	int level;
+	struct cw_ratelimit *next;
+	char last[256];           /* the last suppressed message */
 };
+
+/* Report "(N similar messages suppressed)" for windows that have ended;
+ * call it periodically from the main loop. */
+void cw_log_tick(void);
 
 void cw_log_rl(struct cw_ratelimit *rl, enum cw_log_level level,
 	       const char *fmt, ...) __attribute__((format(printf, 3, 4)));

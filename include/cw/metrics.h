@@ -17,6 +17,8 @@
 struct cw_metrics;
 
 int cw_metrics_new(struct cw_metrics **out);
+/* Is `listen` an address cw_metrics_listen accepts? (--check-config) */
+int cw_metrics_check_listen(const char *listen, char *err, size_t errlen);
 /* Start serving on "host:port" ("" or NULL: do not serve). */
 int cw_metrics_listen(struct cw_metrics *m, const char *listen, char *err,
 		      size_t errlen);
@@ -40,6 +42,24 @@ void cw_metrics_batch(struct cw_metrics *m, uint64_t msgs,
 /* How far behind the input the daemon is: wall clock minus the Kafka
  * timestamp of the newest message taken (ms). */
 void cw_metrics_set_input_lag(struct cw_metrics *m, int64_t ms);
+
+/* The loaded rules: their series exist at 0 from now on, and
+ * churnwatch_rules_info carries the set's version. Call on every load. */
+void cw_metrics_set_rules(struct cw_metrics *m, const struct cw_ruleset *rs);
+/* Add per-rule evaluation counts (indexed like rs->rules). */
+void cw_metrics_rule_evaluations(struct cw_metrics *m,
+				 const struct cw_ruleset *rs,
+				 const uint64_t *evals);
+void cw_metrics_observe_batch(struct cw_metrics *m, double seconds);
+void cw_metrics_observe_alert_latency(struct cw_metrics *m, double seconds);
+/* A dead letter's delivery report: 1 acknowledged, 0 refused. */
+void cw_metrics_dlq(struct cw_metrics *m, int delivered);
+void cw_metrics_set_outbox_depth(struct cw_metrics *m, int64_t n);
+/* Consumer lag in messages of one partition (librdkafka statistics);
+ * clear() forgets them all (revocation). */
+void cw_metrics_set_consumer_lag(struct cw_metrics *m, enum cw_topic_kind t,
+				 int32_t partition, int64_t lag);
+void cw_metrics_clear_consumer_lag(struct cw_metrics *m);
 
 /* Render the exposition text into a malloc'd string (tests, HTTP). */
 char *cw_metrics_render(struct cw_metrics *m);

@@ -27,7 +27,7 @@ struct cw_pipeline;
 struct cw_pipeline_opts {
 	const struct cw_conf *conf;       /* borrowed; outlives the pipeline */
 	struct cw_metrics *metrics;       /* borrowed */
-	const char *redis_password;       /* may be NULL */
+	const struct cw_secrets *secrets; /* borrowed; may be NULL */
 	/* Called while waiting (outages, back-pressure), so the caller can
 	 * keep the systemd watchdog fed and notice stop requests. */
 	void (*heartbeat)(void *ctx);
@@ -70,6 +70,8 @@ struct cw_pipeline_stats {
 	uint64_t redis_exchanges;
 	uint64_t redis_commands;
 	int64_t watermark_ms;
+	int partitions;           /* assigned now (cdr + billing) */
+	int64_t input_lag_ms;     /* see churnwatch_input_lag_seconds */
 };
 void cw_pipeline_get_stats(const struct cw_pipeline *p,
 			   struct cw_pipeline_stats *st);

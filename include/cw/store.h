@@ -25,9 +25,13 @@ struct cw_store;
 struct cw_store_opts {
 	const char *url;       /* redis://host:port/db or unix:///path[?db=N] */
 	const char *password;  /* NULL: no AUTH */
+	const char *username;  /* ACL user for AUTH; NULL: the default user */
 	const char *prefix;    /* key prefix */
 	int64_t timeout_ms;    /* connect and command timeout */
 };
+
+/* Is `url` one cw_store_open accepts? (--check-config; no connection) */
+int cw_store_check_url(const char *url, char *err, size_t errlen);
 
 /* Parse the URL and connect. On failure returns -1 with a message. */
 int cw_store_open(const struct cw_store_opts *o, struct cw_store **out,

@@ -184,7 +184,7 @@ static void backtest(const char *config, const char *events, struct ids *ids)
 	struct cw_conf conf;
 	struct cw_runtime *rt = NULL;
 	struct cw_offline *o = NULL;
-	struct cw_alert_sink sink = {ids_emit, ids};
+	struct cw_alert_sink sink = {.emit = ids_emit, .ctx = ids};
 	struct cw_event_limits lim;
 	static struct cw_event ev;
 	char err[2048], *line = NULL;

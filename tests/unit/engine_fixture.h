@@ -109,7 +109,7 @@ static inline void fx_open_with(struct fx *fx, const char *rules,
 	ck_assert_ptr_nonnull(fx->st);
 	memset(fx->st, 0xa5, sizeof(*fx->st)); /* rings must not read garbage */
 	cw_state_init(fx->st);
-	fx->sink = (struct cw_alert_sink){fx_emit, fx};
+	fx->sink = (struct cw_alert_sink){.emit = fx_emit, .ctx = fx};
 	snprintf(fx->sub, sizeof(fx->sub), "%s", FX_SUB);
 }
 

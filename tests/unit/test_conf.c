@@ -68,9 +68,9 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c.key_prefix, "cw:");
 	ck_assert_int_eq(c.state_ttl_ms, 200LL * 86400000);
 	ck_assert_int_eq(c.redis_timeout_ms, 5000);
-	ck_assert_str_eq(c.rules, "/etc/churnwatch/rules.d");
-	ck_assert_str_eq(c.plans, "/etc/churnwatch/plans.yaml");
-	ck_assert_str_eq(c.networks, "/etc/churnwatch/networks.yaml");
+	ck_assert_str_eq(c.rules, CW_CONFDIR "/rules.d");
+	ck_assert_str_eq(c.plans, CW_CONFDIR "/plans.yaml");
+	ck_assert_str_eq(c.networks, CW_CONFDIR "/networks.yaml");
 	ck_assert_int_eq(c.lateness_ms, 3600000);
 	ck_assert_int_eq(c.dedup_window_ms, 48LL * 3600000);
 	ck_assert_int_eq(c.max_future_ms, 86400000);
@@ -383,6 +383,130 @@ START_TEST(test_password_file)
 }
 END_TEST
 
+
+/* kafka.properties: what the guarantees depend on is refused with the
+ * reason and a position; consumer./producer. prefixes are kept. */
+START_TEST(test_refused_and_prefixed_props)
+{
+	static const char *const refused[] = {
+		"partition.assignment.strategy: cooperative-sticky",
+		"consumer.enable.auto.commit: \"true\"",
+		"isolation.level: read_uncommitted",
+		"producer.enable.idempotence: \"false\"",
+		"acks: \"1\"",
+		"sasl.password: hunter2",
+		"group.id: other",
+	};
+	struct cw_conf c;
+	char buf[256];
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		snprintf(buf, sizeof(buf), "kafka:\n  properties:\n    %s\n",
+			 refused[i]);
+		ck_assert_int_eq(load(buf, &c), -1);
+		ck_assert_msg(strstr(err, "t.yaml:3:5: kafka.properties: '") &&
+				      strstr(err, "cannot be overridden: "),
+			      "%s -> %s", refused[i], err);
+		ck_assert_msg(!strstr(err, "hunter2"), "%s", err);
+	}
+	ck_assert_int_eq(load("kafka:\n  properties:\n"
+			      "    consumer.fetch.wait.max.ms: \"20\"\n"
+			      "    producer.linger.ms: \"3\"\n"
+			      "    client.id: x\n", &c), 0);
+	ck_assert_uint_eq(c.nprops, 3);
+	ck_assert_str_eq(c.props[0].key, "consumer.fetch.wait.max.ms");
+	ck_assert_str_eq(c.props[1].key, "producer.linger.ms");
+	cw_conf_fini(&c);
+	ck_assert(cw_conf_is_secret_key("sasl.password"));
+	ck_assert(cw_conf_is_secret_key("ssl.keystore.password"));
+	ck_assert(cw_conf_is_secret_key("sasl.oauthbearer.client.secret"));
+	ck_assert(cw_conf_is_secret_key("sasl.pasword"));
+	ck_assert(!cw_conf_is_secret_key("fetch.wait.max.ms"));
+}
+END_TEST
+
+/* Secrets from systemd credentials ($CREDENTIALS_DIRECTORY/NAME). */
+START_TEST(test_secrets_from_credentials)
+{
+	struct cw_conf c;
+	struct cw_secrets sec;
+	char path[PATH_MAX + 32], text[PATH_MAX + 256];
+
+	setup_tmp();
+	snprintf(path, sizeof(path), "%s/redis-password", tmpdir);
+	write_file(path, "pw1\n", 0400);
+	snprintf(path, sizeof(path), "%s/redis-username", tmpdir);
+	write_file(path, "alice\n", 0400);
+	snprintf(path, sizeof(path), "%s/sasl", tmpdir);
+	write_file(path, "pw2", 0600);
+	snprintf(text, sizeof(text),
+		 "redis:\n  password_file: $CREDENTIALS_DIRECTORY/redis-password\n"
+		 "  username_file: ${CREDENTIALS_DIRECTORY}/redis-username\n"
+		 "kafka:\n  sasl_password_file: %s/sasl\n", tmpdir);
+	ck_assert_int_eq(load(text, &c), 0);
+	/* not resolved against the config's directory */
+	ck_assert_str_eq(c.redis_password_file,
+			 "$CREDENTIALS_DIRECTORY/redis-password");
+	unsetenv("CREDENTIALS_DIRECTORY");
+	ck_assert_int_eq(cw_conf_read_secrets(&c, &sec, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "$CREDENTIALS_DIRECTORY is not set"), "%s", err);
+	setenv("CREDENTIALS_DIRECTORY", tmpdir, 1);
+	ck_assert_msg(cw_conf_read_secrets(&c, &sec, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_str_eq(sec.redis_password, "pw1");
+	ck_assert_str_eq(sec.redis_username, "alice");
+	ck_assert_str_eq(sec.kafka_sasl_password, "pw2");
+	cw_secrets_fini(&sec);
+	ck_assert_ptr_null(sec.redis_password);
+	cw_conf_fini(&c);
+
+	/* a user with no password, and a credential path with a '/' */
+	ck_assert_int_eq(load("redis:\n  username: bob\n", &c), 0);
+	ck_assert_int_eq(cw_conf_read_secrets(&c, &sec, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "needs a password"), "%s", err);
+	cw_conf_fini(&c);
+	ck_assert_int_eq(load("redis:\n  password_file: "
+			      "$CREDENTIALS_DIRECTORY/../etc/shadow\n", &c), 0);
+	ck_assert_int_eq(cw_conf_read_secrets(&c, &sec, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "one credential name"), "%s", err);
+	cw_conf_fini(&c);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	teardown_tmp();
+}
+END_TEST
+
+/* SIGHUP: reloadable keys are taken over, the others are named. */
+START_TEST(test_reload_into)
+{
+	struct cw_conf live, fresh;
+	char restart[256];
+
+	ck_assert_int_eq(load("kafka:\n  brokers: a:1\nrules: /r1\n"
+			      "segments:\n  arpu_mid: 40\nlog:\n  level: info\n",
+			      &live), 0);
+	ck_assert_int_eq(load("kafka:\n  brokers: b:2\nrules: /r2\n"
+			      "segments:\n  arpu_mid: 45\nlog:\n  level: debug\n"
+			      "time:\n  lateness: 2h\n", &fresh), 0);
+	ck_assert_int_eq(cw_conf_reload_into(&live, &fresh, restart,
+					     sizeof(restart)), 2);
+	ck_assert_str_eq(restart, "kafka.brokers, time.lateness");
+	ck_assert_str_eq(live.brokers, "a:1");     /* needs a restart */
+	ck_assert_str_eq(live.rules, "/r2");       /* taken over */
+	ck_assert_int_eq(live.arpu_mid, 45 * CW_MONEY_SCALE);
+	ck_assert_int_eq(live.log_level, CW_LOG_DEBUG);
+	ck_assert_str_eq(fresh.rules, "/r1");      /* freed with fresh */
+	cw_conf_fini(&fresh);
+	ck_assert_int_eq(load("kafka:\n  brokers: a:1\nrules: /r2\n"
+			      "segments:\n  arpu_mid: 45\nlog:\n  level: debug\n",
+			      &fresh), 0);
+	ck_assert_int_eq(cw_conf_reload_into(&live, &fresh, restart,
+					     sizeof(restart)), 0);
+	ck_assert_str_eq(restart, "");
+	cw_conf_fini(&fresh);
+	cw_conf_fini(&live);
+}
+END_TEST
+
 START_TEST(test_print_reference)
 {
 	char *buf = NULL;
@@ -460,6 +584,9 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, test_relative_paths);
 	tcase_add_test(tc, test_failed_load_keeps_old);
 	tcase_add_test(tc, test_password_file);
+	tcase_add_test(tc, test_refused_and_prefixed_props);
+	tcase_add_test(tc, test_secrets_from_credentials);
+	tcase_add_test(tc, test_reload_into);
 	tcase_add_test(tc, test_print_reference);
 	tcase_add_test(tc, test_yamlx_bounds);
 	suite_add_tcase(s, tc);

@@ -525,6 +525,35 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* where:, when:, cooldown, rule marks                                 */
 
+/* The alert as the retention team gets it: rule labels and description,
+ * evidence named after the expression's features, money to the cent and
+ * shares to 3 decimals, never %.17g noise. */
+START_TEST(alert_json_labels_and_numbers)
+{
+	struct fx fx;
+	fx_open(&fx, "rules:\n"
+		     "  - name: spend\n"
+		     "    when: \"revenue(30d) > 50 and offnet_share(30d) >= 0 and tenure > 1d\"\n"
+		     "    cooldown: 7d\n"
+		     "    description: \"spend above 50\"\n"
+		     "    labels: {category: price, team: care}\n");
+	fx_activate(&fx, "2025-10-01T00:00:00Z", "P38");
+	fx_data(&fx, "2025-10-10T12:00:00Z", "60.01");
+	fx_data(&fx, "2025-10-10T12:00:01Z", "0.71");
+	ck_assert_uint_ge(fx.nalerts, 1);
+	char *json = cw_alert_to_json(&fx.alerts[fx.nalerts - 1], "v1");
+	ck_assert_ptr_nonnull(json);
+	ck_assert_msg(strstr(json, "\"evidence\":{\"revenue(30d)\":60.01,"
+				   "\"offnet_share(30d)\":0,\"tenure\":\"9d\"}"),
+		      "%s", json);
+	ck_assert_msg(strstr(json, "\"description\":\"spend above 50\""), "%s", json);
+	ck_assert_msg(strstr(json, "\"labels\":{\"category\":\"price\",\"team\":\"care\"}"),
+		      "%s", json);
+	free(json);
+	fx_close(&fx);
+}
+END_TEST
+
 START_TEST(expr_where_scope_and_daily_tick)
 {
 	struct fx fx;
@@ -1201,7 +1230,7 @@ static void gold_step(const struct cw_engine *eng, struct cw_state *scratch,
 		      struct gold_out *o, int sub, const struct cw_event *evs,
 		      const int *idx, size_t nidx, int64_t wm)
 {
-	struct cw_alert_sink sink = {gold_emit, o};
+	struct cw_alert_sink sink = {.emit = gold_emit, .ctx = o};
 	static uint8_t buf[CW_STATE_BLOB_MAX];
 	char id[32]; /* 13 digits for the subscribers the vectors use */
 
@@ -2627,6 +2656,7 @@ static Suite *engine_suite(void)
 
 	tc = tcase_create("scope");
 	tcase_add_test(tc, expr_where_scope_and_daily_tick);
+	tcase_add_test(tc, alert_json_labels_and_numbers);
 	tcase_add_test(tc, expr_fires_on_event_window_day);
 	tcase_add_test(tc, marks_survive_rule_reordering);
 	tcase_add_test(tc, duplicates_change_nothing_within_48h);

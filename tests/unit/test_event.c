@@ -831,7 +831,8 @@ static void log_levels(void)
 	cw_log_set_level(CW_LOG_WARNING);
 	log_info("hidden");
 	log_debug("hidden too");
-	log_warn("shown\nforged");
+	log_warn("shown\ntwo lines");
+	log_warn_rl("input\nforged"); /* input-triggered: never split */
 	log_err("error %d", 7);
 	cw_log_set_level(CW_LOG_INFO);
 }
@@ -872,16 +873,53 @@ START_TEST(log_ratelimit)
 }
 END_TEST
 
+static struct cw_ratelimit tick_rl;
+
+static void log_flood_then_tick(void)
+{
+	for (int i = 0; i < 13; i++)
+		cw_log_rl(&tick_rl, CW_LOG_WARNING, "flood %d", i);
+	cw_log_tick(); /* window not over: nothing */
+	tick_rl.window_start -= 20000; /* the window has ended */
+	cw_log_tick();
+	cw_log_tick(); /* reported once */
+}
+
+/* The suppressed count is reported when the window ends, even when the
+ * message never comes again. */
+START_TEST(log_suppressed_reported_at_window_end)
+{
+	static char out[8192];
+
+	cw_log_set_prefix(1);
+	capture_stderr(log_flood_then_tick, out, sizeof(out));
+	ck_assert_int_eq(count_lines(out), 11);
+	ck_assert_msg(strstr(out, "<4>3 similar messages suppressed in the last "
+				  "10 s; the last: flood 12\n"),
+		      "%s", out);
+	ck_assert_int_eq(tick_rl.suppressed, 0);
+}
+END_TEST
+
 START_TEST(log_level_and_prefix)
 {
 	static char out[4096];
 
 	cw_log_set_prefix(1);
 	capture_stderr(log_levels, out, sizeof(out));
-	ck_assert_str_eq(out, "<4>shown?forged\n<3>error 7\n");
+	/* one priority-prefixed line per part of a multi-line message */
+	ck_assert_str_eq(out, "<4>shown\n<4>two lines\n<4>input?forged\n"
+			      "<3>error 7\n");
 	cw_log_set_prefix(0);
 	capture_stderr(log_levels, out, sizeof(out));
-	ck_assert_str_eq(out, "warning: shown?forged\nerror: error 7\n");
+	/* off journald: a UTC timestamp and the level on every line */
+	ck_assert_int_eq(count_lines(out), 4);
+	ck_assert_msg(out[0] >= '2' && out[0] <= '9' && out[4] == '-' &&
+			      strstr(out, "Z warning: shown\n") &&
+			      strstr(out, "Z warning: two lines\n") &&
+			      strstr(out, "Z warning: input?forged\n") &&
+			      strstr(out, "Z error: error 7\n"),
+		      "%s", out);
 	ck_assert_int_eq(cw_log_get_level(), CW_LOG_INFO);
 }
 END_TEST
@@ -928,6 +966,7 @@ static Suite *event_suite(void)
 	tc = tcase_create("log");
 	tcase_add_test(tc, log_ratelimit);
 	tcase_add_test(tc, log_level_and_prefix);
+	tcase_add_test(tc, log_suppressed_reported_at_window_end);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -68,7 +68,7 @@ START_TEST(timers_run_in_due_order)
 {
 	struct fx fx;
 	struct got g = {.n = 0};
-	struct cw_alert_sink sink = {got_emit, &g};
+	struct cw_alert_sink sink = {.emit = got_emit, .ctx = &g};
 	struct cw_offline *o = NULL;
 	char sub[16], ts[40], id[16];
 
@@ -101,7 +101,7 @@ START_TEST(advance_is_bounded_and_never_backwards)
 {
 	struct fx fx;
 	struct got g = {.n = 0};
-	struct cw_alert_sink sink = {got_emit, &g};
+	struct cw_alert_sink sink = {.emit = got_emit, .ctx = &g};
 	struct cw_offline *o = NULL;
 	struct cw_offline_stats s;
 	char sub[16], id[16];
@@ -180,7 +180,7 @@ START_TEST(same_alerts_as_engine)
 		"    cooldown: 2d\n";
 	struct fx fx;
 	struct got g = {.n = 0};
-	struct cw_alert_sink sink = {got_emit, &g};
+	struct cw_alert_sink sink = {.emit = got_emit, .ctx = &g};
 	struct cw_offline *o = NULL;
 	const char *days[] = {"01", "02", "02", "03", "03", "04", "12", "13",
 			      "13", "14"};
@@ -222,7 +222,7 @@ START_TEST(limit_per_day)
 		"    limit: 2\n";
 	struct fx fx;
 	struct got g = {.n = 0};
-	struct cw_alert_sink sink = {got_emit, &g};
+	struct cw_alert_sink sink = {.emit = got_emit, .ctx = &g};
 	struct cw_offline *o = NULL;
 	struct cw_offline_stats s;
 	char sub[16], id[16], ts[40];

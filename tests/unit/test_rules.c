@@ -287,6 +287,100 @@ START_TEST(test_multiple_errors_collected)
 }
 END_TEST
 
+
+/* A local file tunes a vendor rule by name (Falco-style override:). */
+START_TEST(test_override_vendor_rule)
+{
+	char vendor[PATH_MAX + 32], local[PATH_MAX + 32];
+	const char *paths[2] = {vendor, local};
+	struct cw_ruleset *rs = NULL;
+
+	setup_tmp();
+	snprintf(vendor, sizeof(vendor), "%s/vendor", tmpdir);
+	snprintf(local, sizeof(local), "%s/local", tmpdir);
+	ck_assert_int_eq(mkdir(vendor, 0755), 0);
+	ck_assert_int_eq(mkdir(local, 0755), 0);
+	write_in("vendor/10-core.yaml",
+		 "rules:\n"
+		 "  - name: silence-30d\n    detect: silence\n"
+		 "    params: {for: 30d}\n    cooldown: 30d\n    action: call\n"
+		 "    labels: {category: competitive}\n"
+		 "    description: thirty days quiet\n"
+		 "  - name: arpu-drop\n    detect: arpu_drop\n"
+		 "    params: {drop: 40%, baseline: 3}\n"
+		 "  - name: fall\n    when: \"calls_out(14d) < 3\"\n    cooldown: 7d\n");
+	write_in("local/50-local.yaml",
+		 "rules:\n"
+		 "  - override: silence-30d\n    params: {for: 21d}\n"
+		 "    cooldown: 45d\n    severity: critical\n    action: visit\n"
+		 "  - override: arpu-drop\n    enabled: false\n    limit: 9\n");
+	ck_assert_msg(cw_rules_load_many(paths, 2, &rs, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_uint_eq(rs->nrules, 3);
+	const struct cw_rule *s30 = &rs->rules[0], *arpu = &rs->rules[1];
+	ck_assert_int_eq(s30->silence_for_ms, 21 * MS_D);
+	ck_assert_int_eq(s30->cooldown_ms, 45 * MS_D);
+	ck_assert_int_eq(s30->severity, CW_SEV_CRITICAL);
+	ck_assert_str_eq(s30->action, "visit");
+	ck_assert_str_eq(s30->description, "thirty days quiet");
+	ck_assert_uint_eq(s30->nlabels, 1);
+	ck_assert_str_eq(s30->labels[0].key, "category");
+	ck_assert_str_eq(s30->labels[0].value, "competitive");
+	ck_assert_int_eq(s30->noverrides, 1);
+	ck_assert_int_eq(arpu->enabled, 0);
+	ck_assert_int_eq(arpu->limit_per_day, 9);
+	ck_assert(arpu->arpu_drop > 0.39 && arpu->arpu_drop < 0.41); /* untouched */
+	ck_assert_int_eq(arpu->arpu_baseline, 3);
+	cw_ruleset_free(rs);
+	rs = NULL;
+
+	/* Errors: unknown target, a key an override cannot change, params of a
+	 * when: rule, a bad value (and the rule stays as it was). */
+	write_in("local/60-bad.yaml",
+		 "rules:\n"
+		 "  - override: no-such-rule\n    enabled: false\n"
+		 "  - override: silence-30d\n    where: \"tenure > 1d\"\n"
+		 "  - override: fall\n    params: {for: 1d}\n"
+		 "  - override: arpu-drop\n    params: {drop: 140%}\n");
+	ck_assert_int_eq(cw_rules_load_many(paths, 2, &rs, err, sizeof(err)), 4);
+	ck_assert_ptr_null(rs);
+	ck_assert_msg(strstr(err, "60-bad.yaml:2:15: override: no rule 'no-such-rule' "
+				  "was loaded before this file"), "%s", err);
+	ck_assert_msg(strstr(err, "60-bad.yaml:5:5: unknown override key 'where'"),
+		      "%s", err);
+	ck_assert_msg(strstr(err, "rule 'fall' is a when: rule"), "%s", err);
+	ck_assert_msg(strstr(err, "60-bad.yaml:9:20: drop"), "%s", err);
+	teardown_tmp();
+}
+END_TEST
+
+START_TEST(test_labels_and_description)
+{
+	struct cw_ruleset *rs;
+
+	ck_assert_msg(load("rules:\n  - name: a\n    detect: plan_downgrade\n"
+			   "    labels: {category: price, team: county-1}\n"
+			   "    description: \"a cheaper plan\"\n", &rs) == 0,
+		      "%s", err);
+	ck_assert_uint_eq(rs->rules[0].nlabels, 2);
+	ck_assert_str_eq(rs->rules[0].labels[1].key, "team");
+	ck_assert_str_eq(rs->rules[0].labels[1].value, "county-1");
+	ck_assert_str_eq(rs->rules[0].description, "a cheaper plan");
+	cw_ruleset_free(rs);
+	ck_assert_int_eq(load("rules:\n  - name: a\n    detect: plan_downgrade\n"
+			      "    labels: {Bad Name: x}\n", &rs), 1);
+	ck_assert_msg(strstr(err, "not a valid label name"), "%s", err);
+	ck_assert_int_eq(load("rules:\n  - name: a\n    detect: plan_downgrade\n"
+			      "    labels: {a: [1, 2]}\n", &rs), 1);
+	/* when: rules get the documented default cooldown */
+	ck_assert_int_eq(load("rules:\n  - {name: w, when: \"days_silent > 3\"}\n"
+			      "  - {name: d, detect: plan_downgrade}\n", &rs), 0);
+	ck_assert_int_eq(rs->rules[0].cooldown_ms, CW_RULE_WHEN_COOLDOWN_DEFAULT_MS);
+	ck_assert_int_eq(rs->rules[1].cooldown_ms, 0);
+	cw_ruleset_free(rs);
+}
+END_TEST
+
 START_TEST(test_duplicate_names_across_files)
 {
 	char path[PATH_MAX + 32];
@@ -467,6 +561,8 @@ static Suite *rules_suite(void)
 	tcase_add_test(tc, test_directory_order_and_filter);
 	tcase_add_test(tc, test_version_changes_with_bytes);
 	tcase_add_test(tc, test_lint);
+	tcase_add_test(tc, test_override_vendor_rule);
+	tcase_add_test(tc, test_labels_and_description);
 	tcase_add_test(tc, test_strings);
 	tcase_add_test(tc, test_too_many_rules);
 	suite_add_tcase(s, tc);

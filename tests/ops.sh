@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# tests/ops.sh BUILDDIR — operations as an operator meets them, against a
+# real redis-server and the development Kafka:
+#   - --check-config refuses what the daemon would refuse (URLs, listen
+#     addresses, librdkafka properties, refused overrides, secrets), and
+#     never echoes a secret;
+#   - exit codes at start: 1 configuration (malformed URL, missing topic),
+#     2 unreachable; start-up errors carry journald priorities;
+#   - a running daemon: sd_notify READY=1 and STATUS= (partitions,
+#     watermark, lag, alerts today); /metrics conventions (build and rules
+#     info, per-rule series at 0, histograms, process metrics, consumer lag
+#     per partition, input lag 0 when idle, reload timestamp from the start);
+#   - SIGHUP re-reads the configuration and names keys that need a restart;
+#   - a local override of a vendor rule changes what fires.
+set -euo pipefail
+BUILD=$(cd "$1" && pwd)
+. "$(dirname "$0")/../tools/lib.sh"
+CW_BUILD=$BUILD
+D="$BUILD/churnwatchd"
+DIR=$(mktemp -d /tmp/cw-ops.XXXXXX)
+trap 'cw_cleanup; rm -rf "$DIR"' EXIT
+fails=0
+ok()  { echo "ok   - $*"; }
+bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+# expect NAME WANT_RC REGEX CMD... — exit status and a stderr/stdout match
+expect() {
+  local name=$1 want=$2 re=$3 out rc=0; shift 3
+  out=$("$@" 2>&1) || rc=$?
+  if [ "$rc" -eq "$want" ] && grep -qE -- "$re" <<<"$out"; then ok "$name"
+  else bad "$name (exit $rc, want $want; /$re/): $(head -c 600 <<<"$out")"; fi
+}
+
+cw_redis "$DIR"
+cw_kafka "$DIR" 4
+BOOT=$(cat "$DIR/bootstrap")
+PORT=$(cw_free_port)
+BASE=$(cw_config "$DIR" "$BOOT" "$PORT")
+variant() { # variant NAME LINE... — the base config plus dotted keys
+  local f="$DIR/$1.yaml"; shift
+  cp "$BASE" "$f"; printf '%s\n' "$@" >>"$f"; echo "$f"
+}
+
+echo "== --check-config"
+expect "valid config" 0 "configuration OK" "$D" -t -c "$BASE"
+f=$(variant url); sed -i 's|url: .*|url: "redis://h:notaport"|' "$f"
+expect "malformed redis.url" 1 "redis url 'redis://h:notaport': bad port" "$D" -t -c "$f"
+f=$(variant tls); sed -i 's|url: .*|url: "rediss://127.0.0.1:6380/0"|' "$f"
+expect "rediss:// refused with the reason" 1 "TLS .*stunnel" "$D" -t -c "$f"
+f=$(variant listen); sed -i 's|listen: .*|listen: "no-port-here"|' "$f"
+expect "malformed metrics.listen" 1 "metrics.listen 'no-port-here'" "$D" -t -c "$f"
+f=$(variant prop 'kafka.properties: {"no.such.property": "1"}')
+expect "unknown librdkafka property" 1 "no.such.property" "$D" -t -c "$f"
+f=$(variant assignor 'kafka.properties: {"partition.assignment.strategy": "cooperative-sticky"}')
+expect "assignor override refused with the reason" 1 "cannot be overridden: must stay 'range'" "$D" -t -c "$f"
+f=$(variant autocommit 'kafka.properties: {"consumer.enable.auto.commit": "true"}')
+expect "prefixed guarantee override refused" 1 "consumer.enable.auto.commit' cannot be overridden" "$D" -t -c "$f"
+f=$(variant roles 'kafka.properties: {"consumer.fetch.wait.max.ms": "20", "producer.linger.ms": "3", "client.id": "x"}')
+expect "consumer./producer. properties accepted" 0 "configuration OK" "$D" -t -c "$f"
+f=$(variant secret 'kafka.properties: {"ssl.key.pasword": "TOPSECRET42"}')
+out=$("$D" -t -c "$f" 2>&1) && bad "misspelled secret key accepted" || {
+  if grep -q TOPSECRET42 <<<"$out"; then bad "secret echoed: $out"; else ok "misspelled secret key refused, value not echoed"; fi; }
+f=$(variant saslpw 'kafka.properties: {"sasl.password": "x"}')
+expect "sasl.password inline refused" 1 "use kafka.sasl_password_file" "$D" -t -c "$f"
+printf 'pw\n' >"$DIR/pw"; chmod 0644 "$DIR/pw"
+f=$(variant pwfile "redis.password_file: $DIR/pw")
+expect "world-readable password file refused" 1 "readable by everyone" "$D" -t -c "$f"
+f=$(variant cred 'redis.password_file: $CREDENTIALS_DIRECTORY/redis-password')
+expect "credential without \$CREDENTIALS_DIRECTORY" 1 "CREDENTIALS_DIRECTORY is not set" "$D" -t -c "$f"
+mkdir -p "$DIR/creds"; printf 'pw\n' >"$DIR/creds/redis-password"; chmod 0400 "$DIR/creds/redis-password"
+expect "credential read from \$CREDENTIALS_DIRECTORY" 0 "with password" \
+  env CREDENTIALS_DIRECTORY="$DIR/creds" "$D" -t -c "$f"
+f=$(variant user 'redis.username: alice')
+expect "ACL user without a password refused" 1 "needs a password" "$D" -t -c "$f"
+
+echo "== exit codes and priorities at start"
+f=$(variant starturl); sed -i 's|url: .*|url: "redis://h:notaport"|' "$f"
+expect "malformed redis.url at start: exit 1, not 2" 1 "bad port" timeout 20 "$D" -c "$f"
+expect "start-up error has a journald priority" 1 "^<3>" env JOURNAL_STREAM=8:1 timeout 20 "$D" -c "$f"
+f=$(variant unreach 'startup.retry_budget: 1s'); sed -i "s|brokers: .*|brokers: \"127.0.0.1:1\"|" "$f"
+expect "unreachable Kafka at start: exit 2" 2 "" timeout 60 "$D" -c "$f"
+"$CW_BUILD/churnctl" kafka-dev --partitions 2 --topics cdr,churn-alerts,churnwatch-dlq \
+  --ready-file "$DIR/boot2" >/dev/null 2>"$DIR/kafka2.log" &
+CW_PIDS+=($!)
+for _ in $(seq 100); do [ -s "$DIR/boot2" ] && break; sleep 0.1; done
+f=$(variant notopic 'startup.retry_budget: 2s'); sed -i "s|brokers: .*|brokers: \"$(cat "$DIR/boot2")\"|" "$f"
+# A real broker (>= 0.11) answers "unknown topic" (allow.auto.create.topics
+# is false); the mock cluster auto-creates it with 4 partitions, which the
+# co-partitioning check refuses. Either way: configuration, exit 1, named.
+expect "missing input topic: exit 1 with its name" 1 "topic 'billing' does not exist|and billing \\(4\\) must have the same partition count" timeout 60 "$D" -c "$f"
+
+echo "== a running daemon"
+"$CW_BUILD/churnctl" gen --subscribers 200 --days 40 --seed 3 --out "$DIR/ev.jsonl" 2>/dev/null
+"$CW_BUILD/churnctl" replay --events "$DIR/ev.jsonl" --topic auto -b "$BOOT" >/dev/null 2>&1
+EVENTS=$(wc -l <"$DIR/ev.jsonl")
+mkdir -p "$DIR/local"
+cat >"$DIR/local/50-local.yaml" <<'Y'
+rules:
+  - override: silence-30d
+    enabled: false
+  - override: churned-90d
+    cooldown: 120d
+Y
+RUN=$(variant run "vendor_rules: $CW_ROOT/rules" "kafka.group_id: ops")
+sed -i "s|^rules: .*|rules: $DIR/local|" "$RUN"
+python3 - "$DIR/notify.sock" >"$DIR/notify.log" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+while True:
+    print(s.recv(4096).decode(), flush=True)
+PY
+CW_PIDS+=($!)
+for _ in $(seq 50); do [ -S "$DIR/notify.sock" ] && break; sleep 0.1; done
+NOTIFY_SOCKET="$DIR/notify.sock" "$D" -c "$RUN" 2>"$DIR/d.log" &
+DPID=$!
+CW_PIDS+=($DPID)
+for _ in $(seq 600); do
+  [ "$(cw_metric "$PORT" churnwatch_batch_messages_total 2>/dev/null || echo 0)" -ge "$EVENTS" ] && break
+  sleep 0.1
+done
+sleep 6 # past a STATUS= period and idle batches
+M=$(curl -s "127.0.0.1:$PORT/metrics")
+has() { if grep -qE -- "$2" <<<"$M"; then ok "$1"; else bad "$1: /$2/ not in /metrics"; fi; }
+has "build info" '^churnwatch_build_info\{version="[0-9.]+"\} 1$'
+has "rules info" '^churnwatch_rules_info\{version="[0-9a-f]{64}"\} 1$'
+n=$(grep -oE '^churnwatch_alerts_total\{rule="[^"]+"' <<<"$M" | sort -u | wc -l)
+[ "$n" -eq 12 ] && ok "every loaded rule has an alerts series (fired or at 0): $n" ||
+  bad "alerts series for $n of 12 rules"
+has "a rule that never fired has its series at 0" '^churnwatch_alerts_total\{rule="[a-z0-9-]+",severity="[a-z]+"\} 0$'
+has "disabled-by-override rule: 0 evaluations" '^churnwatch_rule_evaluations_total\{rule="silence-30d"\} 0$'
+has "evaluations counted" '^churnwatch_rule_evaluations_total\{rule="usage-fall"\} [1-9]'
+has "suppressed series at 0" '^churnwatch_alerts_suppressed_total\{rule="offnet-forward"\} 0$'
+has "batch duration histogram" '^churnwatch_batch_duration_seconds_bucket\{le="\+Inf"\} [1-9]'
+has "alert latency histogram" '^churnwatch_alert_latency_seconds_count [1-9]'
+has "process metrics" '^process_resident_memory_bytes [1-9]'
+has "open fds" '^process_open_fds [1-9]'
+has "start time" '^process_start_time_seconds [1-9]'
+has "dead letters counter" '^churnwatch_dead_letters_total [0-9]'
+has "outbox depth" '^churnwatch_outbox_depth [0-9]'
+has "input lag 0 when idle" '^churnwatch_input_lag_seconds 0.000$'
+has "reload timestamp set by the initial load" '^churnwatch_rules_last_reload_timestamp_seconds [1-9]'
+for _ in $(seq 150); do # statistics.interval.ms is 10 s
+  M=$(curl -s "127.0.0.1:$PORT/metrics")
+  grep -q '^churnwatch_consumer_lag_messages{topic="cdr",partition="0"}' <<<"$M" && break
+  sleep 0.1
+done
+has "consumer lag per partition (messages)" '^churnwatch_consumer_lag_messages\{topic="cdr",partition="0"\} 0$'
+if grep -q '^READY=1' "$DIR/notify.log" &&
+   grep -qE '^STATUS=[0-9]+ partitions, watermark 20[0-9-]+T[0-9:.]+Z, input lag [0-9.]+s, [0-9]+ alerts today$' "$DIR/notify.log"; then
+  ok "sd_notify READY=1 and STATUS=: $(grep STATUS= "$DIR/notify.log" | tail -1)"
+else
+  bad "sd_notify: $(tail -3 "$DIR/notify.log")"
+fi
+if grep -q '"rule":"silence-30d"' <(curl -s "127.0.0.1:$PORT/metrics" >/dev/null; "$CW_BUILD/churnctl" tail-alerts -b "$BOOT" --from-beginning --json --idle-exit 3 2>/dev/null); then
+  bad "override 'enabled: false' ignored: silence-30d fired"
+else
+  ok "override disables a vendor rule"
+fi
+
+echo "== SIGHUP"
+sed -i "s|brokers: .*|brokers: \"127.0.0.1:9\"|; s|level: .*||" "$RUN"
+echo 'log.level: debug' >>"$RUN"
+kill -HUP "$DPID"
+for _ in $(seq 50); do grep -q "reloaded" "$DIR/d.log" && break; sleep 0.1; done
+if grep -q "take effect only after a restart: kafka.brokers" "$DIR/d.log" && grep -q "reloaded" "$DIR/d.log"; then
+  ok "SIGHUP re-reads the config and names keys needing a restart"
+else
+  bad "SIGHUP: $(tail -5 "$DIR/d.log")"
+fi
+kill -TERM "$DPID"; wait "$DPID" 2>/dev/null && ok "SIGTERM: exit 0" || bad "SIGTERM exit $?"
+grep -qE '^20[0-9-]+T[0-9:.]+Z notice: churnwatchd .* starting' "$DIR/d.log" &&
+  ok "log lines carry a timestamp off journald" || bad "no timestamp: $(head -2 "$DIR/d.log")"
+
+[ "$fails" -eq 0 ] && echo "ops: all checks passed" || echo "ops: $fails checks failed"
+[ "$fails" -eq 0 ]
