@@ -62,8 +62,10 @@ int cw_evidence_format_num(const struct cw_evidence *ev, char *buf,
 		buf[--n] = '\0';
 	if (n > 1 && buf[n - 1] == '.')
 		buf[--n] = '\0';
-	if (!strcmp(buf, "-0"))
-		snprintf(buf, len, "0");
+	if (!strcmp(buf, "-0")) {
+		buf[0] = '0'; /* "-0.00" trimmed: plain 0 */
+		buf[1] = '\0';
+	}
 	return (int)strlen(buf);
 }
 

@@ -285,13 +285,25 @@ static void evid_int(struct cw_alert *a, const char *key, int64_t v)
 	snprintf(ev->key, sizeof(ev->key), "%s", key);
 }
 
-static void evid_num(struct cw_alert *a, const char *key, double v)
+static struct cw_evidence *evid_num(struct cw_alert *a, const char *key,
+				     double v)
 {
 	if (a->nevidence == CW_EVIDENCE_MAX)
-		return;
+		return NULL;
 	struct cw_evidence *ev = &a->evidence[a->nevidence++];
 	*ev = (struct cw_evidence){.kind = CW_EVID_NUM, .num = v};
 	snprintf(ev->key, sizeof(ev->key), "%s", key);
+	return ev;
+}
+
+/* A number written with `decimals` digits (money 2, ratios 3). */
+static void evid_fixed(struct cw_alert *a, const char *key, double v,
+		       int decimals)
+{
+	struct cw_evidence *ev = evid_num(a, key, v);
+
+	if (ev)
+		ev->decimals = decimals;
 }
 
 static void evid_time(struct cw_alert *a, const char *key, int64_t ts)
@@ -441,9 +453,9 @@ static void detect_arpu_drop(struct firing *f, int32_t month, int64_t ts)
 		return;
 	month_label(month, label);
 	evid_str(&a, "month", label);
-	evid_num(&a, "revenue", money(rev));
-	evid_num(&a, "baseline_mean", round(mean / 10.0) / 100.0);
-	evid_num(&a, "drop", round((1.0 - (double)rev / mean) * 1000) / 1000);
+	evid_fixed(&a, "revenue", money(rev), 2);
+	evid_fixed(&a, "baseline_mean", round(mean / 10.0) / 100.0, 2);
+	evid_fixed(&a, "drop", round((1.0 - (double)rev / mean) * 1000) / 1000, 3);
 	fire_commit(f, &a);
 }
 
@@ -504,8 +516,8 @@ static void detect_plan_downgrade(struct firing *f, const struct cw_event *ev)
 		return;
 	evid_str(&a, "plan_from", ev->plan_from);
 	evid_str(&a, "plan_to", ev->plan_to);
-	evid_num(&a, "fee_from", money(from));
-	evid_num(&a, "fee_to", money(to));
+	evid_fixed(&a, "fee_from", money(from), 2);
+	evid_fixed(&a, "fee_to", money(to), 2);
 	fire_commit(f, &a);
 }
 
@@ -558,17 +570,14 @@ static void evid_feature(void *ctx, enum cw_feature f, int64_t arg)
 		format_window((int64_t)v / CW_DAY_MS * CW_DAY_MS, w, sizeof(w));
 		evid_str(x->a, key, v >= CW_DAY_MS ? w : "0d");
 	} else if (f == CW_F_OFFNET_SHARE) {
-		evid_num(x->a, key, v);
-		x->a->evidence[x->a->nevidence - 1].decimals = 3;
+		evid_fixed(x->a, key, v, 3);
 	} else if (f == CW_F_REVENUE || f == CW_F_RECHARGE_AMOUNT ||
 		   f == CW_F_REVENUE_MONTH || f == CW_F_PLAN_FEE) {
-		evid_num(x->a, key, v);
-		x->a->evidence[x->a->nevidence - 1].decimals = 2;
+		evid_fixed(x->a, key, v, 2);
 	} else if (v == floor(v) && fabs(v) < 9e15) {
 		evid_int(x->a, key, (int64_t)v);
 	} else {
-		evid_num(x->a, key, v);
-		x->a->evidence[x->a->nevidence - 1].decimals = 2;
+		evid_fixed(x->a, key, v, 2);
 	}
 }
 
