@@ -60,14 +60,15 @@ static void profile_feature(void *ctx, enum cw_feature f, int64_t arg)
 {
 	struct cw_engine *e = ((struct profile_walk *)ctx)->e;
 	struct cw_state_profile *p = &e->profile;
-	int d = f < CW_F_REVENUE_MONTH ? days_for(arg) : 0;
+	const struct cw_feature_info *fi = cw_feature_info(f);
+	int d = fi->arg == CW_FARG_WINDOW ? days_for(arg) : 0;
 
-	if (f < CW_F_REVENUE_MONTH && arg > e->expr_horizon_ms)
+	if (fi->arg == CW_FARG_WINDOW && arg > e->expr_horizon_ms)
 		e->expr_horizon_ms = arg;
-	/* days_silent, tenure, months and segments change as time passes
-	 * with no event at all: keep ticking for the longest window. */
-	if (f >= CW_F_REVENUE_MONTH && f != CW_F_PLAN_FEE &&
-	    e->expr_horizon_ms < CW_WINDOW_MAX_MS)
+	/* days_silent, tenure, days_overdue, months and segments change as
+	 * time passes with no event at all: keep ticking for the longest
+	 * window. */
+	if (fi->moves && e->expr_horizon_ms < CW_WINDOW_MAX_MS)
 		e->expr_horizon_ms = CW_WINDOW_MAX_MS;
 	switch (f) {
 	case CW_F_REVENUE: keep_days(p, CW_D_REVENUE, d); break;
@@ -93,6 +94,16 @@ static void profile_feature(void *ctx, enum cw_feature f, int64_t arg)
 	case CW_F_RECHARGE_AMOUNT: keep_days(p, CW_D_RECHARGE_AMOUNT, d); break;
 	case CW_F_REVENUE_MONTH: keep_months(p, (int)arg + 4); break;
 	case CW_F_ARPU_TIER: keep_months(p, 4); break;
+	case CW_F_LATE_PAYMENTS: keep_days(p, CW_D_LATE_PAYMENTS, d); break;
+	case CW_F_PORTOUT_REQUESTS: keep_days(p, CW_D_PORTOUT_REQUESTS, d); break;
+	/* account scalars are always kept (struct cw_account) */
+	case CW_F_SUSPENDED:
+	case CW_F_DAYS_SUSPENDED:
+	case CW_F_SUSPENSION_REASON:
+	case CW_F_UNPAID_AMOUNT:
+	case CW_F_DAYS_OVERDUE:
+	case CW_F_IN_COMMITMENT:
+	case CW_F_DAYS_TO_COMMITMENT_END:
 	case CW_F_DAYS_SILENT:
 	case CW_F_TENURE:
 	case CW_F_PLAN_FEE:
@@ -129,6 +140,7 @@ static void profile_rule(struct cw_engine *e, const struct cw_rule *r)
 		keep_days(p, CW_D_CALLS_IN, days_for(r->silence_for_ms));
 		break;
 	case CW_DET_PLAN_DOWNGRADE:
+	case CW_DET_COMMITMENT_END:
 	case CW_DET__COUNT:
 		break;
 	}
@@ -206,6 +218,12 @@ int cw_engine_tenure_stage(const struct cw_engine *e,
 	return t <= e->conf.tenure_mature_ms ? 1 : 2;
 }
 
+/* Whole days from `since` to `now` (0 when since is unset or ahead). */
+static double whole_days_since(int64_t since, int64_t now)
+{
+	return since && now > since ? floor((double)(now - since) / CW_DAY_MS) : 0;
+}
+
 static double daily_sum(const struct cw_feature_ctx *c, enum cw_daily f,
 			int64_t window)
 {
@@ -258,9 +276,47 @@ double cw_engine_feature(void *ctx, enum cw_feature f, int64_t arg)
 	}
 	case CW_F_ARPU_TIER: return cw_engine_arpu_tier(c->e, st, c->now);
 	case CW_F_TENURE_STAGE: return cw_engine_tenure_stage(c->e, st, c->now);
+	case CW_F_LATE_PAYMENTS: return daily_sum(c, CW_D_LATE_PAYMENTS, arg);
+	case CW_F_PORTOUT_REQUESTS: return daily_sum(c, CW_D_PORTOUT_REQUESTS, arg);
+	case CW_F_SUSPENDED: return (st->flags & CW_ST_SUSPENDED) != 0;
+	case CW_F_DAYS_SUSPENDED:
+		return whole_days_since(st->flags & CW_ST_SUSPENDED
+						? st->acct.suspended_ms : 0,
+					c->now);
+	case CW_F_SUSPENSION_REASON:
+		return st->flags & CW_ST_SUSPENDED ? st->acct.suspend_reason : 0;
+	case CW_F_UNPAID_AMOUNT: return money(cw_engine_unpaid(st));
+	case CW_F_DAYS_OVERDUE:
+		return whole_days_since(cw_engine_oldest_due(st), c->now);
+	case CW_F_IN_COMMITMENT:
+		return st->acct.commitment_end_ms && c->now < st->acct.commitment_end_ms;
+	case CW_F_DAYS_TO_COMMITMENT_END:
+		return st->acct.commitment_end_ms
+			       ? floor((double)(st->acct.commitment_end_ms - c->now) /
+				       CW_DAY_MS)
+			       : 0;
 	case CW_F__COUNT: break;
 	}
 	return 0;
+}
+
+int64_t cw_engine_unpaid(const struct cw_state *st)
+{
+	int64_t sum = 0;
+
+	for (uint32_t i = 0; i < st->acct.ninvoices; i++)
+		sum += st->acct.invoices[i].remaining;
+	return sum;
+}
+
+int64_t cw_engine_oldest_due(const struct cw_state *st)
+{
+	int64_t due = 0;
+
+	for (uint32_t i = 0; i < st->acct.ninvoices; i++)
+		if (!due || st->acct.invoices[i].due_ms < due)
+			due = st->acct.invoices[i].due_ms;
+	return due;
 }
 
 /* ---- firing ------------------------------------------------------------ */
@@ -612,21 +668,52 @@ static int has_revenue_history(const struct cw_state *st)
 	return 0;
 }
 
-/* The earliest unjudged silence deadline. */
-static int64_t silence_due(const struct cw_engine *e, const struct cw_state *st)
+/* commitment_end: `before` ahead of the end, but never before the event
+ * that announced the commitment (a renewal call cannot be made in the
+ * past). INT64_MAX when there is none to warn of. */
+static int64_t commitment_deadline(const struct cw_state *st,
+				   const struct cw_rule *r)
+{
+	int64_t end = st->acct.commitment_end_ms, d;
+
+	if (!end || end <= st->acct.commitment_set_ms)
+		return INT64_MAX;
+	d = end - r->commitment_before_ms;
+	return d > st->acct.commitment_set_ms ? d : st->acct.commitment_set_ms;
+}
+
+/* A deadline rule's due time and the window that judges it (silence:
+ * the deadline itself; commitment_end: the commitment's end). */
+static int64_t deadline_of(const struct cw_state *st, const struct cw_rule *r,
+			   int64_t *window)
+{
+	if (r->detector == CW_DET_SILENCE) {
+		*window = silence_deadline(st, r);
+		return *window;
+	}
+	*window = st->acct.commitment_end_ms;
+	return commitment_deadline(st, r);
+}
+
+/* The earliest unjudged deadline (silence, commitment end). */
+static int64_t deadline_due(const struct cw_engine *e,
+			    const struct cw_state *st)
 {
 	int64_t due = INT64_MAX;
 
 	for (size_t i = 0; i < e->rules->nrules; i++) {
 		const struct cw_rule *r = &e->rules->rules[i];
-		if (!r->enabled || r->detector != CW_DET_SILENCE)
+		int64_t window, d;
+
+		if (!r->enabled || (r->detector != CW_DET_SILENCE &&
+				    r->detector != CW_DET_COMMITMENT_END))
 			continue;
-		int64_t d = silence_deadline(st, r);
+		d = deadline_of(st, r, &window);
 		const struct cw_mark *m = NULL;
 		for (uint32_t k = 0; k < st->nmarks; k++)
 			if (st->marks[k].rule_hash == e->rule_hash[i])
 				m = &st->marks[k];
-		if (m && m->last_window == d)
+		if (m && m->last_window == window)
 			continue;
 		if (d < due)
 			due = d;
@@ -665,20 +752,40 @@ int64_t cw_engine_next_due(const struct cw_engine *e,
 {
 	if (!live(st) || !e->rules)
 		return INT64_MAX;
-	int64_t s = silence_due(e, st), c = calendar_due(e, st);
+	int64_t s = deadline_due(e, st), c = calendar_due(e, st);
 	return s < c ? s : c;
 }
 
-static void run_silences_at(const struct cw_engine *e, struct firing *f,
-			    int64_t at)
+/* The renewal call: `before` ahead of the commitment's end. */
+static void detect_commitment(struct firing *f, int64_t at)
+{
+	const struct cw_rule *r = &f->e->rules->rules[f->rule];
+	int64_t end = f->st->acct.commitment_end_ms;
+	int64_t d = commitment_deadline(f->st, r);
+	struct cw_alert a;
+
+	if (d > at || d == INT64_MAX || !fire_begin(f, d, end, &a))
+		return;
+	evid_time(&a, "commitment_end", end);
+	evid_int(&a, "days_left", (end - d) / CW_DAY_MS);
+	fire_commit(f, &a);
+}
+
+static void run_deadlines_at(const struct cw_engine *e, struct firing *f,
+			     int64_t at)
 {
 	for (size_t i = 0; i < e->rules->nrules; i++) {
 		const struct cw_rule *r = &e->rules->rules[i];
-		if (!r->enabled || r->detector != CW_DET_SILENCE)
+		if (!r->enabled)
 			continue;
 		f->rule = i;
-		COUNT_EVAL(f);
-		detect_silence(f, at);
+		if (r->detector == CW_DET_SILENCE) {
+			COUNT_EVAL(f);
+			detect_silence(f, at);
+		} else if (r->detector == CW_DET_COMMITMENT_END) {
+			COUNT_EVAL(f);
+			detect_commitment(f, at);
+		}
 	}
 }
 
@@ -731,9 +838,9 @@ void cw_engine_advance(const struct cw_engine *e, struct cw_state *st,
 	if (!e->rules)
 		return;
 	for (int guard = 0; guard < 100000 && live(st); guard++) {
-		int64_t s = silence_due(e, st), c = calendar_due(e, st);
+		int64_t s = deadline_due(e, st), c = calendar_due(e, st);
 		if (s <= c && s <= now) {
-			run_silences_at(e, &f, s);
+			run_deadlines_at(e, &f, s);
 		} else if (c < s && c <= now) {
 			st->clock_ms = c;
 			run_calendar_at(e, st, &f, c);
@@ -782,6 +889,61 @@ static void apply_voice(const struct cw_engine *e, struct cw_state *st,
 	add_revenue(e, st, ev->ts_ms, ev->charge);
 }
 
+/* An invoice becomes owed money: credit from earlier overpayments first,
+ * then one open item with its due date. */
+static void owe_invoice(struct cw_account *a, const struct cw_event *ev)
+{
+	int64_t amount = ev->amount;
+	int64_t due = ev->due_ms ? ev->due_ms : ev->ts_ms + CW_INVOICE_TERMS_MS;
+
+	if (a->credit > 0) {
+		int64_t used = a->credit < amount ? a->credit : amount;
+		a->credit -= used;
+		amount -= used;
+	}
+	if (amount <= 0)
+		return;
+	if (a->ninvoices == CW_INVOICES_MAX) {
+		/* Bounded: the newest open item absorbs it (it keeps the
+		 * earlier due date, so overdue is never understated). */
+		a->invoices[CW_INVOICES_MAX - 1].remaining += amount;
+		return;
+	}
+	a->invoices[a->ninvoices++] = (struct cw_invoice){due, amount};
+}
+
+/* A payment settles the oldest open items first; what is left is credit.
+ * It is late when it pays an item already past its due date. */
+static int pay(struct cw_account *a, const struct cw_event *ev)
+{
+	int64_t amount = ev->amount;
+	int late = 0;
+
+	while (amount > 0 && a->ninvoices > 0) {
+		struct cw_invoice *inv = &a->invoices[0];
+		int64_t used = inv->remaining < amount ? inv->remaining : amount;
+
+		late |= ev->ts_ms > inv->due_ms;
+		inv->remaining -= used;
+		amount -= used;
+		if (inv->remaining == 0) {
+			memmove(&a->invoices[0], &a->invoices[1],
+				(a->ninvoices - 1) * sizeof(a->invoices[0]));
+			a->ninvoices--;
+		}
+	}
+	a->credit += amount;
+	return late;
+}
+
+static void set_commitment(struct cw_state *st, const struct cw_event *ev)
+{
+	if (!ev->commitment_end_ms)
+		return; /* a plan change without one keeps the running one */
+	st->acct.commitment_end_ms = ev->commitment_end_ms;
+	st->acct.commitment_set_ms = ev->ts_ms;
+}
+
 static void apply_update(const struct cw_engine *e, struct cw_state *st,
 			 const struct cw_event *ev)
 {
@@ -810,9 +972,11 @@ static void apply_update(const struct cw_engine *e, struct cw_state *st,
 		st->activate_ms = ev->ts_ms;
 		snprintf(st->plan, sizeof(st->plan), "%s", ev->plan);
 		note_outgoing(st, ev->ts_ms);
+		set_commitment(st, ev);
 		break;
 	case CW_EV_PLAN_CHANGE:
 		snprintf(st->plan, sizeof(st->plan), "%s", ev->plan_to);
+		set_commitment(st, ev);
 		break;
 	case CW_EV_RECHARGE:
 		cw_state_add_daily(st, CW_D_RECHARGES, day, 1);
@@ -823,8 +987,18 @@ static void apply_update(const struct cw_engine *e, struct cw_state *st,
 		/* Counts for the month of its period, and for windows by ts. */
 		cw_state_add_month(st, ev->period, ev->amount);
 		cw_state_add_daily(st, CW_D_REVENUE, day, ev->amount);
+		owe_invoice(&st->acct, ev);
+		break;
+	case CW_EV_PAYMENT:
+		if (pay(&st->acct, ev))
+			cw_state_add_daily(st, CW_D_LATE_PAYMENTS, day, 1);
 		break;
 	case CW_EV_SUSPEND:
+		/* A suspension lasts from its first suspend to the resume; a
+		 * second suspend while suspended only updates the reason. */
+		if (!(st->flags & CW_ST_SUSPENDED) || !st->acct.suspended_ms)
+			st->acct.suspended_ms = ev->ts_ms;
+		st->acct.suspend_reason = (uint32_t)ev->suspend_reason;
 		st->flags |= CW_ST_SUSPENDED;
 		cw_state_add_daily(st, CW_D_SUSPENSIONS, day, 1);
 		if (ev->suspend_reason == CW_SUSPEND_ARREARS)
@@ -832,6 +1006,11 @@ static void apply_update(const struct cw_engine *e, struct cw_state *st,
 		break;
 	case CW_EV_RESUME:
 		st->flags &= ~CW_ST_SUSPENDED;
+		st->acct.suspended_ms = 0;
+		st->acct.suspend_reason = CW_SUSPEND_NONE;
+		break;
+	case CW_EV_PORTOUT_REQUEST:
+		cw_state_add_daily(st, CW_D_PORTOUT_REQUESTS, day, 1);
 		break;
 	case CW_EV_FORWARD_SET:
 		st->flags |= CW_ST_FORWARDING;
@@ -843,9 +1022,13 @@ static void apply_update(const struct cw_engine *e, struct cw_state *st,
 		st->forward_to[0] = '\0';
 		break;
 	case CW_EV_DEACTIVATE:
+		/* Closed: no more alerts, no timers (live() is false), and
+		 * the pipeline writes it with the shorter closed TTL. */
 		st->flags |= CW_ST_DEACTIVATED;
+		st->acct.deactivated_ms = ev->ts_ms;
+		snprintf(st->acct.deactivate_reason,
+			 sizeof(st->acct.deactivate_reason), "%s", ev->reason);
 		break;
-	case CW_EV_PAYMENT:
 	case CW_EV__COUNT:
 		break;
 	}
@@ -899,12 +1082,23 @@ static void evaluate_event_rules(const struct cw_engine *e,
 			    ev->ts_ms > prev_out)
 				detect_silence_gap(&f, prev_out, ev->ts_ms);
 			break;
+		case CW_DET_COMMITMENT_END: /* a deadline: judged by timers */
 		case CW_DET__COUNT:
 			break;
 		}
 	}
 	if (ev->type == CW_EV_INVOICE && ev->period > st->closed_month)
 		st->closed_month = ev->period;
+}
+
+static void reopen(struct cw_state *st)
+{
+	uint32_t n = st->ndedup;
+
+	/* cw_state_init clears what precedes the big arrays; dedup lives
+	 * after them and survives, the rest starts afresh. */
+	cw_state_init(st);
+	st->ndedup = n;
 }
 
 enum cw_apply_result cw_engine_apply(const struct cw_engine *e,
@@ -915,6 +1109,14 @@ enum cw_apply_result cw_engine_apply(const struct cw_engine *e,
 	if (cw_state_dedup(st, ev->event_id, ev->ts_ms,
 			   e->conf.dedup_window_ms))
 		return CW_APPLY_DUPLICATE;
+	if (st->flags & CW_ST_DEACTIVATED) {
+		/* Numbers are recycled: only an activate opens the line
+		 * again, as a new subscriber (the event ids just seen stay,
+		 * so a redelivered event is still a duplicate). */
+		if (ev->type != CW_EV_ACTIVATE)
+			return CW_APPLY_CLOSED;
+		reopen(st);
+	}
 	if (cw_state_is_empty(st)) {
 		/* First sight: tenure counts from here until an activate. */
 		st->activate_ms = ev->ts_ms;

@@ -71,6 +71,10 @@ enum ev_field {
 	F_PERIOD,
 	F_REASON,
 	F_FORWARD_TO,
+	F_COMMITMENT_END,
+	F_DUE,
+	F_KIND,
+	F_CHANNEL,
 	F__COUNT
 };
 
@@ -96,14 +100,35 @@ const char *const ev_type_names[CW_EV__COUNT] = {
 	[CW_EV_FORWARD_SET] = "forward_set",
 	[CW_EV_FORWARD_CLEAR] = "forward_clear",
 	[CW_EV_DEACTIVATE] = "deactivate",
+	[CW_EV_PORTOUT_REQUEST] = "portout_request",
 };
 
 const char *const ev_suspend_names[] = {
 	[CW_SUSPEND_NONE] = "",
 	[CW_SUSPEND_ARREARS] = "arrears",
 	[CW_SUSPEND_REQUEST] = "request",
+	[CW_SUSPEND_FRAUD] = "fraud",
 	[CW_SUSPEND_OTHER] = "other",
 };
+
+const char *const ev_portout_names[] = {
+	[CW_PORTOUT_NONE] = "",
+	[CW_PORTOUT_AUTH_CODE] = "auth_code",
+	[CW_PORTOUT_DEACTIVATION_ENQUIRY] = "deactivation_enquiry",
+};
+
+const char *cw_suspend_reason_str(enum cw_suspend_reason r)
+{
+	return r > CW_SUSPEND_NONE && r <= CW_SUSPEND_OTHER ? ev_suspend_names[r]
+							    : "none";
+}
+
+const char *cw_portout_kind_str(enum cw_portout_kind k)
+{
+	return k == CW_PORTOUT_AUTH_CODE || k == CW_PORTOUT_DEACTIVATION_ENQUIRY
+		       ? ev_portout_names[k]
+		       : "";
+}
 
 const char *cw_invalid_str(enum cw_invalid why)
 {
@@ -220,10 +245,14 @@ static int ev_field_lookup(const char *k, size_t n)
 	case 2:
 		EV_KEY("ts", F_TS);
 		break;
+	case 3:
+		EV_KEY("due", F_DUE);
+		break;
 	case 4:
 		EV_KEY("type", F_TYPE);
 		EV_KEY("peer", F_PEER);
 		EV_KEY("plan", F_PLAN);
+		EV_KEY("kind", F_KIND);
 		break;
 	case 5:
 		EV_KEY("bytes", F_BYTES);
@@ -236,6 +265,7 @@ static int ev_field_lookup(const char *k, size_t n)
 		break;
 	case 7:
 		EV_KEY("plan_to", F_PLAN_TO);
+		EV_KEY("channel", F_CHANNEL);
 		break;
 	case 8:
 		EV_KEY("event_id", F_EVENT_ID);
@@ -251,6 +281,9 @@ static int ev_field_lookup(const char *k, size_t n)
 		break;
 	case 12:
 		EV_KEY("forwarded_to", F_FORWARDED_TO);
+		break;
+	case 14:
+		EV_KEY("commitment_end", F_COMMITMENT_END);
 		break;
 	}
 #undef EV_KEY
@@ -448,7 +481,7 @@ static enum cw_invalid ev_get_enum(const struct ev_val *v,
 				   const char *const *names, int count,
 				   int *out)
 {
-	char buf[16];
+	char buf[32];
 	enum cw_invalid r;
 	int n;
 
@@ -493,6 +526,47 @@ static enum cw_invalid ev_get_period(const struct ev_val *v, int32_t *out)
 		return CW_INVALID_BAD_VALUE;
 	*out = y * 12 + m - 1;
 	return CW_INVALID_NONE;
+}
+
+/* An optional date: "YYYY-MM-DD" (00:00 UTC of that day) or an RFC 3339
+ * time; absent, null or "" leave *out 0. */
+static enum cw_invalid ev_get_date_opt(const struct ev_val *v, int64_t *out)
+{
+	char buf[TS_TEXT_MAX];
+	enum cw_invalid r;
+	int n, y, m, d;
+
+	*out = 0;
+	if (v->kind == V_ABSENT || v->kind == V_NULL ||
+	    (v->kind == V_STRING && v->n == 0))
+		return CW_INVALID_NONE;
+	r = ev_get_str(v, buf, sizeof(buf), CW_INVALID_BAD_VALUE, &n);
+	if (r)
+		return r;
+	if (n == 10 && buf[4] == '-' && buf[7] == '-') {
+		y = ev_digits_val(buf, 4);
+		m = ev_digits_val(buf + 5, 2);
+		d = ev_digits_val(buf + 8, 2);
+		if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+			return CW_INVALID_BAD_VALUE;
+		*out = cw_days_from_civil(y, m, d) * MS_PER_DAY;
+		return *out > 0 ? CW_INVALID_NONE : CW_INVALID_BAD_VALUE;
+	}
+	if (cw_time_parse_rfc3339(buf, (size_t)n, out) < 0 || *out <= 0)
+		return CW_INVALID_BAD_VALUE;
+	return CW_INVALID_NONE;
+}
+
+/* An optional bounded string; absent or null leave out "". */
+static enum cw_invalid ev_get_str_opt(const struct ev_val *v, char *out,
+				      size_t cap)
+{
+	int n;
+
+	out[0] = '\0';
+	if (v->kind == V_ABSENT || v->kind == V_NULL)
+		return CW_INVALID_NONE;
+	return ev_get_str(v, out, cap, CW_INVALID_BAD_VALUE, &n);
 }
 
 static enum cw_invalid ev_get_type(const struct ev_ctx *c,
@@ -605,11 +679,16 @@ static enum cw_invalid ev_get_typed(const struct ev_ctx *c,
 			return r;
 		break;
 	case CW_EV_ACTIVATE:
-		r = ev_get_plan(&f[F_PLAN], ev->plan);
+		if ((r = ev_get_plan(&f[F_PLAN], ev->plan)) ||
+		    (r = ev_get_date_opt(&f[F_COMMITMENT_END],
+					 &ev->commitment_end_ms)))
+			return r;
 		break;
 	case CW_EV_PLAN_CHANGE:
 		if ((r = ev_get_plan(&f[F_PLAN_FROM], ev->plan_from)) ||
-		    (r = ev_get_plan(&f[F_PLAN_TO], ev->plan_to)))
+		    (r = ev_get_plan(&f[F_PLAN_TO], ev->plan_to)) ||
+		    (r = ev_get_date_opt(&f[F_COMMITMENT_END],
+					 &ev->commitment_end_ms)))
 			return r;
 		break;
 	case CW_EV_RECHARGE:
@@ -618,11 +697,18 @@ static enum cw_invalid ev_get_typed(const struct ev_ctx *c,
 		break;
 	case CW_EV_INVOICE:
 		if ((r = ev_get_period(&f[F_PERIOD], &ev->period)) ||
-		    (r = ev_get_money(&f[F_AMOUNT], &ev->amount)))
+		    (r = ev_get_money(&f[F_AMOUNT], &ev->amount)) ||
+		    (r = ev_get_date_opt(&f[F_DUE], &ev->due_ms)))
 			return r;
 		break;
+	case CW_EV_PORTOUT_REQUEST:
+		if ((r = ev_get_enum(&f[F_KIND], ev_portout_names, 3, &e)))
+			return r;
+		ev->portout_kind = (enum cw_portout_kind)e;
+		r = ev_get_str_opt(&f[F_CHANNEL], ev->channel, sizeof(ev->channel));
+		break;
 	case CW_EV_SUSPEND:
-		r = ev_get_enum(&f[F_REASON], ev_suspend_names, 4, &e);
+		r = ev_get_enum(&f[F_REASON], ev_suspend_names, 5, &e);
 		if (!r)
 			ev->suspend_reason = (enum cw_suspend_reason)e;
 		break;

@@ -89,6 +89,25 @@ static void ev_put_money(struct ev_out *w, const char *key, int64_t v)
 	ev_put(w, num, (size_t)n);
 }
 
+/* An optional time (0: left out): a date when it is a UTC midnight. */
+static void ev_put_time_opt(struct ev_out *w, const char *key, int64_t ms)
+{
+	char buf[40];
+
+	if (!ms)
+		return;
+	if (ms % 86400000LL == 0) {
+		int64_t y;
+		int m, d;
+
+		cw_civil_from_days(ms / 86400000LL, &y, &m, &d);
+		snprintf(buf, sizeof(buf), "%04lld-%02d-%02d", (long long)y, m, d);
+	} else {
+		cw_time_format_rfc3339(ms, buf, sizeof(buf));
+	}
+	ev_put_str(w, key, buf);
+}
+
 static void ev_put_typed(struct ev_out *w, const struct cw_event *ev)
 {
 	static const char *const dirs[] = { "", "out", "in" };
@@ -111,23 +130,31 @@ static void ev_put_typed(struct ev_out *w, const struct cw_event *ev)
 		break;
 	case CW_EV_ACTIVATE:
 		ev_put_str(w, "plan", ev->plan);
+		ev_put_time_opt(w, "commitment_end", ev->commitment_end_ms);
 		break;
 	case CW_EV_PLAN_CHANGE:
 		ev_put_str(w, "plan_from", ev->plan_from);
 		ev_put_str(w, "plan_to", ev->plan_to);
+		ev_put_time_opt(w, "commitment_end", ev->commitment_end_ms);
 		break;
 	case CW_EV_INVOICE:
 		snprintf(period, sizeof(period), "%04d-%02d",
 			 (int)(ev->period / 12), (int)(ev->period % 12 + 1));
 		ev_put_str(w, "period", period);
-		/* fall through */
+		ev_put_money(w, "amount", ev->amount);
+		ev_put_time_opt(w, "due", ev->due_ms);
+		break;
 	case CW_EV_RECHARGE:
 	case CW_EV_PAYMENT:
 		ev_put_money(w, "amount", ev->amount);
 		break;
 	case CW_EV_SUSPEND:
-		ev_put_str(w, "reason",
-			   ev_suspend_names[ev->suspend_reason % 4]);
+		ev_put_str(w, "reason", cw_suspend_reason_str(ev->suspend_reason));
+		break;
+	case CW_EV_PORTOUT_REQUEST:
+		ev_put_str(w, "kind", cw_portout_kind_str(ev->portout_kind));
+		if (ev->channel[0])
+			ev_put_str(w, "channel", ev->channel);
 		break;
 	case CW_EV_FORWARD_SET:
 		ev_put_str(w, "forward_to", ev->forwarded_to);

@@ -11,7 +11,6 @@
 
 #include "cw/expr.h"
 
-#define ENUM_NVALUES 3
 
 /* expr.c: indexed by enum cw_feature. */
 extern const struct cw_feature_info expr_feature_table[CW_F__COUNT];

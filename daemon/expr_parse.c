@@ -203,7 +203,10 @@ static int resolve_enum_string(struct parser *p, int s, enum cw_feature f)
 	const char *text = p->src + n->start + 1;
 	size_t len = n->end - n->start - 2;
 
-	for (int v = 0; v < ENUM_NVALUES; v++) {
+	char list[96];
+	size_t used = 0;
+
+	for (int v = 0; v < cw_feature_enum_count(f); v++) {
 		const char *name = expr_enum_values(f, v);
 
 		if (strlen(name) == len && memcmp(name, text, len) == 0) {
@@ -214,11 +217,17 @@ static int resolve_enum_string(struct parser *p, int s, enum cw_feature f)
 			return 0;
 		}
 	}
-	return expr_perr(p, n->start,
-			 "unknown %s value \"%.*s\" (expected \"%s\", \"%s\" or \"%s\")",
+	list[0] = '\0';
+	for (int v = 0; v < cw_feature_enum_count(f); v++) {
+		int k = snprintf(list + used, sizeof(list) - used, "%s\"%s\"",
+				 v == 0 ? "" : v + 1 == cw_feature_enum_count(f) ? " or " : ", ",
+				 expr_enum_values(f, v));
+		if (k > 0 && (size_t)k < sizeof(list) - used)
+			used += (size_t)k;
+	}
+	return expr_perr(p, n->start, "unknown %s value \"%.*s\" (expected %s)",
 			 expr_feature_table[f].name, (int)(len > 40 ? 40 : len),
-			 text, expr_enum_values(f, 0), expr_enum_values(f, 1),
-			 expr_enum_values(f, 2));
+			 text, list);
 }
 
 static int check_enum_compare(struct parser *p, enum op op, int l, int r,
@@ -432,7 +441,7 @@ static int parse_feature(struct parser *p)
 		if (expect(p, T_RP, "')'", " after the argument") < 0)
 			return -1;
 	}
-	i = new_node(p, OP_FEAT, fi->is_enum ? TY_ENUM :
+	i = new_node(p, OP_FEAT, fi->is_enum ? TY_ENUM : fi->is_bool ? TY_BOOL :
 			 fi->is_duration ? TY_DUR : TY_NUM, t.off);
 	if (i < 0)
 		return -1;

@@ -107,8 +107,13 @@ static void sat_candidates(struct sat *s, struct sat_var *v)
 	double maxabs = 0, eps;
 
 	if (fi->is_enum) {
-		for (int i = 0; i < ENUM_NVALUES; i++)
+		for (int i = 0; i < cw_feature_enum_count(v->f) && i < SAT_MAX_CAND; i++)
 			v->cand[v->ncand++] = i;
+		return;
+	}
+	if (fi->is_bool) {
+		v->cand[v->ncand++] = 0;
+		v->cand[v->ncand++] = 1;
 		return;
 	}
 	if (nbase == 0) {

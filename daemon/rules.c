@@ -88,6 +88,7 @@ static const char *const det_names[CW_DET__COUNT] = {
 	[CW_DET_ARPU_DROP] = "arpu_drop",
 	[CW_DET_OFFNET_FORWARD] = "offnet_forward",
 	[CW_DET_PLAN_DOWNGRADE] = "plan_downgrade",
+	[CW_DET_COMMITMENT_END] = "commitment_end",
 };
 
 const char *cw_severity_str(enum cw_severity s)
@@ -128,6 +129,8 @@ static const struct rl_param rl_params[] = {
 	 ROFF(fwd_window_ms)},
 	{CW_DET_PLAN_DOWNGRADE, "min_drop", RP_PCT, 0, 0, 1,
 	 ROFF(downgrade_min_drop)},
+	{CW_DET_COMMITMENT_END, "before", RP_DUR, 1, 0, 3650 * MS_D,
+	 ROFF(commitment_before_ms)},
 };
 
 #define NPARAMS (sizeof(rl_params) / sizeof(rl_params[0]))
@@ -438,7 +441,7 @@ static int rl_parse_kind(struct rl_load *L, const struct yx_doc *d,
 	}
 	rl_addf(&L->errs, d, det,
 		"detect: unknown detector '%s' (silence, arpu_drop, "
-		"offnet_forward, plan_downgrade)",
+		"offnet_forward, plan_downgrade, commitment_end)",
 		s);
 	return -1;
 }
@@ -1035,6 +1038,7 @@ static void rl_lint_rule(struct rl_msgs *m, const struct cw_rule *r)
 				      "condition holds");
 		break;
 	case CW_DET_OFFNET_FORWARD:
+	case CW_DET_COMMITMENT_END:
 	case CW_DET__COUNT:
 		break;
 	}

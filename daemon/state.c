@@ -21,7 +21,16 @@
 
 #include "cw/state.h"
 
-#define STATE_VERSION 1
+#define STATE_VERSION 1       /* usage only */
+#define STATE_VERSION_ACCT 2  /* version 1 + the account section */
+/* Account section tags, in the order they are written. */
+enum {
+	ACCT_SUSPENSION = 1,
+	ACCT_COMMITMENT = 2,
+	ACCT_INVOICES = 3,
+	ACCT_DEACTIVATION = 4,
+	ACCT__END,
+};
 #define DAILY_END 0xff
 /* Sane bound for stored day and month indexes (|i| well clear of int32
  * overflow when the ring walks back from them). */
@@ -422,13 +431,121 @@ static void encode_months(struct wbuf *w, const struct cw_state *st,
 		put_s(w, cw_state_month(st, st->newest_month - i));
 }
 
+static int acct_has(const struct cw_account *a, int tag)
+{
+	switch (tag) {
+	case ACCT_SUSPENSION: return a->suspended_ms != 0;
+	case ACCT_COMMITMENT: return a->commitment_end_ms != 0;
+	case ACCT_INVOICES: return a->ninvoices != 0 || a->credit != 0;
+	case ACCT_DEACTIVATION: return a->deactivated_ms != 0;
+	}
+	return 0;
+}
+
+static int acct_any(const struct cw_account *a)
+{
+	for (int t = 1; t < ACCT__END; t++)
+		if (acct_has(a, t))
+			return 1;
+	return 0;
+}
+
+/* uvar count, then each present part as (uvar tag, fields). */
+static void encode_account(struct wbuf *w, const struct cw_account *a)
+{
+	uint64_t n = 0;
+
+	for (int t = 1; t < ACCT__END; t++)
+		n += (uint64_t)acct_has(a, t);
+	put_u(w, n);
+	if (acct_has(a, ACCT_SUSPENSION)) {
+		put_u(w, ACCT_SUSPENSION);
+		put_s(w, a->suspended_ms);
+		put_u(w, a->suspend_reason);
+	}
+	if (acct_has(a, ACCT_COMMITMENT)) {
+		put_u(w, ACCT_COMMITMENT);
+		put_s(w, a->commitment_end_ms);
+		put_s(w, a->commitment_set_ms);
+	}
+	if (acct_has(a, ACCT_INVOICES)) {
+		put_u(w, ACCT_INVOICES);
+		put_s(w, a->credit);
+		put_u(w, a->ninvoices);
+		for (uint32_t i = 0; i < a->ninvoices; i++) {
+			put_s(w, a->invoices[i].due_ms);
+			put_s(w, a->invoices[i].remaining);
+		}
+	}
+	if (acct_has(a, ACCT_DEACTIVATION)) {
+		put_u(w, ACCT_DEACTIVATION);
+		put_s(w, a->deactivated_ms);
+		put_str(w, a->deactivate_reason);
+	}
+}
+
+static int decode_account(struct rbuf *r, struct cw_account *a)
+{
+	uint64_t n = get_u(r);
+	int last = 0;
+
+	if (n == 0 || n >= ACCT__END)
+		return -1; /* version 2 is only written with something in it */
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t tag = get_u(r);
+
+		if (r->bad || (int64_t)tag <= last || tag >= ACCT__END)
+			return -1;
+		last = (int)tag;
+		switch (tag) {
+		case ACCT_SUSPENSION:
+			a->suspended_ms = get_s(r);
+			a->suspend_reason = (uint32_t)get_u(r);
+			if (a->suspended_ms == 0 ||
+			    a->suspend_reason > CW_SUSPEND_OTHER)
+				return -1;
+			break;
+		case ACCT_COMMITMENT:
+			a->commitment_end_ms = get_s(r);
+			a->commitment_set_ms = get_s(r);
+			if (a->commitment_end_ms == 0)
+				return -1;
+			break;
+		case ACCT_INVOICES: {
+			a->credit = get_s(r);
+			uint64_t k = get_u(r);
+
+			if (k > CW_INVOICES_MAX || a->credit < 0)
+				return -1;
+			for (uint64_t j = 0; j < k; j++) {
+				a->invoices[j].due_ms = get_s(r);
+				a->invoices[j].remaining = get_s(r);
+				if (a->invoices[j].remaining <= 0)
+					return -1;
+			}
+			a->ninvoices = (uint32_t)k;
+			break;
+		}
+		case ACCT_DEACTIVATION:
+			a->deactivated_ms = get_s(r);
+			get_str(r, a->deactivate_reason,
+				sizeof(a->deactivate_reason));
+			if (a->deactivated_ms == 0)
+				return -1;
+			break;
+		}
+	}
+	return r->bad ? -1 : 0;
+}
+
 int cw_state_encode(const struct cw_state *st,
 		    const struct cw_state_profile *prof, uint8_t *buf,
 		    size_t buflen)
 {
 	struct wbuf w = {buf, 0, buflen, 0};
+	int acct = acct_any(&st->acct);
 
-	put_byte(&w, STATE_VERSION);
+	put_byte(&w, acct ? STATE_VERSION_ACCT : STATE_VERSION);
 	put_u(&w, st->flags);
 	put_s(&w, st->activate_ms);
 	put_s(&w, st->last_out_ms);
@@ -471,6 +588,8 @@ int cw_state_encode(const struct cw_state *st,
 		put_s(&w, st->marks[i].last_fire_ms);
 		put_s(&w, st->marks[i].last_window);
 	}
+	if (acct)
+		encode_account(&w, &st->acct);
 	return w.overflow ? -1 : (int)w.len;
 }
 
@@ -549,9 +668,11 @@ int cw_state_decode(struct cw_state *st, const struct cw_state_profile *prof,
 		    const uint8_t *buf, size_t len)
 {
 	struct rbuf r = {buf, len, 0, 0};
+	uint8_t version;
 
 	cw_state_init(st);
-	if (get_byte(&r) != STATE_VERSION)
+	version = get_byte(&r);
+	if (version != STATE_VERSION && version != STATE_VERSION_ACCT)
 		goto corrupt;
 	st->flags = (uint32_t)get_u(&r);
 	st->activate_ms = get_s(&r);
@@ -596,6 +717,8 @@ int cw_state_decode(struct cw_state *st, const struct cw_state_profile *prof,
 		st->marks[i].last_window = get_s(&r);
 	}
 	st->nmarks = (uint32_t)n;
+	if (version == STATE_VERSION_ACCT && decode_account(&r, &st->acct) < 0)
+		goto corrupt;
 	if (r.bad || r.off != r.len)
 		goto corrupt;
 	return 0;

@@ -98,6 +98,8 @@ struct cw_alert_sink {
 enum cw_apply_result {
 	CW_APPLY_OK = 0,
 	CW_APPLY_DUPLICATE,   /* event_id seen within the dedup window */
+	CW_APPLY_CLOSED,      /* the line is deactivated: nothing changes
+			       * until an activate starts it afresh */
 };
 
 /*
@@ -139,6 +141,10 @@ void cw_alert_make_id(const char *subscriber, const char *rule,
 		      int64_t window, char out[CW_ALERT_ID_LEN + 1]);
 /* Serialise; returns a malloc'd NUL-terminated string or NULL (ENOMEM). */
 char *cw_alert_to_json(const struct cw_alert *a, const char *rules_version);
+/* Money invoiced and not yet paid, and the oldest unpaid due time (0 if
+ * none): the account as unpaid_amount/days_overdue read it. */
+int64_t cw_engine_unpaid(const struct cw_state *st);
+int64_t cw_engine_oldest_due(const struct cw_state *st);
 /* A CW_EVID_NUM value as the alert writes it ("90.72"; decimals trimmed),
  * and its numeric value after that rounding (INT evidence: the integer). */
 int cw_evidence_format_num(const struct cw_evidence *ev, char *buf,

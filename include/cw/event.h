@@ -42,6 +42,7 @@ enum cw_event_type {
 	CW_EV_FORWARD_SET,
 	CW_EV_FORWARD_CLEAR,
 	CW_EV_DEACTIVATE,
+	CW_EV_PORTOUT_REQUEST,  /* number-portability code / deactivation enquiry */
 	CW_EV__COUNT
 };
 
@@ -51,7 +52,15 @@ enum cw_suspend_reason {
 	CW_SUSPEND_NONE = 0,
 	CW_SUSPEND_ARREARS,
 	CW_SUSPEND_REQUEST,
+	CW_SUSPEND_FRAUD,
 	CW_SUSPEND_OTHER
+};
+
+/* portout_request `kind`. */
+enum cw_portout_kind {
+	CW_PORTOUT_NONE = 0,
+	CW_PORTOUT_AUTH_CODE,           /* number-portability authorisation code */
+	CW_PORTOUT_DEACTIVATION_ENQUIRY /* store / hotline deactivation enquiry */
 };
 
 /* Why an input was rejected. Stable strings: they are metric labels and
@@ -97,7 +106,14 @@ struct cw_event {
 	char plan_from[CW_PLAN_MAX + 1];       /* plan_change */
 	char plan_to[CW_PLAN_MAX + 1];         /* plan_change */
 	char reason[CW_PLAN_MAX + 1];          /* deactivate (free text, bounded) */
+	int64_t commitment_end_ms;             /* activate/plan_change, optional (0) */
+	int64_t due_ms;                        /* invoice, optional (0: ts + 20d) */
+	enum cw_portout_kind portout_kind;     /* portout_request */
+	char channel[CW_PLAN_MAX + 1];         /* portout_request, optional */
 };
+
+/* When an invoice without `due` is due: 20 days after it is issued. */
+#define CW_INVOICE_TERMS_MS (20LL * 86400 * 1000)
 
 /* Limits that depend on the clock; filled by the caller. */
 struct cw_event_limits {
@@ -126,6 +142,10 @@ const char *cw_topic_kind_str(enum cw_topic_kind t);
 enum cw_topic_kind cw_event_type_topic(enum cw_event_type t);
 /* Is this an outgoing activity that breaks a silence (voice/sms out, data)? */
 int cw_event_is_outgoing(const struct cw_event *ev);
+
+/* Names of the suspension reasons and port-out kinds (index = enum). */
+const char *cw_suspend_reason_str(enum cw_suspend_reason r);
+const char *cw_portout_kind_str(enum cw_portout_kind k);
 
 /* RFC 3339 helpers (UTC output with millisecond precision, "Z"). */
 int cw_time_parse_rfc3339(const char *s, size_t len, int64_t *ms_out);

@@ -8,8 +8,10 @@
  *
  * Types: number, duration (milliseconds), bool, string. Percentages are
  * numbers (40% == 0.4). Strings may only be compared (== !=) with the
- * enumerated features arpu_tier ("low" "mid" "high") and tenure_stage
- * ("new" "stable" "mature"); the string is checked at compile time.
+ * enumerated features arpu_tier ("low" "mid" "high"), tenure_stage
+ * ("new" "stable" "mature") and suspension_reason ("none" "arrears"
+ * "request" "fraud" "other"); the string is checked at compile time.
+ * suspended and in_commitment are conditions (bool).
  * Durations compare with durations; duration * number and duration / number
  * are durations; duration / duration is a number.
  */
@@ -47,6 +49,16 @@ enum cw_feature {
 	CW_F_PLAN_FEE,          /* monthly fee of the current plan, 0 if unknown */
 	CW_F_ARPU_TIER,         /* enum: 0 low, 1 mid, 2 high */
 	CW_F_TENURE_STAGE,      /* enum: 0 new, 1 stable, 2 mature */
+	/* the whole subscriber (account, contract, port-out) */
+	CW_F_LATE_PAYMENTS,     /* windowed: payments settling an invoice after its due date */
+	CW_F_PORTOUT_REQUESTS,  /* windowed: portout_request events */
+	CW_F_SUSPENDED,         /* bool */
+	CW_F_DAYS_SUSPENDED,    /* whole days since the current suspension (0 if none) */
+	CW_F_SUSPENSION_REASON, /* enum: none arrears request fraud other */
+	CW_F_UNPAID_AMOUNT,     /* invoiced and not yet paid, money */
+	CW_F_DAYS_OVERDUE,      /* whole days past the oldest unpaid invoice's due date */
+	CW_F_IN_COMMITMENT,     /* bool: a contract commitment runs now */
+	CW_F_DAYS_TO_COMMITMENT_END, /* whole days left (negative after; 0 without one) */
 	CW_F__COUNT
 };
 
@@ -56,8 +68,15 @@ struct cw_feature_info {
 	const char *name;
 	enum cw_feature_arg arg;
 	int is_duration; /* result type is duration (tenure) */
-	int is_enum;     /* arpu_tier / tenure_stage */
+	int is_enum;     /* arpu_tier / tenure_stage / suspension_reason */
+	int is_bool;     /* suspended / in_commitment */
+	int moves;       /* changes as event time passes, with no event */
 };
+
+/* Value names of an enumerated feature: index -> name (NULL past the
+ * last), and how many there are. */
+const char *cw_feature_enum_value(enum cw_feature f, int i);
+int cw_feature_enum_count(enum cw_feature f);
 
 const struct cw_feature_info *cw_feature_info(enum cw_feature f);
 /* Look up by name; returns -1 if unknown. */

@@ -37,6 +37,7 @@ enum cw_detector {
 	CW_DET_ARPU_DROP,
 	CW_DET_OFFNET_FORWARD,
 	CW_DET_PLAN_DOWNGRADE,
+	CW_DET_COMMITMENT_END,
 	CW_DET__COUNT
 };
 
@@ -69,6 +70,7 @@ struct cw_rule {
 	int64_t fwd_min_calls;    /* offnet_forward: min_calls (1) */
 	int64_t fwd_window_ms;    /* offnet_forward: window (7d) */
 	double downgrade_min_drop;/* plan_downgrade: min_drop (0) */
+	int64_t commitment_before_ms; /* commitment_end: before (required) */
 
 	/* where it was defined, for messages */
 	char *file;

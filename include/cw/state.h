@@ -39,7 +39,34 @@ enum cw_daily {
 	CW_D_ARREARS_SUSPENSIONS,
 	CW_D_RECHARGES,
 	CW_D_RECHARGE_AMOUNT,    /* money units */
+	CW_D_LATE_PAYMENTS,      /* payments settling an invoice past its due date */
+	CW_D_PORTOUT_REQUESTS,   /* portout_request events */
 	CW_D__COUNT
+};
+
+#define CW_INVOICES_MAX 6       /* unpaid invoices tracked (oldest first) */
+
+/* An invoice not yet paid in full: what is left, and when it was due. */
+struct cw_invoice {
+	int64_t due_ms;
+	int64_t remaining;       /* money units, > 0 */
+};
+
+/*
+ * The account beyond usage: suspension, money owed, the contract
+ * commitment, deactivation. Encoded only when set (blob version 2), so a
+ * subscriber without any of it keeps the version-1 bytes.
+ */
+struct cw_account {
+	int64_t suspended_ms;       /* start of the current suspension (0: none) */
+	uint32_t suspend_reason;    /* enum cw_suspend_reason of it */
+	int64_t commitment_end_ms;  /* 0: no commitment */
+	int64_t commitment_set_ms;  /* when the event carrying it happened */
+	int64_t credit;             /* paid beyond what was invoiced */
+	uint32_t ninvoices;
+	struct cw_invoice invoices[CW_INVOICES_MAX];
+	int64_t deactivated_ms;     /* 0: active */
+	char deactivate_reason[CW_PLAN_MAX + 1];
 };
 
 enum cw_state_flag {
@@ -80,6 +107,8 @@ struct cw_state {
 
 	int32_t newest_day;                       /* day of the ring head */
 	int32_t valid_lo[CW_D__COUNT];            /* oldest day with a real slot */
+
+	struct cw_account acct;
 
 	int32_t newest_month;                     /* year*12 + month-1 */
 	int64_t month_rev[CW_MONTHS_MAX];         /* index: month % CW_MONTHS_MAX */
