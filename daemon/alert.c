@@ -73,7 +73,7 @@ double cw_evidence_num(const struct cw_evidence *ev)
 {
 	char buf[64];
 
-	if (ev->kind == CW_EVID_INT)
+	if (ev->kind == CW_EVID_INT || ev->kind == CW_EVID_BOOL)
 		return (double)ev->i;
 	if (ev->decimals <= 0)
 		return ev->num;
@@ -112,6 +112,7 @@ static json_object *evidence_json(const struct cw_alert *a)
 		switch (ev->kind) {
 		case CW_EVID_STR: v = json_object_new_string(ev->str); break;
 		case CW_EVID_INT: v = json_object_new_int64(ev->i); break;
+		case CW_EVID_BOOL: v = json_object_new_boolean(ev->i != 0); break;
 		case CW_EVID_NUM: v = num_json(ev); break;
 		}
 		json_object_object_add(o, ev->key, v);

@@ -332,13 +332,15 @@ static void evid_str(struct cw_alert *a, const char *key, const char *v)
 	snprintf(ev->str, sizeof(ev->str), "%s", v ? v : "");
 }
 
-static void evid_int(struct cw_alert *a, const char *key, int64_t v)
+static struct cw_evidence *evid_int(struct cw_alert *a, const char *key,
+				     int64_t v)
 {
 	if (a->nevidence == CW_EVIDENCE_MAX)
-		return;
+		return NULL;
 	struct cw_evidence *ev = &a->evidence[a->nevidence++];
 	*ev = (struct cw_evidence){.kind = CW_EVID_INT, .i = v};
 	snprintf(ev->key, sizeof(ev->key), "%s", key);
+	return ev;
 }
 
 static struct cw_evidence *evid_num(struct cw_alert *a, const char *key,
@@ -620,8 +622,12 @@ static void evid_feature(void *ctx, enum cw_feature f, int64_t arg)
 		if (!strcmp(x->a->evidence[i].key, key))
 			return; /* referenced twice: shown once */
 	if (fi->is_enum) {
-		evid_str(x->a, key, f == CW_F_ARPU_TIER ? cw_arpu_tier_str((int)v)
-						       : cw_tenure_stage_str((int)v));
+		const char *name = cw_feature_enum_value(f, (int)v);
+		evid_str(x->a, key, name ? name : "");
+	} else if (fi->is_bool) {
+		struct cw_evidence *ev = evid_int(x->a, key, v != 0);
+		if (ev)
+			ev->kind = CW_EVID_BOOL;
 	} else if (fi->is_duration) {
 		format_window((int64_t)v / CW_DAY_MS * CW_DAY_MS, w, sizeof(w));
 		evid_str(x->a, key, v >= CW_DAY_MS ? w : "0d");

@@ -47,6 +47,7 @@ for f in /usr/bin/churnwatchd /usr/bin/churnctl \
          /usr/share/churnwatch/rules/10-core.yaml \
          /usr/share/churnwatch/rules/20-usage.yaml \
          /usr/share/churnwatch/rules/30-billing.yaml \
+         /usr/share/churnwatch/rules/40-account.yaml \
          /lib/systemd/system/churnwatchd.service \
          /usr/share/man/man8/churnwatchd.8.gz /usr/share/man/man1/churnctl.1.gz \
          /usr/share/man/man5/churnwatch.yaml.5.gz \

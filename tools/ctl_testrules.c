@@ -495,6 +495,7 @@ static void tr_print_evidence_value(FILE *out, const struct cw_evidence *e)
 	switch (e->kind) {
 	case CW_EVID_STR: fprintf(out, "\"%s\"", e->str); break;
 	case CW_EVID_INT: fprintf(out, "%" PRId64, e->i); break;
+	case CW_EVID_BOOL: fputs(e->i ? "true" : "false", out); break;
 	case CW_EVID_NUM: {
 		char buf[64];
 
@@ -569,6 +570,8 @@ static int tr_evidence_matches(const struct cw_alert *a, const char *key,
 			continue;
 		if (e->kind == CW_EVID_STR)
 			return !strcmp(e->str, want->str);
+		if (e->kind == CW_EVID_BOOL)
+			return !strcmp(want->str, e->i ? "true" : "false");
 		w = strtod(want->str, &end);
 		if (!end || *end || end == want->str)
 			return 0;

@@ -57,7 +57,7 @@ void cw_engine_init(struct cw_engine *e, const struct cw_ruleset *rs,
 		    const struct cw_networks *nets,
 		    const struct cw_engine_conf *conf);
 
-enum cw_evidence_kind { CW_EVID_STR, CW_EVID_NUM, CW_EVID_INT };
+enum cw_evidence_kind { CW_EVID_STR, CW_EVID_NUM, CW_EVID_INT, CW_EVID_BOOL /* i */ };
 
 #define CW_EVIDENCE_KEY_MAX 40
 

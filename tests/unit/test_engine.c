@@ -529,6 +529,206 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* where:, when:, cooldown, rule marks                                 */
 
+/* ------------------------------------------------------------------ */
+/* the account: suspension, overdue, commitment, deactivation          */
+/* ------------------------------------------------------------------ */
+
+static const char ACCOUNT_RULES[] =
+	"rules:\n"
+	"  - name: unresumed\n"
+	"    when: \"suspended and days_suspended >= 3\"\n"
+	"    cooldown: 30d\n"
+	"  - name: overdue\n"
+	"    when: \"days_overdue >= 2 or late_payments(30d) >= 5\"\n"
+	"    cooldown: 30d\n"
+	"  - name: renew\n"
+	"    detect: commitment_end\n"
+	"    params: {before: 10d}\n"
+	"  - name: quiet\n"
+	"    detect: silence\n"
+	"    params: {for: 40d}\n"
+	"    cooldown: 40d\n";
+
+/* Deadline timers only (no daily ticks of when: rules). */
+static const char COMMIT_RULES[] =
+	"rules:\n"
+	"  - name: renew\n"
+	"    detect: commitment_end\n"
+	"    params: {before: 10d}\n"
+	"  - name: quiet\n"
+	"    detect: silence\n"
+	"    params: {for: 40d}\n"
+	"    cooldown: 40d\n";
+
+/* Encode and decode the state, as a batch boundary (or a restart) does. */
+static void account_roundtrip(struct fx *fx)
+{
+	static uint8_t buf[CW_STATE_BLOB_MAX];
+	int n = fx_blob(fx, buf, sizeof(buf));
+
+	ck_assert_int_eq(cw_state_decode(fx->st, &fx->eng.profile, buf, (size_t)n), 0);
+}
+
+START_TEST(account_suspension_durations)
+{
+	struct fx fx;
+	fx_open(&fx, ACCOUNT_RULES);
+	fx_activate(&fx, "2026-01-01T00:00:00Z", "P38");
+	fx_sendf(&fx, "suspend", "2026-01-10T12:00:00Z", ",\"reason\":\"arrears\"");
+	ck_assert_double_eq(fx_feature(&fx, CW_F_SUSPENDED, 0, "2026-01-11T00:00:00Z"), 1);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_DAYS_SUSPENDED, 0, "2026-01-12T11:59:59Z"), 1);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_DAYS_SUSPENDED, 0, "2026-01-12T12:00:00Z"), 2);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_SUSPENSION_REASON, 0, "2026-01-12T00:00:00Z"),
+			    CW_SUSPEND_ARREARS);
+	/* a second suspend while suspended: same start, new reason */
+	fx_sendf(&fx, "suspend", "2026-01-11T12:00:00Z", ",\"reason\":\"fraud\"");
+	account_roundtrip(&fx);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_DAYS_SUSPENDED, 0, "2026-01-12T12:00:00Z"), 2);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_SUSPENSION_REASON, 0, "2026-01-12T12:00:00Z"),
+			    CW_SUSPEND_FRAUD);
+	fx_sendf(&fx, "resume", "2026-01-12T13:00:00Z", "%s", "");
+	ck_assert_double_eq(fx_feature(&fx, CW_F_SUSPENDED, 0, "2026-01-20T00:00:00Z"), 0);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_DAYS_SUSPENDED, 0, "2026-01-20T00:00:00Z"), 0);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_SUSPENSION_REASON, 0, "2026-01-20T00:00:00Z"), 0);
+	fx_advance(&fx, "2026-01-20T00:00:00Z");
+	ck_assert_uint_eq(fx.nalerts, 0); /* resumed after 2 days */
+	/* re-suspended: counted from the new start */
+	fx_sendf(&fx, "suspend", "2026-02-01T06:00:00Z", ",\"reason\":\"request\"");
+	account_roundtrip(&fx);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_DAYS_SUSPENDED, 0, "2026-02-05T06:00:00Z"), 4);
+	fx_advance(&fx, "2026-02-05T00:00:00Z");
+	ck_assert_uint_eq(fx.nalerts, 1);
+	ck_assert_str_eq(fx.alerts[0].rule->name, "unresumed");
+	ck_assert_int_eq(fx.alerts[0].ts_ms, fx_ms("2026-02-05T00:00:00Z")); /* 3.75 days */
+	fx_close(&fx);
+}
+END_TEST
+
+START_TEST(account_overdue_with_partial_payments)
+{
+	struct fx fx;
+	fx_open(&fx, ACCOUNT_RULES);
+	fx_activate(&fx, "2026-01-01T00:00:00Z", "P38");
+	/* A: 100 due Feb 10; B: 60 due Feb 25 (default terms: 20 days) */
+	fx_sendf(&fx, "invoice", "2026-02-01T00:00:00Z",
+		 ",\"period\":\"2026-01\",\"amount\":100,\"due\":\"2026-02-10\"");
+	fx_sendf(&fx, "invoice", "2026-02-05T00:00:00Z", ",\"period\":\"2026-02\",\"amount\":60");
+	ck_assert_double_eq_tol(fx_feature(&fx, CW_F_UNPAID_AMOUNT, 0, "2026-02-06T00:00:00Z"), 160, 1e-9);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_DAYS_OVERDUE, 0, "2026-02-09T00:00:00Z"), 0);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_DAYS_OVERDUE, 0, "2026-02-13T00:00:00Z"), 3);
+	ck_assert_uint_eq(fx.nalerts, 0);
+	/* 30.5 pays part of A, late: still overdue, and judged at the event */
+	fx_sendf(&fx, "payment", "2026-02-13T10:00:00Z", ",\"amount\":30.5");
+	account_roundtrip(&fx);
+	ck_assert_double_eq_tol(fx_feature(&fx, CW_F_UNPAID_AMOUNT, 0, "2026-02-14T00:00:00Z"), 129.5, 1e-9);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_DAYS_OVERDUE, 0, "2026-02-14T00:00:00Z"), 4);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_LATE_PAYMENTS, 30 * CW_DAY_MS, "2026-02-14T00:00:00Z"), 1);
+	ck_assert_uint_eq(fx.nalerts, 1);
+	ck_assert_str_eq(fx.alerts[0].rule->name, "overdue");
+	ck_assert_int_eq(fx.alerts[0].ts_ms, fx_ms("2026-02-13T10:00:00Z"));
+	fx_evid_int(&fx.alerts[0], "days_overdue", 3);
+	/* 80 settles A (69.5, late) and 10.5 of B: nothing overdue */
+	fx_sendf(&fx, "payment", "2026-02-15T10:00:00Z", ",\"amount\":80");
+	ck_assert_double_eq_tol(fx_feature(&fx, CW_F_UNPAID_AMOUNT, 0, "2026-02-16T00:00:00Z"), 49.5, 1e-9);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_DAYS_OVERDUE, 0, "2026-02-16T00:00:00Z"), 0);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_DAYS_OVERDUE, 0, "2026-02-28T00:00:00Z"), 3);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_LATE_PAYMENTS, 30 * CW_DAY_MS, "2026-02-16T00:00:00Z"), 2);
+	/* 70 settles B (late) and leaves 20.5 of credit ... */
+	fx_sendf(&fx, "payment", "2026-03-01T10:00:00Z", ",\"amount\":70");
+	ck_assert_double_eq(fx_feature(&fx, CW_F_UNPAID_AMOUNT, 0, "2026-03-02T00:00:00Z"), 0);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_LATE_PAYMENTS, 30 * CW_DAY_MS, "2026-03-02T00:00:00Z"), 3);
+	ck_assert_int_eq(fx.st->acct.credit, 20500);
+	/* ... which the next invoice takes first */
+	fx_sendf(&fx, "invoice", "2026-03-05T00:00:00Z", ",\"period\":\"2026-03\",\"amount\":25");
+	account_roundtrip(&fx);
+	ck_assert_double_eq_tol(fx_feature(&fx, CW_F_UNPAID_AMOUNT, 0, "2026-03-06T00:00:00Z"), 4.5, 1e-9);
+	ck_assert_int_eq(fx.st->acct.credit, 0);
+	ck_assert_uint_eq(fx.nalerts, 1);
+	fx_close(&fx);
+}
+END_TEST
+
+/* The commitment deadline is the same whether the state went through
+ * Redis between the events (a restart), and replays give the same id. */
+START_TEST(account_commitment_deadline_across_restarts)
+{
+	char id[2][CW_ALERT_ID_LEN + 1];
+
+	for (int run = 0; run < 2; run++) {
+		struct fx fx;
+		fx_open(&fx, COMMIT_RULES);
+		fx_sendf(&fx, "activate", "2026-01-01T00:00:00Z",
+			 ",\"plan\":\"P38\",\"commitment_end\":\"2026-03-01\"");
+		if (run)
+			account_roundtrip(&fx);
+		/* quiet's deadline (40d after the activate) comes first */
+		ck_assert_int_eq(fx_next_due(&fx), fx_ms("2026-02-10T00:00:00Z"));
+		ck_assert_double_eq(fx_feature(&fx, CW_F_IN_COMMITMENT, 0, "2026-02-28T23:59:59Z"), 1);
+		ck_assert_double_eq(fx_feature(&fx, CW_F_IN_COMMITMENT, 0, "2026-03-01T00:00:00Z"), 0);
+		ck_assert_double_eq(fx_feature(&fx, CW_F_DAYS_TO_COMMITMENT_END, 0, "2026-02-18T12:00:00Z"), 10);
+		ck_assert_double_eq(fx_feature(&fx, CW_F_DAYS_TO_COMMITMENT_END, 0, "2026-03-02T00:00:00Z"), -1);
+		fx_data(&fx, "2026-02-05T10:00:00Z", "1");
+		if (run)
+			account_roundtrip(&fx);
+		/* 10 days before Mar 1 */
+		ck_assert_int_eq(fx_next_due(&fx), fx_ms("2026-02-19T00:00:00Z"));
+		fx_advance(&fx, "2026-02-18T23:59:59Z");
+		ck_assert_uint_eq(fx.nalerts, 0);
+		if (run)
+			account_roundtrip(&fx);
+		fx_advance(&fx, "2026-02-20T00:00:00Z");
+		ck_assert_uint_eq(fx.nalerts, 1);
+		ck_assert_str_eq(fx.alerts[0].rule->name, "renew");
+		ck_assert_int_eq(fx.alerts[0].ts_ms, fx_ms("2026-02-19T00:00:00Z"));
+		fx_assert_id(&fx.alerts[0], FX_SUB, "renew", fx_ms("2026-03-01T00:00:00Z"));
+		fx_evid_int(&fx.alerts[0], "days_left", 10);
+		memcpy(id[run], fx.alerts[0].alert_id, sizeof(id[run]));
+		ck_assert_int_eq(fx_next_due(&fx), fx_ms("2026-03-17T10:00:00Z"));
+		/* judged: replaying the alert's window gives nothing new */
+		/* the same commitment announced again: already judged */
+		fx_sendf(&fx, "plan_change", "2026-02-21T00:00:00Z",
+			 ",\"plan_from\":\"P38\",\"plan_to\":\"P38\","
+			 "\"commitment_end\":\"2026-03-01\"");
+		fx_advance(&fx, "2026-04-01T00:00:00Z");
+		ck_assert_uint_eq(fx.nalerts, 2); /* quiet: 40 days after Feb 5 */
+		ck_assert_str_eq(fx.alerts[1].rule->name, "quiet");
+		fx_close(&fx);
+	}
+	ck_assert_str_eq(id[0], id[1]);
+}
+END_TEST
+
+START_TEST(account_deactivate_closes_and_reactivate_starts_fresh)
+{
+	struct fx fx;
+	fx_open(&fx, ACCOUNT_RULES);
+	fx_activate(&fx, "2026-01-01T00:00:00Z", "P38");
+	fx_sendf(&fx, "suspend", "2026-01-05T00:00:00Z", ",\"reason\":\"arrears\"");
+	fx_sendf(&fx, "deactivate", "2026-01-06T00:00:00Z", ",\"reason\":\"ported to unicom\"");
+	account_roundtrip(&fx);
+	ck_assert(fx.st->flags & CW_ST_DEACTIVATED);
+	ck_assert_str_eq(fx.st->acct.deactivate_reason, "ported to unicom");
+	ck_assert_int_eq(fx_next_due(&fx), INT64_MAX); /* timers cancelled */
+	ck_assert_int_eq(fx_send(&fx, "payment", "2026-01-07T00:00:00Z", ",\"amount\":5"),
+			 CW_APPLY_CLOSED);
+	fx_advance(&fx, "2026-06-01T00:00:00Z");
+	ck_assert_uint_eq(fx.nalerts, 0); /* neither unresumed nor quiet */
+	/* the number is recycled: a new subscriber */
+	fx_activate(&fx, "2026-06-10T00:00:00Z", "P18");
+	ck_assert(!(fx.st->flags & CW_ST_DEACTIVATED));
+	ck_assert(!(fx.st->flags & CW_ST_SUSPENDED));
+	ck_assert_int_eq(fx.st->acct.deactivated_ms, 0);
+	ck_assert_int_eq(fx.st->activate_ms, fx_ms("2026-06-10T00:00:00Z"));
+	ck_assert_str_eq(fx.st->plan, "P18");
+	ck_assert_double_eq(fx_feature(&fx, CW_F_SUSPENSIONS, 30 * CW_DAY_MS, "2026-06-11T00:00:00Z"), 0);
+	ck_assert_int_eq(fx_next_due(&fx), fx_ms("2026-06-11T00:00:00Z")); /* ticking again */
+	fx_advance(&fx, "2026-07-21T00:00:00Z");
+	ck_assert_uint_eq(fx.nalerts, 1);
+	ck_assert_str_eq(fx.alerts[0].rule->name, "quiet");
+	fx_close(&fx);
+}
+END_TEST
+
 /* The alert as the retention team gets it: rule labels and description,
  * evidence named after the expression's features, money to the cent and
  * shares to 3 decimals, never %.17g noise. */
@@ -2695,6 +2895,10 @@ static Suite *engine_suite(void)
 	tc = tcase_create("scope");
 	tcase_add_test(tc, expr_where_scope_and_daily_tick);
 	tcase_add_test(tc, alert_json_labels_and_numbers);
+	tcase_add_test(tc, account_suspension_durations);
+	tcase_add_test(tc, account_overdue_with_partial_payments);
+	tcase_add_test(tc, account_commitment_deadline_across_restarts);
+	tcase_add_test(tc, account_deactivate_closes_and_reactivate_starts_fresh);
 	tcase_add_test(tc, expr_fires_on_event_window_day);
 	tcase_add_test(tc, marks_survive_rule_reordering);
 	tcase_add_test(tc, duplicates_change_nothing_within_48h);
