@@ -255,9 +255,12 @@ static void write_subscriber(struct cw_pipeline *p, const struct sub *s,
 			s->id, CW_STATE_BLOB_MAX);
 		return;
 	}
+	/* A closed (deactivated) line is kept only as long as inspect and
+	 * late events need it; the number may be given to someone else. */
+	const char *ttl = st->flags & CW_ST_DEACTIVATED ? p->ttl_closed : p->ttl;
 	cw_store_queue(p->store, 5,
-		       (const char *[]){"SET", key, (const char *)p->blob, "PX", p->ttl},
-		       (const size_t[]){3, kl, (size_t)n, 2, strlen(p->ttl)});
+		       (const char *[]){"SET", key, (const char *)p->blob, "PX", ttl},
+		       (const size_t[]){3, kl, (size_t)n, 2, strlen(ttl)});
 	if (due == INT64_MAX) {
 		cw_store_queue(p->store, 3, (const char *[]){"ZREM", duekey, s->id}, NULL);
 	} else {

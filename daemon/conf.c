@@ -94,6 +94,10 @@ static const struct conf_key conf_keys[] = {
 	 "prefix of every Redis key churnwatch writes"},
 	{"redis.state_ttl", CT_DUR, OFF(state_ttl_ms), "200d", MS_D, 3650 * MS_D,
 	 "idle subscriber state expires after this long"},
+	{"redis.closed_ttl", CT_DUR, OFF(closed_ttl_ms), "30d", 3600 * MS_S,
+	 3650 * MS_D,
+	 "a deactivated line's state expires after this long (then the number "
+	 "starts afresh)"},
 	{"redis.timeout", CT_DUR, OFF(redis_timeout_ms), "5s", 100, 10 * MS_M,
 	 "connect and command timeout"},
 	{"vendor_rules", CT_OPTPATH, OFF(vendor_rules), NULL, 0, 0,

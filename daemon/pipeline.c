@@ -551,6 +551,7 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 		goto fail;
 	}
 	pl_i64_to_str(p->conf->state_ttl_ms, p->ttl);
+	pl_i64_to_str(p->conf->closed_ttl_ms, p->ttl_closed);
 	*out = p;
 	return CW_PIPE_OK;
 fail:

@@ -131,6 +131,7 @@ struct cw_pipeline {
 	char (*due_key)[KEY_MAX];     /* P due:<partition> */
 	char (*outbox_key)[KEY_MAX];  /* P outbox:<partition> */
 	char ttl[24];
+	char ttl_closed[24];          /* redis.closed_ttl, for deactivated lines */
 	size_t prefix_len;
 
 	struct cw_pipeline_stats stats;

@@ -115,7 +115,8 @@ NOTIFY_SOCKET="$DIR/notify.sock" "$D" -c "$RUN" 2>"$DIR/d.log" &
 DPID=$!
 CW_PIDS+=($DPID)
 for _ in $(seq 600); do
-  [ "$(cw_metric "$PORT" churnwatch_batch_messages_total 2>/dev/null || echo 0)" -ge "$EVENTS" ] && break
+  n=$(cw_metric "$PORT" churnwatch_batch_messages_total 2>/dev/null || true)
+  [ "${n%%$'\n'*}" -ge "$EVENTS" ] 2>/dev/null && break
   sleep 0.1
 done
 sleep 6 # past a STATUS= period and idle batches
@@ -124,8 +125,9 @@ has() { if grep -qE -- "$2" <<<"$M"; then ok "$1"; else bad "$1: /$2/ not in /me
 has "build info" '^churnwatch_build_info\{version="[0-9.]+"\} 1$'
 has "rules info" '^churnwatch_rules_info\{version="[0-9a-f]{64}"\} 1$'
 n=$(grep -oE '^churnwatch_alerts_total\{rule="[^"]+"' <<<"$M" | sort -u | wc -l)
-[ "$n" -eq 12 ] && ok "every loaded rule has an alerts series (fired or at 0): $n" ||
-  bad "alerts series for $n of 12 rules"
+nrules=$(grep -c '^  - name:' "$CW_ROOT"/rules/*.yaml | awk -F: '{s+=$2} END {print s}')
+[ "$n" -eq "$nrules" ] && ok "every loaded rule has an alerts series (fired or at 0): $n" ||
+  bad "alerts series for $n of $nrules rules"
 has "a rule that never fired has its series at 0" '^churnwatch_alerts_total\{rule="[a-z0-9-]+",severity="[a-z]+"\} 0$'
 has "disabled-by-override rule: 0 evaluations" '^churnwatch_rule_evaluations_total\{rule="silence-30d"\} 0$'
 has "evaluations counted" '^churnwatch_rule_evaluations_total\{rule="usage-fall"\} [1-9]'
@@ -170,6 +172,27 @@ fi
 kill -TERM "$DPID"; wait "$DPID" 2>/dev/null && ok "SIGTERM: exit 0" || bad "SIGTERM exit $?"
 grep -qE '^20[0-9-]+T[0-9:.]+Z notice: churnwatchd .* starting' "$DIR/d.log" &&
   ok "log lines carry a timestamp off journald" || bad "no timestamp: $(head -2 "$DIR/d.log")"
+
+echo "== inspect (read-only, on the daemon's Redis)"
+SUB=$(head -200 "$DIR/ev.jsonl" | sed -n 's/.*"subscriber":"\([0-9]*\)".*/\1/p' | head -1)
+R() { redis-cli -s "$DIR/redis.sock" "$@"; }
+before="$(R DBSIZE) $(R GET "cw:s:$SUB" | md5sum)"
+if out=$("$CW_BUILD/churnctl" inspect -c "$RUN" "$SUB" 2>&1) &&
+   grep -q "^subscriber $SUB (as of 20" <<<"$out" && grep -q "^  tenure " <<<"$out" &&
+   grep -q "^  next timer " <<<"$out"; then
+  ok "inspect shows $SUB"
+else
+  bad "inspect: $out"
+fi
+if out=$("$CW_BUILD/churnctl" inspect -c "$RUN" --json "$SUB" 2>&1) &&
+   python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["subscriber"]; assert "usage" in d' <<<"$out"; then
+  ok "inspect --json parses"
+else
+  bad "inspect --json: $(head -c 300 <<<"$out")"
+fi
+after="$(R DBSIZE) $(R GET "cw:s:$SUB" | md5sum)"
+[ "$before" = "$after" ] && ok "inspect changed nothing in Redis" || bad "inspect wrote: $before / $after"
+expect "inspect of an unknown subscriber" 1 "no state for 86100000000" "$CW_BUILD/churnctl" inspect -c "$RUN" 86100000000
 
 [ "$fails" -eq 0 ] && echo "ops: all checks passed" || echo "ops: $fails checks failed"
 [ "$fails" -eq 0 ]

@@ -20,6 +20,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{"gen", ctl_gen, "--subscribers N --days D --seed S   synthetic event stream"},
 	{"kafka-dev", ctl_kafka_dev, "[--partitions N]   local development Kafka (mock cluster)"},
 	{"tail-alerts", ctl_tail_alerts, "[-b BROKERS] [--topic T]   follow the alert topic"},
+	{"inspect", ctl_inspect, "-c CONFIG [--json] SUBSCRIBER   one subscriber's state, decoded"},
 };
 
 static void usage(FILE *out)

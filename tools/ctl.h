@@ -12,5 +12,6 @@ int ctl_tail_alerts(int argc, char **argv);  /* tools/ctl_kafka.c */
 int ctl_check_rules(int argc, char **argv);  /* tools/ctl_rules.c */
 int ctl_test_rules(int argc, char **argv);   /* tools/ctl_testrules.c */
 int ctl_backtest(int argc, char **argv);     /* tools/ctl_backtest.c */
+int ctl_inspect(int argc, char **argv);      /* tools/ctl_inspect.c */
 
 #endif

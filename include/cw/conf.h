@@ -43,6 +43,7 @@ struct cw_conf {
 	char *redis_username_file;/* redis.username_file: same, from a file/credential */
 	char *key_prefix;         /* "cw:" */
 	int64_t state_ttl_ms;     /* redis.state_ttl: idle subscriber expiry (200d) */
+	int64_t closed_ttl_ms;    /* redis.closed_ttl: a deactivated line's state (30d) */
 	int64_t redis_timeout_ms; /* redis.timeout (5s) */
 
 	/* files; relative paths are resolved against the config's directory */

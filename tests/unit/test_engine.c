@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine_fixture.h"
+#include "cw/inspect.h"
 
 #define MONTH(y, m) ((y) * 12 + (m) - 1)
 
@@ -725,6 +726,65 @@ START_TEST(account_deactivate_closes_and_reactivate_starts_fresh)
 	fx_advance(&fx, "2026-07-21T00:00:00Z");
 	ck_assert_uint_eq(fx.nalerts, 1);
 	ck_assert_str_eq(fx.alerts[0].rule->name, "quiet");
+	fx_close(&fx);
+}
+END_TEST
+
+/* churnctl inspect's view of a hand-built state: every part an agent
+ * needs, with the numbers the rules would read. */
+START_TEST(inspect_hand_built_state)
+{
+	struct fx fx;
+	fx_open(&fx, "rules:\n"
+		     "  - name: quiet\n    detect: silence\n    params: {for: 30d}\n"
+		     "    cooldown: 45d\n"
+		     "  - name: busy\n    when: \"calls_out(30d) >= 2 and distinct_peers(30d) >= 1"
+		     " and offnet_share(30d) >= 0 and revenue(30d) >= 0\"\n"
+		     "    cooldown: 10d\n");
+	fx_sendf(&fx, "activate", "2026-01-01T00:00:00Z",
+		 ",\"plan\":\"P38\",\"commitment_end\":\"2026-12-31\"");
+	fx_call(&fx, "2026-03-01T10:00:00Z", "out", "8613012345678", "2.5");
+	fx_call(&fx, "2026-03-02T10:00:00Z", "out", "8613912345678", "1.25");
+	fx_sendf(&fx, "invoice", "2026-03-03T00:00:00Z",
+		 ",\"period\":\"2026-02\",\"amount\":58.5,\"due\":\"2026-03-05\"");
+	fx_sendf(&fx, "suspend", "2026-03-08T00:00:00Z", ",\"reason\":\"arrears\"");
+	fx_sendf(&fx, "forward_set", "2026-03-09T00:00:00Z", ",\"forward_to\":\"8618612345678\"");
+	/* quiet: the 59-day gap before the first call (its deadline Jan 31);
+	 * busy: at the second call */
+	ck_assert_uint_eq(fx.nalerts, 2);
+	struct cw_inspect in = {&fx.eng, fx.st, FX_SUB, fx_ms("2026-03-10T00:00:00Z"),
+				fx_ms("2026-03-31T10:00:00Z")};
+	char *t = cw_inspect_render(&in, 0);
+	ck_assert_ptr_nonnull(t);
+	const char *want[] = {
+		"subscriber 8613800000001 (as of 2026-03-10T00:00:00.000Z)\n",
+		"  status        suspended since 2026-03-08T00:00:00.000Z (arrears, 2 days)\n",
+		"  plan          P38 (fee 38.00)\n",
+		"  tenure        68 days since 2026-01-01T00:00:00.000Z (new), ARPU tier low\n",
+		"  last outgoing 2026-03-02T10:00:00.000Z (7 days silent)\n",
+		"  revenue       2026-03 3.75  2026-02 58.50  2026-01 0.00  2025-12 0.00\n",
+		"    calls out                     0            2   (not kept)\n",
+		"    distinct contacts             0            2   (not kept)\n",
+		"    off-net share             0.000        0.500   (not kept)\n",
+		"    revenue                    0.00        62.25   (not kept)\n",
+		"  forwarding    on -> 8618612345678\n",
+		"  billing       postpaid, unpaid 58.50, 5 days overdue, credit 0.00\n",
+		"  commitment    ends 2026-12-31T00:00:00.000Z (296 days)\n",
+		"                quiet                      2026-01-31T00:00:00.000Z   2026-03-17T00:00:00.000Z\n",
+		"                busy                       2026-03-02T10:00:00.000Z   2026-03-12T10:00:00.000Z\n",
+		"  next timer    2026-03-31T10:00:00.000Z\n",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_msg(strstr(t, want[i]), "missing:\n%s\nin:\n%s", want[i], t);
+	free(t);
+	t = cw_inspect_render(&in, 1);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_msg(strstr(t, "\"unpaid_amount\":58.50,"), "%s", t);
+	ck_assert_msg(strstr(t, "\"suspension_reason\":\"arrears\""), "%s", t);
+	ck_assert_msg(strstr(t, "\"offnet_share\":{\n      \"7d\":0.000,\n      \"30d\":0.500,\n"
+				"      \"90d\":null"), "%s", t);
+	ck_assert_msg(strstr(t, "\"cooldown_until\":\"2026-03-12T10:00:00.000Z\""), "%s", t);
+	free(t);
 	fx_close(&fx);
 }
 END_TEST
@@ -2895,6 +2955,7 @@ static Suite *engine_suite(void)
 	tc = tcase_create("scope");
 	tcase_add_test(tc, expr_where_scope_and_daily_tick);
 	tcase_add_test(tc, alert_json_labels_and_numbers);
+	tcase_add_test(tc, inspect_hand_built_state);
 	tcase_add_test(tc, account_suspension_durations);
 	tcase_add_test(tc, account_overdue_with_partial_payments);
 	tcase_add_test(tc, account_commitment_deadline_across_restarts);
