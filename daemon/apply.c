@@ -292,6 +292,16 @@ static void apply_subscriber(struct cw_pipeline *p, const struct sub *s,
 	}
 	for (int i = s->first_ev; i >= 0; i = p->ev_next[i]) {
 		const struct cw_event *ev = &p->events[i];
+		/* Timers due before this event are judged on the state as of
+		 * their due time, not after events that came later in the
+		 * same batch: the result must not depend on where batches
+		 * begin (guarantee 3). Never beyond the watermark: earlier
+		 * events of the other topic may still be unread. */
+		if (p->watermark != INT64_MIN)
+			cw_engine_advance(e, st, s->id,
+					  ev->ts_ms < p->watermark ? ev->ts_ms
+								   : p->watermark,
+					  &sink);
 		if (wm_before != INT64_MIN && ev->ts_ms < wm_before) {
 			cw_metrics_late(p->metrics);
 			p->stats.late++;

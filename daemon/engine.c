@@ -1134,8 +1134,19 @@ enum cw_apply_result cw_engine_apply(const struct cw_engine *e,
 	 * (the sparse billing topic races ahead of cdr), and judging a timer
 	 * now would judge it on a state that misses earlier events still
 	 * unread. Timers run from cw_engine_advance(watermark) only; the
-	 * one timer an event can end — a silence — is judged from the gap.
+	 * one timer an event can end — a silence — is judged from the gap,
+	 * and a deactivate settles the timers due before it (below).
 	 */
+	/*
+	 * The exception: a deactivate closes the line for good, so whatever
+	 * was due before it is judged now, at its own time, even if this
+	 * event is ahead of the watermark (events of the line that are still
+	 * unread would be ignored by the closed state anyway). Otherwise a
+	 * renewal warning or a silence due before the deactivate would
+	 * depend on how far ahead of the other partitions this one ran.
+	 */
+	if (ev->type == CW_EV_DEACTIVATE)
+		cw_engine_advance(e, st, ev->subscriber, ev->ts_ms - 1, sink);
 	int64_t prev_out = st->last_out_ms;
 	apply_update(e, st, ev);
 	evaluate_event_rules(e, st, ev, prev_out, sink);

@@ -194,6 +194,14 @@ const char *cw_topic_kind_str(enum cw_topic_kind t)
 	return "unknown";
 }
 
+int cw_event_type_lookup(const char *name, size_t len)
+{
+	for (int t = 0; t < CW_EV__COUNT; t++)
+		if (strlen(ev_type_names[t]) == len && !memcmp(ev_type_names[t], name, len))
+			return t;
+	return -1;
+}
+
 enum cw_topic_kind cw_event_type_topic(enum cw_event_type t)
 {
 	return t <= CW_EV_DATA ? CW_TOPIC_CDR : CW_TOPIC_BILLING;

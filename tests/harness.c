@@ -23,6 +23,7 @@
 #include <json-c/json.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "cw/event.h"
 #include "harness.h"
 
 #define HK_PREFIX "cw:"
@@ -572,14 +573,9 @@ static size_t scan_str(const char *buf, size_t len, const char *name,
 
 static int is_billing(const char *t, size_t n)
 {
-	static const char *const names[] = {"activate", "plan_change", "recharge",
-		"invoice", "payment", "suspend", "resume", "forward_set",
-		"forward_clear", "deactivate"};
+	int type = cw_event_type_lookup(t, n);
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == n && !memcmp(names[i], t, n))
-			return 1;
-	return 0;
+	return type >= 0 && cw_event_type_topic((enum cw_event_type)type) == CW_TOPIC_BILLING;
 }
 
 struct prod_stats {

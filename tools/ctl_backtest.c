@@ -249,15 +249,14 @@ static int scan_field(const char *line, const char *field, char *out,
 
 static const char *route(const struct cw_conf *c, const char *line)
 {
-	static const char *const billing[] = {"activate", "plan_change", "recharge",
-		"invoice", "payment", "suspend", "resume", "forward_set",
-		"forward_clear", "deactivate"};
 	char type[32];
-	if (scan_field(line, "type", type, sizeof(type)) == 0)
-		for (size_t i = 0; i < sizeof(billing) / sizeof(billing[0]); i++)
-			if (!strcmp(type, billing[i]))
-				return c->topic_billing;
-	return c->topic_cdr;
+	int t;
+
+	if (scan_field(line, "type", type, sizeof(type)) == 0 &&
+	    (t = cw_event_type_lookup(type, strlen(type))) >= 0 &&
+	    cw_event_type_topic((enum cw_event_type)t) == CW_TOPIC_BILLING)
+		return c->topic_billing;
+	return c->topic_cdr; /* and unknown types: the daemon dead-letters them */
 }
 
 static int produce_line(rd_kafka_t *rk, const struct cw_conf *c, char *line,

@@ -23,6 +23,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "ctl.h"
+#include "cw/event.h"
 #include "cw/conf.h"
 
 #define CTL_ERRLEN 512
@@ -261,15 +262,9 @@ static size_t json_scan_str(const char *buf, size_t len, const char *name, const
 
 static int is_billing_type(const char *t, size_t n)
 {
-	static const char *const billing[] = {
-		"activate", "plan_change", "recharge", "invoice", "payment", "suspend",
-		"resume", "forward_set", "forward_clear", "deactivate",
-	};
+	int type = cw_event_type_lookup(t, n);
 
-	for (size_t i = 0; i < sizeof(billing) / sizeof(billing[0]); i++)
-		if (strlen(billing[i]) == n && !memcmp(billing[i], t, n))
-			return 1;
-	return 0;
+	return type >= 0 && cw_event_type_topic((enum cw_event_type)type) == CW_TOPIC_BILLING;
 }
 
 /* Produce one message, waiting while the local queue is full. 0 or -1. */

@@ -59,6 +59,7 @@ static const uint32_t gen_hour_weight[24] = {
 
 static const char *const gen_kind_names[GEN_KIND__COUNT] = {
 	"steady", "silent", "arpu_drop", "forwarder", "downgrader", "arrears",
+	"unresumed", "overdue", "contract_end", "portout", "deactivated",
 };
 
 struct rng {
@@ -72,6 +73,8 @@ struct gen_sub {
 	int64_t act_ms;        /* activate ts */
 	int64_t kind_ms;       /* when the churn behaviour starts */
 	int64_t end_ms;        /* deactivate ts, GEN_NONE_MS if never */
+	int64_t commit_ms;     /* commitment_end on the activate, 0 if none */
+	int32_t late_day;      /* overdue: the invoice day paid 30 days late */
 	int64_t balance;       /* prepaid balance, milli-units */
 	int64_t month_usage;   /* postpaid rated usage this month, milli */
 	int64_t owed;          /* postpaid: last invoice amount, milli */
@@ -396,6 +399,37 @@ static void plant_churn(struct gen *g, struct gen_sub *s, struct rng *r)
 		for (int k = 0; k < s->nsus; k++)
 			s->sus_len[k] = (uint8_t)(2 + rng_below(r, 4));
 		break;
+	case GEN_UNRESUMED:
+		/* One arrears suspension that never ends; the line is
+		 * cut off (deactivated) two months later. */
+		s->kind_ms = x_ms + (int64_t)rng_below(r, GEN_HOUR_MS);
+		s->nsus = 1;
+		s->sus_day[0] = x;
+		s->sus_len[0] = UINT8_MAX;
+		s->end_ms = s->kind_ms + 60 * GEN_DAY_MS;
+		break;
+	case GEN_OVERDUE:
+		/* The invoice of the month start nearest x is paid late. */
+		s->late_day = nearest_month_start(g, x);
+		s->kind_day = s->late_day;
+		s->kind_ms = g->o.start_ms + s->late_day * GEN_DAY_MS;
+		s->end_ms = s->kind_ms + 60 * GEN_DAY_MS + 10 * GEN_HOUR_MS;
+		break;
+	case GEN_CONTRACT:
+		/* Commitment ends 30 days after x (a midnight): the renewal
+		 * warning is due at x, the subscriber leaves at the end. */
+		s->commit_ms = x_ms + 30 * GEN_DAY_MS;
+		s->kind_ms = x_ms;
+		s->end_ms = s->commit_ms + 9 * GEN_HOUR_MS;
+		break;
+	case GEN_PORTOUT:
+		s->kind_ms = x_ms + 9 * GEN_HOUR_MS + (int64_t)rng_below(r, 8 * GEN_HOUR_MS);
+		s->end_ms = s->kind_ms + 3 * GEN_DAY_MS;
+		break;
+	case GEN_DEACTIVATED:
+		s->kind_ms = x_ms + 10 * GEN_HOUR_MS + (int64_t)rng_below(r, 8 * GEN_HOUR_MS);
+		s->end_ms = s->kind_ms;
+		break;
 	case GEN_STEADY:
 	case GEN_KIND__COUNT:
 		break;
@@ -415,10 +449,16 @@ static void plant_steady(struct gen *g, struct gen_sub *s, struct rng *r)
 			s->plan_to = GEN_NPLANS - 1;
 	}
 	if (s->postpaid && rng_unit(r) < 0.02) {
+		/* a requested suspension (travel), not arrears */
 		s->nsus = 1;
 		s->sus_day[0] = 1 + (int32_t)rng_below(r, g->o.days - 1);
 		s->sus_len[0] = (uint8_t)(2 + rng_below(r, 2));
 	}
+	/* Some are in a contract that ends well after the stream, so the
+	 * renewal warnings (30 or 60 days ahead) cannot come due in it. */
+	if (rng_unit(r) < 0.2)
+		s->commit_ms = g->o.start_ms +
+			       ((int64_t)g->o.days + 61 + (int64_t)rng_below(r, 300)) * GEN_DAY_MS;
 }
 
 static void sub_init(struct gen *g, uint32_t i)
@@ -439,12 +479,20 @@ static void sub_init(struct gen *g, uint32_t i)
 	s->pkg_period = -1;
 
 	u = rng_unit(&r);
-	if (u < 5 * g->o.churn_rate) {
+	if (u < GEN_OLD_KINDS * g->o.churn_rate) {
 		int k = 1 + (int)(u / g->o.churn_rate);
+
+		s->kind = (uint8_t)(k <= GEN_OLD_KINDS ? k : GEN_OLD_KINDS);
+	} else if (u < (GEN_OLD_KINDS + (GEN_KIND__COUNT - 1 - GEN_OLD_KINDS) / 2.0) *
+			       g->o.churn_rate) {
+		int k = GEN_OLD_KINDS + 1 +
+			(int)((u - GEN_OLD_KINDS * g->o.churn_rate) / (g->o.churn_rate / 2));
 
 		s->kind = (uint8_t)(k < GEN_KIND__COUNT ? k : GEN_KIND__COUNT - 1);
 	}
-	s->postpaid = s->kind == GEN_ARREARS || rng_unit(&r) < 0.30;
+	s->late_day = GEN_NONE_DAY;
+	s->postpaid = s->kind == GEN_ARREARS || s->kind == GEN_UNRESUMED ||
+		      s->kind == GEN_OVERDUE || rng_unit(&r) < 0.30;
 	s->plan = s->kind == GEN_DOWNGRADER ? (uint8_t)(4 + rng_below(&r, 3)) : pick_plan(&r);
 	s->act_ms = g->o.start_ms + (int64_t)rng_below(&r, GEN_DAY_MS - 120000);
 	s->ncircle = (uint8_t)(5 + rng_below(&r, 36));
@@ -466,7 +514,8 @@ struct gen *gen_new(const struct gen_opts *o)
 	struct gen *g;
 
 	if (o->subscribers == 0 || o->subscribers > 100000000u || o->days == 0 ||
-	    o->churn_rate < 0 || o->churn_rate * 5 > 1)
+	    o->churn_rate < 0 ||
+	    o->churn_rate * (GEN_OLD_KINDS + (GEN_KIND__COUNT - 1 - GEN_OLD_KINDS) / 2.0) > 1)
 		return NULL;
 	g = calloc(1, sizeof(*g));
 	if (!g)
@@ -612,7 +661,12 @@ static void day_invoice(struct gen_ctx *c)
 		s->month_usage = 0;
 		s->month_days = 0;
 		s->pay_day = day->d + 3 + (int32_t)rng_below(c->r, 8);
+		if (day->d == s->late_day)
+			s->pay_day = day->d + 26; /* 6 days past the due date */
 	}
+	/* cut off for arrears: nothing is paid any more */
+	if (s->kind == GEN_UNRESUMED && day->d >= s->kind_day)
+		return;
 	if (s->postpaid && day->d == s->pay_day && s->owed > 0) {
 		ev = ctx_push(c, draw_ts(day, c->lo, c->hi, c->r), CW_EV_PAYMENT);
 		if (ev)
@@ -685,7 +739,9 @@ static int day_suspension(struct gen_ctx *c)
 					     : c->day->start_ms + (int64_t)rng_below(c->r, GEN_HOUR_MS);
 
 			ev = ctx_push(c, ts, CW_EV_SUSPEND);
-			(void)ev;
+			if (ev)
+				ev->a = s->kind == GEN_STEADY ? CW_SUSPEND_REQUEST
+							      : CW_SUSPEND_ARREARS;
 			return 1;
 		}
 		if (d > from && d < to)
@@ -821,6 +877,8 @@ static int gen_sub_day(struct gen *g, uint32_t i, const struct gen_day *day)
 		s->balance = amt;
 		c.lo = s->act_ms + 62000;
 	}
+	if (s->kind == GEN_PORTOUT && day->d == s->kind_day)
+		ctx_push(&c, s->kind_ms, CW_EV_PORTOUT_REQUEST);
 	day_invoice(&c);
 	day_account(&c);
 	if (day_suspension(&c) == 0 && c.lo < c.hi) {
@@ -1005,6 +1063,7 @@ static void to_cw_event(const struct gen *g, const struct gen_ev *ev, uint64_t i
 		break;
 	case CW_EV_ACTIVATE:
 		set_plan(e->plan, ev->a);
+		e->commitment_end_ms = s->commit_ms;
 		break;
 	case CW_EV_PLAN_CHANGE:
 		set_plan(e->plan_from, ev->a);
@@ -1019,13 +1078,21 @@ static void to_cw_event(const struct gen *g, const struct gen_ev *ev, uint64_t i
 		e->amount = ev->money;
 		break;
 	case CW_EV_SUSPEND:
-		e->suspend_reason = CW_SUSPEND_ARREARS;
+		e->suspend_reason = (enum cw_suspend_reason)ev->a;
+		break;
+	case CW_EV_PORTOUT_REQUEST:
+		e->portout_kind = CW_PORTOUT_AUTH_CODE;
+		memcpy(e->channel, "sms", sizeof("sms"));
 		break;
 	case CW_EV_FORWARD_SET:
 		fmt_u64(e->forwarded_to, ev->peer);
 		break;
 	case CW_EV_DEACTIVATE:
-		memcpy(e->reason, "port_out", sizeof("port_out"));
+		snprintf(e->reason, sizeof(e->reason), "%s",
+			 s->kind == GEN_UNRESUMED     ? "arrears"
+			 : s->kind == GEN_DEACTIVATED ? "moved_abroad"
+			 : s->kind == GEN_CONTRACT    ? "contract_end"
+						      : "port_out");
 		break;
 	default:
 		break;

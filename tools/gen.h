@@ -19,15 +19,23 @@ enum gen_kind {
 	GEN_FORWARDER,
 	GEN_DOWNGRADER,
 	GEN_ARREARS,
+	/* the account (rules/40-account.yaml), each at churn_rate / 2 */
+	GEN_UNRESUMED,    /* suspended for arrears, never resumed, cut off 60d later */
+	GEN_OVERDUE,      /* one invoice paid 26 days after issue (6 late), leaves later */
+	GEN_CONTRACT,     /* leaves when the commitment ends */
+	GEN_PORTOUT,      /* asks for a port-out code, ported 3 days later */
+	GEN_DEACTIVATED,  /* deactivated: nothing may fire after it */
 	GEN_KIND__COUNT
 };
+#define GEN_OLD_KINDS 5   /* silent .. arrears: each at churn_rate */
 
 struct gen_opts {
 	uint32_t subscribers;
 	uint32_t days;
 	uint64_t seed;
 	int64_t start_ms;     /* midnight UTC of the first day */
-	double churn_rate;    /* fraction per churn kind (0.03) */
+	double churn_rate;    /* fraction per usage churn kind (0.03); half
+			       * of it per account kind */
 	double garbage_rate;  /* bad lines per good line (0) */
 	double dup_rate;      /* exact re-sends per good line (0) */
 };

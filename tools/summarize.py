@@ -19,6 +19,11 @@ EXPECTED = {
     "forwarder": "offnet-forward",
     "downgrader": "plan-downgrade",
     "arrears": "arrears-repeat",
+    "unresumed": "arrears-unresumed",
+    "overdue": "invoice-overdue",
+    "contract_end": "commitment-ending",
+    "portout": "portout-request",
+    "deactivated": None,   # closed: nothing may fire after the deactivate
 }
 
 

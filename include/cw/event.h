@@ -140,6 +140,9 @@ const char *cw_event_type_str(enum cw_event_type t);
 const char *cw_topic_kind_str(enum cw_topic_kind t);
 /* Which topic a type belongs to. */
 enum cw_topic_kind cw_event_type_topic(enum cw_event_type t);
+/* The type named by len bytes of name ("voice", "portout_request"...), or
+ * -1: the one map from a line's "type" to its topic for replay tools. */
+int cw_event_type_lookup(const char *name, size_t len);
 /* Is this an outgoing activity that breaks a silence (voice/sms out, data)? */
 int cw_event_is_outgoing(const struct cw_event *ev);
 

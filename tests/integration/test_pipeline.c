@@ -318,6 +318,81 @@ START_TEST(end_to_end)
 }
 END_TEST
 
+/* The account kinds the generator plants and the shipped rule meant to
+ * catch each; "deactivated" must get nothing after its deactivate. */
+static const struct {
+	const char *kind, *rule;
+} account_kinds[] = {
+	{"unresumed", "arrears-unresumed"},
+	{"overdue", "invoice-overdue"},
+	{"contract_end", "commitment-ending"},
+	{"portout", "portout-request"},
+	{"deactivated", NULL},
+};
+
+/*
+ * The whole subscriber, live, with the shipped pack: every planted account
+ * kind is caught by its rule, a deactivated line raises nothing, and no
+ * steady subscriber gets any alert of any rule.
+ */
+START_TEST(account_kinds_live)
+{
+	char events[CWH_PATH_MAX], truth[CWH_PATH_MAX], line[256];
+	struct cwh *h = cwh_new(PARTS, CW_SRCDIR "/rules");
+	struct cwh_msgs out = {0};
+	struct cwh_alert *alerts;
+	size_t nalerts, repeats;
+	int seen[5] = {0}, bad = 0;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_ge(cwh_gen(h, "acct", 400, 100, 42, 0, 0, events, sizeof(events),
+				 truth, sizeof(truth)), 0);
+	long sent = cwh_produce_file(h, events, 0, -1);
+	ck_assert_int_gt(sent, 0);
+	ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
+	ck_assert_int_eq(cwh_wait_consumed(h, cwh_input_end(h), 400), 0);
+	ck_assert_int_eq(cwh_wait_quiet(h, 2000, 120), 0);
+	ck_assert_int_eq(cwh_consume_topic(h, "churn-alerts", 1000, &out), 0);
+	ck_assert_int_eq(cwh_alerts_parse(&out, &alerts, &nalerts, &repeats), 0);
+	ck_assert_int_eq(repeats, 0);
+	f = fopen(truth, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *sub = strtok(line, ",\n"), *kind = strtok(NULL, ",\n");
+
+		if (!sub || !kind || !strcmp(sub, "subscriber"))
+			continue;
+		if (!strcmp(kind, "steady") && has_alert(alerts, nalerts, sub, NULL)) {
+			fprintf(stderr, "steady subscriber %s got an alert\n", sub);
+			bad++;
+		}
+		for (size_t k = 0; k < sizeof(account_kinds) / sizeof(account_kinds[0]); k++) {
+			if (strcmp(kind, account_kinds[k].kind))
+				continue;
+			seen[k]++;
+			if (account_kinds[k].rule
+				    ? !has_alert(alerts, nalerts, sub, account_kinds[k].rule)
+				    : has_alert(alerts, nalerts, sub, NULL)) {
+				fprintf(stderr, "%s subscriber %s: %s\n", kind, sub,
+					account_kinds[k].rule ? "not caught" : "alerted");
+				bad++;
+			}
+		}
+	}
+	fclose(f);
+	for (size_t k = 0; k < sizeof(account_kinds) / sizeof(account_kinds[0]); k++) {
+		fprintf(stderr, "%s: %d planted\n", account_kinds[k].kind, seen[k]);
+		ck_assert_msg(seen[k] > 0, "no %s planted: pick another seed",
+			      account_kinds[k].kind);
+	}
+	ck_assert_int_eq(bad, 0);
+	free(alerts);
+	cwh_msgs_free(&out);
+	cwh_free(h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pipeline");
@@ -327,6 +402,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 800);
 	tcase_add_test(tc, end_to_end);
+	tcase_add_test(tc, account_kinds_live);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_VERBOSE);
