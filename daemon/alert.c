@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
 #include <openssl/evp.h>
 
 #include "cw/engine.h"
+#include "cw/jsonw.h"
 
 void cw_alert_make_id(const char *subscriber, const char *rule,
 		      int64_t window, char out[CW_ALERT_ID_LEN + 1])
@@ -81,84 +81,83 @@ double cw_evidence_num(const struct cw_evidence *ev)
 	return strtod(buf, NULL);
 }
 
-/* A number as written (90.72, 0.667), never json-c's %.17g noise. */
-static json_object *num_json(const struct cw_evidence *ev)
+/* A number as the alert writes it: fixed decimals when the evidence has
+ * them, else the shortest text that reads back exactly, always with a
+ * '.' or an exponent (a JSON double, as consumers expect), null for NaN. */
+static void num_text(const struct cw_evidence *ev, char *buf, size_t len)
 {
-	char buf[64];
-
-	if (ev->decimals <= 0 || !isfinite(ev->num))
-		return json_object_new_double(ev->num);
-	cw_evidence_format_num(ev, buf, sizeof(buf));
-	return json_object_new_double_s(strtod(buf, NULL), buf);
-}
-
-static json_object *labels_json(const struct cw_rule *r)
-{
-	json_object *o = json_object_new_object();
-
-	for (size_t i = 0; o && i < r->nlabels; i++)
-		json_object_object_add(o, r->labels[i].key,
-				       json_object_new_string(r->labels[i].value));
-	return o;
-}
-
-static json_object *evidence_json(const struct cw_alert *a)
-{
-	json_object *o = json_object_new_object();
-
-	for (size_t i = 0; o && i < a->nevidence; i++) {
-		const struct cw_evidence *ev = &a->evidence[i];
-		json_object *v = NULL;
-		switch (ev->kind) {
-		case CW_EVID_STR: v = json_object_new_string(ev->str); break;
-		case CW_EVID_INT: v = json_object_new_int64(ev->i); break;
-		case CW_EVID_BOOL: v = json_object_new_boolean(ev->i != 0); break;
-		case CW_EVID_NUM: v = num_json(ev); break;
-		}
-		json_object_object_add(o, ev->key, v);
+	if (!isfinite(ev->num)) {
+		snprintf(buf, len, "null");
+		return;
 	}
-	return o;
+	if (ev->decimals > 0) {
+		cw_evidence_format_num(ev, buf, len);
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, ev->num);
+		if (strtod(buf, NULL) == ev->num)
+			break;
+	}
+	if (!strpbrk(buf, ".eE") && strlen(buf) + 2 < len)
+		strcat(buf, ".0");
+}
+
+static void evidence_json(struct cw_jw *w, const struct cw_alert *a)
+{
+	char num[64];
+
+	cw_jw_obj_begin(w, "evidence");
+	for (size_t i = 0; i < a->nevidence; i++) {
+		const struct cw_evidence *ev = &a->evidence[i];
+
+		switch (ev->kind) {
+		case CW_EVID_STR: cw_jw_str(w, ev->key, ev->str); break;
+		case CW_EVID_INT: cw_jw_int(w, ev->key, ev->i); break;
+		case CW_EVID_BOOL: cw_jw_bool(w, ev->key, ev->i != 0); break;
+		case CW_EVID_NUM:
+			num_text(ev, num, sizeof(num));
+			cw_jw_num_text(w, ev->key, num);
+			break;
+		}
+	}
+	cw_jw_obj_end(w);
 }
 
 char *cw_alert_to_json(const struct cw_alert *a, const char *rules_version)
 {
-	json_object *o = json_object_new_object();
-	json_object *seg = json_object_new_object();
+	struct cw_jw w;
 	char ts[40];
-	char *out = NULL;
 
-	if (!o || !seg)
-		goto out;
 	cw_time_format_rfc3339(a->ts_ms, ts, sizeof(ts));
-	json_object_object_add(o, "alert_id", json_object_new_string(a->alert_id));
-	json_object_object_add(o, "rule", json_object_new_string(a->rule->name));
-	json_object_object_add(o, "severity",
-			       json_object_new_string(cw_severity_str(a->rule->severity)));
-	json_object_object_add(o, "subscriber", json_object_new_string(a->subscriber));
-	json_object_object_add(o, "ts", json_object_new_string(ts));
-	json_object_object_add(o, "evidence", evidence_json(a));
-	json_object_object_add(seg, "arpu_tier",
-			       json_object_new_string(cw_arpu_tier_str(a->arpu_tier)));
-	json_object_object_add(seg, "tenure_stage",
-			       json_object_new_string(cw_tenure_stage_str(a->tenure_stage)));
-	json_object_object_add(o, "segment", seg);
-	seg = NULL; /* now owned by o */
-	json_object_object_add(o, "action",
-			       json_object_new_string(a->rule->action ? a->rule->action : ""));
+	cw_jw_init(&w, NULL, 0);
+	cw_jw_obj_begin(&w, NULL);
+	cw_jw_str(&w, "alert_id", a->alert_id);
+	cw_jw_str(&w, "rule", a->rule->name);
+	cw_jw_str(&w, "severity", cw_severity_str(a->rule->severity));
+	cw_jw_str(&w, "subscriber", a->subscriber);
+	cw_jw_str(&w, "ts", ts);
+	evidence_json(&w, a);
+	cw_jw_obj_begin(&w, "segment");
+	cw_jw_str(&w, "arpu_tier", cw_arpu_tier_str(a->arpu_tier));
+	cw_jw_str(&w, "tenure_stage", cw_tenure_stage_str(a->tenure_stage));
+	cw_jw_obj_end(&w);
+	cw_jw_str(&w, "action", a->rule->action ? a->rule->action : "");
 	/* Extensions of CONTRACT §6 (README "Interface notes"): only
 	 * present when the rule has them, so old consumers see nothing new. */
 	if (a->rule->description)
-		json_object_object_add(o, "description",
-				       json_object_new_string(a->rule->description));
-	if (a->rule->nlabels)
-		json_object_object_add(o, "labels", labels_json(a->rule));
-	json_object_object_add(o, "rules_version",
-			       json_object_new_string(rules_version ? rules_version : ""));
-	const char *s = json_object_to_json_string_ext(
-		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	out = s ? strdup(s) : NULL;
-out:
-	json_object_put(seg);
-	json_object_put(o);
-	return out;
+		cw_jw_str(&w, "description", a->rule->description);
+	if (a->rule->nlabels) {
+		cw_jw_obj_begin(&w, "labels");
+		for (size_t i = 0; i < a->rule->nlabels; i++)
+			cw_jw_str(&w, a->rule->labels[i].key, a->rule->labels[i].value);
+		cw_jw_obj_end(&w);
+	}
+	cw_jw_str(&w, "rules_version", rules_version ? rules_version : "");
+	cw_jw_obj_end(&w);
+	if (cw_jw_finish(&w) < 0) {
+		free(w.p);
+		return NULL;
+	}
+	return w.p;
 }

@@ -789,6 +789,53 @@ START_TEST(inspect_hand_built_state)
 }
 END_TEST
 
+/* Golden: numbers in an alert as people and CRMs expect them. */
+START_TEST(alert_json_number_golden)
+{
+	struct cw_ruleset *rs;
+	struct cw_alert a;
+	char *json;
+
+	fx_load_rules(&rs, "rules:\n  - {name: n, detect: plan_downgrade, action: \"a \\\"b\\\"\"}\n");
+	memset(&a, 0, sizeof(a));
+	a.rule = &rs->rules[0];
+	snprintf(a.alert_id, sizeof(a.alert_id), "%s", "0123456789abcdef0123456789abcdef");
+	snprintf(a.subscriber, sizeof(a.subscriber), "%s", FX_SUB);
+	a.ts_ms = fx_ms("2026-04-01T00:00:00Z");
+	static const struct {
+		const char *key;
+		double v;
+		int decimals;
+	} nums[] = {
+		{"money", 90.72, 2},            /* 90.719999999999999 in %.17g */
+		{"ratio", 0.66700000000000004, 3},
+		{"zero", -0.001, 2},
+		{"plain", 0.1, 0},
+		{"whole", 3.0, 0},
+	};
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		struct cw_evidence *ev = &a.evidence[a.nevidence++];
+		ev->kind = CW_EVID_NUM;
+		ev->num = nums[i].v;
+		ev->decimals = nums[i].decimals;
+		snprintf(ev->key, sizeof(ev->key), "%s", nums[i].key);
+	}
+	a.evidence[a.nevidence].kind = CW_EVID_INT;
+	a.evidence[a.nevidence].i = 12;
+	snprintf(a.evidence[a.nevidence++].key, CW_EVIDENCE_KEY_MAX, "%s", "count");
+	json = cw_alert_to_json(&a, "v");
+	ck_assert_str_eq(json,
+		"{\"alert_id\":\"0123456789abcdef0123456789abcdef\",\"rule\":\"n\","
+		"\"severity\":\"medium\",\"subscriber\":\"8613800000001\","
+		"\"ts\":\"2026-04-01T00:00:00.000Z\",\"evidence\":{\"money\":90.72,"
+		"\"ratio\":0.667,\"zero\":0,\"plain\":0.1,\"whole\":3.0,\"count\":12},"
+		"\"segment\":{\"arpu_tier\":\"low\",\"tenure_stage\":\"new\"},"
+		"\"action\":\"a \\\"b\\\"\",\"rules_version\":\"v\"}");
+	free(json);
+	cw_ruleset_free(rs);
+}
+END_TEST
+
 /* The alert as the retention team gets it: rule labels and description,
  * evidence named after the expression's features, money to the cent and
  * shares to 3 decimals, never %.17g noise. */
@@ -2960,6 +3007,7 @@ static Suite *engine_suite(void)
 	tc = tcase_create("scope");
 	tcase_add_test(tc, expr_where_scope_and_daily_tick);
 	tcase_add_test(tc, alert_json_labels_and_numbers);
+	tcase_add_test(tc, alert_json_number_golden);
 	tcase_add_test(tc, inspect_hand_built_state);
 	tcase_add_test(tc, account_suspension_durations);
 	tcase_add_test(tc, account_overdue_with_partial_payments);
