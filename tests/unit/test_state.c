@@ -415,8 +415,10 @@ START_TEST(codec_corrupt)
 	memcpy(bad, buf, (size_t)n);
 	bad[n] = 0;
 	ck_assert_int_eq(cw_state_decode(b, &p, bad, (size_t)n + 1), -1);
-	/* unknown version */
+	/* unknown version; and version 2 without its account section */
 	bad[0] = 2;
+	ck_assert_int_eq(cw_state_decode(b, &p, bad, (size_t)n), -1);
+	bad[0] = 3;
 	ck_assert_int_eq(cw_state_decode(b, &p, bad, (size_t)n), -1);
 	bad[0] = 0;
 	ck_assert_int_eq(cw_state_decode(b, &p, bad, (size_t)n), -1);
@@ -511,6 +513,63 @@ static void busy_event(struct cw_event *ev, int i, int64_t ts)
 	}
 }
 
+/* Version 2: the account section, round trip and hostile variants. */
+START_TEST(codec_account)
+{
+	struct cw_state *a = new_state(), *b = new_state();
+	struct cw_state_profile p = full_profile();
+	static uint8_t buf[CW_STATE_BLOB_MAX], bad[CW_STATE_BLOB_MAX];
+	int32_t today = cw_day_of(ms("2026-01-20T00:00:00Z"), 0);
+
+	fill_state(a, today);
+	a->acct.suspended_ms = ms("2026-01-10T00:00:00Z");
+	a->acct.suspend_reason = CW_SUSPEND_FRAUD;
+	a->acct.commitment_end_ms = ms("2026-06-01T00:00:00Z");
+	a->acct.commitment_set_ms = ms("2026-01-02T00:00:00Z");
+	a->acct.credit = 1500;
+	a->acct.ninvoices = 2;
+	a->acct.invoices[0] = (struct cw_invoice){ms("2026-01-21T00:00:00Z"), 58000};
+	a->acct.invoices[1] = (struct cw_invoice){ms("2026-02-21T00:00:00Z"), 12345};
+	a->acct.deactivated_ms = ms("2026-01-19T00:00:00Z");
+	snprintf(a->acct.deactivate_reason, sizeof(a->acct.deactivate_reason), "ported");
+	int n = cw_state_encode(a, &p, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(buf[0], 2);
+	ck_assert_int_eq(cw_state_decode(b, &p, buf, (size_t)n), 0);
+	assert_same(a, b, &p);
+	ck_assert_mem_eq(&a->acct, &b->acct, sizeof(a->acct));
+	/* one part alone still writes version 2; none writes version 1 */
+	memset(&a->acct, 0, sizeof(a->acct));
+	a->acct.commitment_end_ms = ms("2026-06-01T00:00:00Z");
+	int m = cw_state_encode(a, &p, bad, sizeof(bad));
+	ck_assert_int_eq(bad[0], 2);
+	ck_assert_int_eq(cw_state_decode(b, &p, bad, (size_t)m), 0);
+	ck_assert_int_eq(b->acct.commitment_end_ms, a->acct.commitment_end_ms);
+	memset(&a->acct, 0, sizeof(a->acct));
+	m = cw_state_encode(a, &p, bad, sizeof(bad));
+	ck_assert_int_eq(bad[0], 1);
+	/* every truncation of the version-2 blob is refused */
+	for (int len = 0; len < n; len++)
+		ck_assert_msg(cw_state_decode(b, &p, buf, (size_t)len) == -1,
+			      "truncated at %d of %d decoded", len, n);
+	/* random mutations never crash, and what decodes re-encodes */
+	uint32_t seed = 777;
+	for (int i = 0; i < 20000; i++) {
+		memcpy(bad, buf, (size_t)n);
+		for (int k = 0; k < 3; k++) {
+			seed = seed * 1103515245u + 12345u;
+			/* bias to the account section at the end */
+			uint32_t at = (uint32_t)n - 1 - (seed >> 8) % (uint32_t)(n < 48 ? n : 48);
+			bad[at] = (uint8_t)(seed >> 24);
+		}
+		if (cw_state_decode(b, &p, bad, (size_t)n) == 0)
+			ck_assert_int_gt(cw_state_encode(b, &p, bad, sizeof(bad)), 0);
+	}
+	free(a);
+	free(b);
+}
+END_TEST
+
 START_TEST(blob_size_busy_subscriber)
 {
 	static const char rules[] =
@@ -590,6 +649,7 @@ static Suite *state_suite(void)
 	tcase_add_test(tc, codec_drops_beyond_keep);
 	tcase_add_test(tc, codec_peer_newer_than_ring);
 	tcase_add_test(tc, codec_corrupt);
+	tcase_add_test(tc, codec_account);
 	tcase_add_test(tc, blob_size_busy_subscriber);
 	suite_add_tcase(s, tc);
 	return s;
