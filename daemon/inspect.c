@@ -6,7 +6,6 @@
  */
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include "cw/inspect.h"
 #include "cw/refdata.h"
+#include "cw/sbuf.h"
 
 static const int inspect_windows[] = {7, 30, 90};
 #define NWIN (sizeof(inspect_windows) / sizeof(inspect_windows[0]))
@@ -71,46 +71,6 @@ static void inspect_date(int64_t ms, char *buf, size_t len)
 
 /* ---- text -------------------------------------------------------------- */
 
-struct ibuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void ib_printf(struct ibuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void ib_printf(struct ibuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		if (b->oom)
-			return;
-		va_start(ap, fmt);
-		n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0,
-			      fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = 1;
-			return;
-		}
-		if (b->p && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = (b->cap + (size_t)n + 1) * 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-}
-
 static double inspect_feature(const struct cw_inspect *in, enum cw_feature f,
 			      int64_t arg)
 {
@@ -119,75 +79,75 @@ static double inspect_feature(const struct cw_inspect *in, enum cw_feature f,
 	return cw_engine_feature(&c, f, arg);
 }
 
-static void text_status(struct ibuf *b, const struct cw_inspect *in)
+static void text_status(struct cw_sbuf *b, const struct cw_inspect *in)
 {
 	const struct cw_state *st = in->state;
 	char t[40];
 
 	if (st->flags & CW_ST_DEACTIVATED) {
 		inspect_date(st->acct.deactivated_ms, t, sizeof(t));
-		ib_printf(b, "  status        deactivated %s (%s): closed, no alerts\n",
+		cw_sbuf_printf(b, "  status        deactivated %s (%s): closed, no alerts\n",
 			  t, st->acct.deactivate_reason[0] ? st->acct.deactivate_reason
 							   : "no reason given");
 	} else if (st->flags & CW_ST_SUSPENDED) {
 		inspect_date(st->acct.suspended_ms, t, sizeof(t));
-		ib_printf(b, "  status        suspended since %s (%s, %.0f days)\n", t,
+		cw_sbuf_printf(b, "  status        suspended since %s (%s, %.0f days)\n", t,
 			  cw_suspend_reason_str((enum cw_suspend_reason)st->acct.suspend_reason),
 			  inspect_feature(in, CW_F_DAYS_SUSPENDED, 0));
 	} else {
-		ib_printf(b, "  status        active\n");
+		cw_sbuf_printf(b, "  status        active\n");
 	}
 }
 
-static void text_account(struct ibuf *b, const struct cw_inspect *in)
+static void text_account(struct cw_sbuf *b, const struct cw_inspect *in)
 {
 	const struct cw_state *st = in->state;
 	char t[40];
 
-	ib_printf(b, "  forwarding    %s%s\n",
+	cw_sbuf_printf(b, "  forwarding    %s%s\n",
 		  st->flags & CW_ST_FORWARDING ? "on -> " : "off",
 		  st->flags & CW_ST_FORWARDING ? st->forward_to : "");
-	ib_printf(b, "  billing       %s, unpaid %.2f, %.0f days overdue, credit %.2f\n",
+	cw_sbuf_printf(b, "  billing       %s, unpaid %.2f, %.0f days overdue, credit %.2f\n",
 		  st->flags & CW_ST_POSTPAID ? "postpaid" : "prepaid",
 		  inspect_feature(in, CW_F_UNPAID_AMOUNT, 0),
 		  inspect_feature(in, CW_F_DAYS_OVERDUE, 0),
 		  (double)st->acct.credit / CW_MONEY_SCALE);
 	if (st->acct.commitment_end_ms) {
 		inspect_date(st->acct.commitment_end_ms, t, sizeof(t));
-		ib_printf(b, "  commitment    ends %s (%.0f days)\n", t,
+		cw_sbuf_printf(b, "  commitment    ends %s (%.0f days)\n", t,
 			  inspect_feature(in, CW_F_DAYS_TO_COMMITMENT_END, 0));
 	} else {
-		ib_printf(b, "  commitment    none\n");
+		cw_sbuf_printf(b, "  commitment    none\n");
 	}
 }
 
-static void text_usage(struct ibuf *b, const struct cw_inspect *in)
+static void text_usage(struct cw_sbuf *b, const struct cw_inspect *in)
 {
-	ib_printf(b, "  usage         %12s %12s %12s\n", "7d", "30d", "90d");
+	cw_sbuf_printf(b, "  usage         %12s %12s %12s\n", "7d", "30d", "90d");
 	for (size_t i = 0; i < NUSAGE; i++) {
-		ib_printf(b, "    %-18s", inspect_usage[i].label);
+		cw_sbuf_printf(b, "    %-18s", inspect_usage[i].label);
 		for (size_t w = 0; w < NWIN; w++) {
 			int d = inspect_windows[w];
 			double v;
 
 			if (!inspect_kept(in->engine, inspect_usage[i].f, d)) {
-				ib_printf(b, " %12s", "(not kept)");
+				cw_sbuf_printf(b, " %12s", "(not kept)");
 				continue;
 			}
 			v = inspect_feature(in, inspect_usage[i].f, d * CW_DAY_MS);
 			if (inspect_usage[i].money)
-				ib_printf(b, " %12.2f", v);
+				cw_sbuf_printf(b, " %12.2f", v);
 			else if (inspect_usage[i].f == CW_F_OFFNET_SHARE)
-				ib_printf(b, " %12.3f", v);
+				cw_sbuf_printf(b, " %12.3f", v);
 			else
-				ib_printf(b, " %12.0f", v);
+				cw_sbuf_printf(b, " %12.0f", v);
 		}
-		ib_printf(b, "\n");
+		cw_sbuf_printf(b, "\n");
 	}
 }
 
 /* Rule marks: the last firing of each rule and its cooldown. */
-static void text_rules(struct ibuf *b, const struct cw_inspect *in)
+static void text_rules(struct cw_sbuf *b, const struct cw_inspect *in)
 {
 	const struct cw_ruleset *rs = in->engine->rules;
 	int any = 0;
@@ -202,22 +162,22 @@ static void text_rules(struct ibuf *b, const struct cw_inspect *in)
 		if (!m || m->last_fire_ms == INT64_MIN || m->last_fire_ms == 0)
 			continue;
 		if (!any)
-			ib_printf(b, "  last alerts   %-26s %-26s %s\n", "rule",
+			cw_sbuf_printf(b, "  last alerts   %-26s %-26s %s\n", "rule",
 				  "fired", "cooldown until");
 		any = 1;
 		inspect_date(m->last_fire_ms, t, sizeof(t));
 		inspect_date(m->last_fire_ms + rs->rules[i].cooldown_ms, u, sizeof(u));
-		ib_printf(b, "                %-26s %-26s %s\n", rs->rules[i].name, t,
+		cw_sbuf_printf(b, "                %-26s %-26s %s\n", rs->rules[i].name, t,
 			  rs->rules[i].cooldown_ms ? u : "-");
 	}
 	if (!any)
-		ib_printf(b, "  last alerts   none\n");
+		cw_sbuf_printf(b, "  last alerts   none\n");
 }
 
 static char *render_text(const struct cw_inspect *in)
 {
 	const struct cw_state *st = in->state;
-	struct ibuf b = {0};
+	struct cw_sbuf b = {0};
 	char t[40], at[40];
 	int32_t cur = cw_month_of(in->at, in->engine->conf.utc_offset_ms);
 	int64_t fee = st->plan[0] && in->engine->plans
@@ -225,36 +185,36 @@ static char *render_text(const struct cw_inspect *in)
 			      : -1;
 
 	inspect_date(in->at, at, sizeof(at));
-	ib_printf(&b, "subscriber %s (as of %s)\n", in->subscriber, at);
+	cw_sbuf_printf(&b, "subscriber %s (as of %s)\n", in->subscriber, at);
 	text_status(&b, in);
 	if (fee >= 0)
-		ib_printf(&b, "  plan          %s (fee %.2f)\n", st->plan,
+		cw_sbuf_printf(&b, "  plan          %s (fee %.2f)\n", st->plan,
 			  (double)fee / CW_MONEY_SCALE);
 	else
-		ib_printf(&b, "  plan          %s\n", st->plan[0] ? st->plan : "unknown");
+		cw_sbuf_printf(&b, "  plan          %s\n", st->plan[0] ? st->plan : "unknown");
 	inspect_date(st->activate_ms, t, sizeof(t));
-	ib_printf(&b, "  tenure        %.0f days since %s (%s), ARPU tier %s\n",
+	cw_sbuf_printf(&b, "  tenure        %.0f days since %s (%s), ARPU tier %s\n",
 		  floor(inspect_feature(in, CW_F_TENURE, 0) / CW_DAY_MS), t,
 		  cw_tenure_stage_str(cw_engine_tenure_stage(in->engine, st, in->at)),
 		  cw_arpu_tier_str(cw_engine_arpu_tier(in->engine, st, in->at)));
 	inspect_date(st->last_out_ms, t, sizeof(t));
-	ib_printf(&b, "  last outgoing %s (%.0f days silent)\n", t,
+	cw_sbuf_printf(&b, "  last outgoing %s (%.0f days silent)\n", t,
 		  inspect_feature(in, CW_F_DAYS_SILENT, 0));
-	ib_printf(&b, "  revenue       ");
+	cw_sbuf_printf(&b, "  revenue       ");
 	for (int k = 0; k < 4; k++) {
 		int32_t m = cur - k;
-		ib_printf(&b, "%s%04d-%02d %.2f", k ? "  " : "", m / 12, m % 12 + 1,
+		cw_sbuf_printf(&b, "%s%04d-%02d %.2f", k ? "  " : "", m / 12, m % 12 + 1,
 			  (double)cw_state_month(st, m) / CW_MONEY_SCALE);
 	}
-	ib_printf(&b, "\n");
+	cw_sbuf_printf(&b, "\n");
 	text_usage(&b, in);
 	text_account(&b, in);
 	text_rules(&b, in);
 	if (in->next_due == INT64_MAX || in->next_due <= 0)
-		ib_printf(&b, "  next timer    none\n");
+		cw_sbuf_printf(&b, "  next timer    none\n");
 	else {
 		inspect_date(in->next_due, t, sizeof(t));
-		ib_printf(&b, "  next timer    %s\n", t);
+		cw_sbuf_printf(&b, "  next timer    %s\n", t);
 	}
 	if (b.oom) {
 		free(b.p);

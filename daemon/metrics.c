@@ -2,7 +2,6 @@
  * metrics.c — counters and their HTTP exposition.
  */
 #include <dirent.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <microhttpd.h>
 
 #include "cw/metrics.h"
+#include "cw/sbuf.h"
 
 #define METRICS_RULES_MAX (CW_RULES_MAX * 2)
 
@@ -272,67 +272,29 @@ void cw_metrics_alert(struct cw_metrics *m, const char *rule,
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* A growable string for the exposition text. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	for (;;) {
-		if (b->oom)
-			return;
-		va_start(ap, fmt);
-		int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = 1;
-			return;
-		}
-		if (b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = (b->cap + (size_t)n + 1) * 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-}
-
 static uint64_t ld(_Atomic uint64_t *v)
 {
 	return atomic_load_explicit(v, memory_order_relaxed);
 }
 
-static void render_events(struct cw_metrics *m, struct sbuf *b)
+static void render_events(struct cw_metrics *m, struct cw_sbuf *b)
 {
-	sb_printf(b, "# HELP churnwatch_events_total Valid events consumed.\n"
+	cw_sbuf_printf(b, "# HELP churnwatch_events_total Valid events consumed.\n"
 		     "# TYPE churnwatch_events_total counter\n");
 	for (int t = 0; t < CW_TOPIC__COUNT; t++)
 		for (int e = 0; e < CW_EV__COUNT; e++)
 			if (cw_event_type_topic((enum cw_event_type)e) == (enum cw_topic_kind)t)
-				sb_printf(b, "churnwatch_events_total{topic=\"%s\",type=\"%s\"} %llu\n",
+				cw_sbuf_printf(b, "churnwatch_events_total{topic=\"%s\",type=\"%s\"} %llu\n",
 					  cw_topic_kind_str((enum cw_topic_kind)t),
 					  cw_event_type_str((enum cw_event_type)e),
 					  (unsigned long long)ld(&m->events[t][e]));
-	sb_printf(b, "# HELP churnwatch_events_invalid_total Rejected inputs, sent to the dead-letter topic.\n"
+	cw_sbuf_printf(b, "# HELP churnwatch_events_invalid_total Rejected inputs, sent to the dead-letter topic.\n"
 		     "# TYPE churnwatch_events_invalid_total counter\n");
 	for (int r = 1; r < CW_INVALID__COUNT; r++)
-		sb_printf(b, "churnwatch_events_invalid_total{reason=\"%s\"} %llu\n",
+		cw_sbuf_printf(b, "churnwatch_events_invalid_total{reason=\"%s\"} %llu\n",
 			  cw_invalid_str((enum cw_invalid)r),
 			  (unsigned long long)ld(&m->invalid[r]));
-	sb_printf(b, "# HELP churnwatch_events_late_total Events older than the watermark (applied, never retract alerts).\n"
+	cw_sbuf_printf(b, "# HELP churnwatch_events_late_total Events older than the watermark (applied, never retract alerts).\n"
 		     "# TYPE churnwatch_events_late_total counter\n"
 		     "churnwatch_events_late_total %llu\n"
 		     "# HELP churnwatch_events_duplicate_total Events whose event_id was already seen.\n"
@@ -344,67 +306,67 @@ static void render_events(struct cw_metrics *m, struct sbuf *b)
 
 /* Every loaded rule has its series from the start, at 0 (Prometheus:
  * a series that appears only on the first alert breaks rate()). */
-static void render_alerts(struct cw_metrics *m, struct sbuf *b)
+static void render_alerts(struct cw_metrics *m, struct cw_sbuf *b)
 {
-	sb_printf(b, "# HELP churnwatch_alerts_total Alerts published.\n"
+	cw_sbuf_printf(b, "# HELP churnwatch_alerts_total Alerts published.\n"
 		     "# TYPE churnwatch_alerts_total counter\n");
 	pthread_mutex_lock(&m->lock);
 	for (size_t i = 0; i < m->nrules; i++)
 		for (int s = 0; s < CW_SEV__COUNT; s++)
 			if (m->rules[i].fired[s] || (int)m->rules[i].severity == s)
-				sb_printf(b, "churnwatch_alerts_total{rule=\"%s\",severity=\"%s\"} %llu\n",
+				cw_sbuf_printf(b, "churnwatch_alerts_total{rule=\"%s\",severity=\"%s\"} %llu\n",
 					  m->rules[i].name,
 					  cw_severity_str((enum cw_severity)s),
 					  (unsigned long long)m->rules[i].fired[s]);
-	sb_printf(b, "# HELP churnwatch_alerts_suppressed_total Alerts held back by a rule's limit.\n"
+	cw_sbuf_printf(b, "# HELP churnwatch_alerts_suppressed_total Alerts held back by a rule's limit.\n"
 		     "# TYPE churnwatch_alerts_suppressed_total counter\n");
 	for (size_t i = 0; i < m->nrules; i++)
-		sb_printf(b, "churnwatch_alerts_suppressed_total{rule=\"%s\"} %llu\n",
+		cw_sbuf_printf(b, "churnwatch_alerts_suppressed_total{rule=\"%s\"} %llu\n",
 			  m->rules[i].name,
 			  (unsigned long long)m->rules[i].suppressed);
-	sb_printf(b, "# HELP churnwatch_rule_evaluations_total Times a rule judged a subscriber (event or timer).\n"
+	cw_sbuf_printf(b, "# HELP churnwatch_rule_evaluations_total Times a rule judged a subscriber (event or timer).\n"
 		     "# TYPE churnwatch_rule_evaluations_total counter\n");
 	for (size_t i = 0; i < m->nrules; i++)
-		sb_printf(b, "churnwatch_rule_evaluations_total{rule=\"%s\"} %llu\n",
+		cw_sbuf_printf(b, "churnwatch_rule_evaluations_total{rule=\"%s\"} %llu\n",
 			  m->rules[i].name,
 			  (unsigned long long)m->rules[i].evaluations);
-	sb_printf(b, "# HELP churnwatch_rules_info The loaded rule set.\n"
+	cw_sbuf_printf(b, "# HELP churnwatch_rules_info The loaded rule set.\n"
 		     "# TYPE churnwatch_rules_info gauge\n"
 		     "churnwatch_rules_info{version=\"%s\"} 1\n",
 		  m->rules_version);
-	sb_printf(b, "# HELP churnwatch_consumer_lag_messages Messages behind the end of each assigned partition (librdkafka statistics).\n"
+	cw_sbuf_printf(b, "# HELP churnwatch_consumer_lag_messages Messages behind the end of each assigned partition (librdkafka statistics).\n"
 		     "# TYPE churnwatch_consumer_lag_messages gauge\n");
 	for (int t = 0; t < CW_TOPIC__COUNT; t++)
 		for (int i = 0; i < LAG_PARTS; i++)
 			if (m->lag[t][i] >= 0)
-				sb_printf(b, "churnwatch_consumer_lag_messages{topic=\"%s\",partition=\"%d\"} %lld\n",
+				cw_sbuf_printf(b, "churnwatch_consumer_lag_messages{topic=\"%s\",partition=\"%d\"} %lld\n",
 					  cw_topic_kind_str((enum cw_topic_kind)t), i,
 					  (long long)m->lag[t][i]);
 	pthread_mutex_unlock(&m->lock);
 }
 
-static void render_histogram(struct sbuf *b, const char *name,
+static void render_histogram(struct cw_sbuf *b, const char *name,
 			     const char *help, struct histogram *h)
 {
 	uint64_t cum = 0;
 
-	sb_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	cw_sbuf_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
 	for (size_t i = 0; i <= HIST_N; i++) {
 		cum += ld(&h->bucket[i]);
 		if (i < HIST_N)
-			sb_printf(b, "%s_bucket{le=\"%g\"} %llu\n", name,
+			cw_sbuf_printf(b, "%s_bucket{le=\"%g\"} %llu\n", name,
 				  hist_le[i], (unsigned long long)cum);
 		else
-			sb_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n", name,
+			cw_sbuf_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n", name,
 				  (unsigned long long)cum);
 	}
-	sb_printf(b, "%s_sum %.6f\n%s_count %llu\n", name,
+	cw_sbuf_printf(b, "%s_sum %.6f\n%s_count %llu\n", name,
 		  (double)ld(&h->sum_us) / 1e6, name,
 		  (unsigned long long)ld(&h->count));
 }
 
 /* The standard process_* metrics (Prometheus client conventions). */
-static void render_process(struct cw_metrics *m, struct sbuf *b)
+static void render_process(struct cw_metrics *m, struct cw_sbuf *b)
 {
 	struct rusage ru;
 	struct rlimit rl;
@@ -434,7 +396,7 @@ static void render_process(struct cw_metrics *m, struct sbuf *b)
 		      (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		rl.rlim_cur = 0;
-	sb_printf(b,
+	cw_sbuf_printf(b,
 		  "# HELP process_cpu_seconds_total User and system CPU time.\n"
 		  "# TYPE process_cpu_seconds_total counter\n"
 		  "process_cpu_seconds_total %.3f\n"
@@ -460,8 +422,8 @@ static void render_process(struct cw_metrics *m, struct sbuf *b)
 
 char *cw_metrics_render(struct cw_metrics *m)
 {
-	struct sbuf b = {0};
-	sb_printf(&b, "# HELP churnwatch_build_info The running build.\n"
+	struct cw_sbuf b = {0};
+	cw_sbuf_printf(&b, "# HELP churnwatch_build_info The running build.\n"
 		      "# TYPE churnwatch_build_info gauge\n"
 		      "churnwatch_build_info{version=\"%s\"} 1\n",
 		  CW_VERSION);
@@ -474,7 +436,7 @@ char *cw_metrics_render(struct cw_metrics *m)
 			 "From the Kafka timestamp of the newest message of the batch that raised an alert to Kafka's acknowledgement of the alert.",
 			 &m->latency_hist);
 	render_process(m, &b);
-	sb_printf(&b,
+	cw_sbuf_printf(&b,
 		  "# HELP churnwatch_dead_letters_total Dead letters acknowledged by Kafka.\n"
 		  "# TYPE churnwatch_dead_letters_total counter\n"
 		  "churnwatch_dead_letters_total %llu\n"
@@ -487,7 +449,7 @@ char *cw_metrics_render(struct cw_metrics *m)
 		  (unsigned long long)ld(&m->dlq_produced),
 		  (unsigned long long)ld(&m->dlq_failed),
 		  (long long)atomic_load(&m->outbox_depth));
-	sb_printf(&b,
+	cw_sbuf_printf(&b,
 		  "# HELP churnwatch_watermark_seconds Event-time watermark.\n"
 		  "# TYPE churnwatch_watermark_seconds gauge\n"
 		  "churnwatch_watermark_seconds %.3f\n"
