@@ -293,15 +293,13 @@ static void apply_subscriber(struct cw_pipeline *p, const struct sub *s,
 	for (int i = s->first_ev; i >= 0; i = p->ev_next[i]) {
 		const struct cw_event *ev = &p->events[i];
 		/* Timers due before this event are judged on the state as of
-		 * their due time, not after events that came later in the
-		 * same batch: the result must not depend on where batches
-		 * begin (guarantee 3). Never beyond the watermark: earlier
-		 * events of the other topic may still be unread. */
-		if (p->watermark != INT64_MIN)
-			cw_engine_advance(e, st, s->id,
-					  ev->ts_ms < p->watermark ? ev->ts_ms
-								   : p->watermark,
-					  &sink);
+		 * their due time, before it: the result must not depend on
+		 * where batches begin or how far this partition runs ahead of
+		 * the others (guarantee 3). The pair merge applies partition
+		 * N of cdr and billing in ts order, so every earlier event of
+		 * the subscriber is in (the assumption the silence gap makes
+		 * too); one that is not is late, and counted so. */
+		cw_engine_advance(e, st, s->id, ev->ts_ms, &sink);
 		if (wm_before != INT64_MIN && ev->ts_ms < wm_before) {
 			cw_metrics_late(p->metrics);
 			p->stats.late++;

@@ -4,7 +4,8 @@
  * version-1 vectors kept in test_engine.c: the state blob carries the
  * account (version 2: suspension, invoices, commitment, deactivation),
  * and timers due before an event are run before it (daemon/apply.c), so
- * a tick judges the state as of its due time whatever the batching. The
+ * a tick judges the state as of its due time whatever the batching or
+ * how far one partition runs ahead of the others. The
  * version-1 blobs still decode and re-encode byte-identically
  * (gold_v1_roundtrip).
  */
@@ -13,7 +14,7 @@
 static const struct gold_want GOLD_SHIPPED_ACCT = {
 	.nalerts = 107,
 	.alerts_digest = 0x1b6aa2e9f417dd2cULL,
-	.blobs_digest = 0x45614c6c816ea21fULL,
+	.blobs_digest = 0x070e885ff23d2918ULL,
 	.nblobs = 2458,
 	.alert_ids =
 		"5c79951d616ddcff5e323d4ac7853b71 5e238bcaf981807eff20d533e38e0a6d "
@@ -344,9 +345,9 @@ static const struct gold_want GOLD_SHIPPED_ACCT = {
 
 /* all features, UTC+8, seed 23 */
 static const struct gold_want GOLD_ALLFEAT_23_ACCT = {
-	.nalerts = 1166,
-	.alerts_digest = 0x7305b94a13c75283ULL,
-	.blobs_digest = 0xbec29f140bc2d43dULL,
+	.nalerts = 1169,
+	.alerts_digest = 0x7a3d4ac7e61a96a9ULL,
+	.blobs_digest = 0xeae1c85fbc5744c1ULL,
 	.nblobs = 2581,
 	.alert_ids =
 		"7fe53e62127df9c4a1576ce5333ef2e0 db43b66e6702040c0e8834d45a01da61 "
@@ -484,7 +485,7 @@ static const struct gold_want GOLD_ALLFEAT_23_ACCT = {
 		"e002828eb345a85c88ebbe9f02c91dc3852f577fa4ac91023cf0879696ca88ce"
 		"a2ba018e176b923a731967849001133b63759c8ab499b68101fdf9510cd63e81"
 		"bc000d755299a080a0e7b5d26782c202663c6cbcbab8d0dbaf6698be027be6b5"
-		"2180c08191d16788c202802e7acc80e09beccf6788c202f92f2c258080b6c7ce"
+		"2180c08191d16788c202802e7acc80f0e899cf6788c202f92f2c258080b6c7ce"
 		"6788c202a4f0d06ad2e393a0d367d2e393a0d36767d2f235e6a5a2c2d36788c2"
 		"0229e8b944a6ffddfdb26690be02568977d98ef581c7d26782c2028a1ee85980"
 		"90f981af679ec102d632a403a4eafe93ce67f6fb027b2f3aa580b0b4e3d16788"
@@ -639,8 +640,8 @@ static const struct gold_want GOLD_ALLFEAT_23_ACCT = {
 		"ee3902c200e4a9017f1b38f4011e81958f0007f88f418edbc2b15b86aa0966a4"
 		"e31892460c2694a7078e46cb548353dc7cd08806e6292230d2043c4c989f05c4"
 		"d33d47630d6c1cf2f903c9affd6737872c83baf3014ee64a5e05bf4258000c29"
-		"e8b944aae6e182a066d6bd02f92f2c2580f0e899cf6788c2027be6b52180909a"
-		"88d36788c202802e7accf683add2d16788c20267d2f235bcbec0a8cd67f4c102"
+		"e8b944aae6e182a066d6bd02f92f2c258080b6c7ce6788c2027be6b52180a0e7"
+		"b5d26788c202802e7accf683add2d16788c20267d2f235bcbec0a8cd67f4c102"
 		"8a1ee85980c0d3eac667e2c102c87d1727a88086ebc367a88086ebc367568977"
 		"d9909296b7d26782c202755299a0fa838d91d46788c202a4f0d06aa4ec8befa2"
 		"67a4ec8befa267d632a40392dc8f96ce67f6fb027b2f3aa5aedac59fcd6786c2"
@@ -748,7 +749,7 @@ static const struct gold_want GOLD_ALLFEAT_23_ACCT = {
 		"90b5b7c5eee3d4a0950a3dcadba83f5d1c988adf08a440454946f36f1090d706"
 		"bc012ccc33e11948bcf704c8a60bfed57237e880ff03c34e5ba5e1060c96fa83"
 		"038b76cc4043dc7673809c02dd0144d3c94179aa0088a9e9971a0a9e79f89d09"
-		"0c663c6cbc80e09beccf6788c202802e7acc80f0e899cf6788c202a4f0d06ac2"
+		"0c663c6cbc80e09beccf6788c202802e7acc8080b6c7ce6788c202a4f0d06ac2"
 		"d8acb5d167c2d8acb5d167755299a0e6abfa8acd67f2c102568977d9d6e8d0b4"
 		"a96782c102f92f2c2580e09beccf6788c2028a1ee85980d085ecb06690be02c8"
 		"7d1727eca5aa9bae66eca5aa9bae6667d2f23580e09beccf67fcc1027be6b521"
@@ -761,9 +762,9 @@ static const struct gold_want GOLD_ALLFEAT_23_ACCT = {
 
 /* all features, UTC+8, seed 5 */
 static const struct gold_want GOLD_ALLFEAT_5_ACCT = {
-	.nalerts = 1122,
-	.alerts_digest = 0x78e1f0efefc0bf95ULL,
-	.blobs_digest = 0xb9966479862788ecULL,
+	.nalerts = 1123,
+	.alerts_digest = 0x0127ef3fe0f9ae7eULL,
+	.blobs_digest = 0xc13d82422c582801ULL,
 	.nblobs = 2489,
 	.alert_ids =
 		"a81c4d52b48b1a74ef12abed1773cf08 db43b66e6702040c0e8834d45a01da61 "
@@ -848,9 +849,9 @@ static const struct gold_want GOLD_ALLFEAT_5_ACCT = {
 		"f3a9d088f304bd4e33e332607b9dd2e903d0a4961b1ab1110d8ea402fdd2c8fe"
 		"4682bb77b6f301d8379315022b6436f05044a40ee7c06b3830000c29e8b944e2"
 		"a4d9a7c266f6c102755299a080f0ffacd46788c202802e7acc80a0e7b5d26788"
-		"c202f92f2c2580e09beccf6788c20267d2f23580909a88d36788c202568977d9"
+		"c202f92f2c2580f0e899cf6788c20267d2f23580909a88d36788c202568977d9"
 		"8ea0a58bc967e6c102a4f0d06aac80ff82cb67ac80ff82cb678a1ee85980c0e0"
-		"8aad6794c102c87d1727a6c88086aa67a6c88086aa677be6b521d6f7f1d4cd67"
+		"8aad6794c102c87d1727a6c88086aa67a6c88086aa677be6b52180a0d0a2cd67"
 		"88c2027b2f3aa580a0a2fcc26788c202d632a40380a0d3cf9467f2fb0202019e"
 		"cbfcc2d467030390b00a00"
 		,
@@ -901,8 +902,8 @@ static const struct gold_want GOLD_ALLFEAT_5_ACCT = {
 		"a0042f7918640f8695d784d30633028b0e52f228afa2d002cbb012298ca2adb3"
 		"98e801f09d0c57e855fb9adc6f552b4bbd95fd9ddf8a5773cfebd840a0c23f00"
 		"0c663c6cbc80f08ffa816794c0028a1ee85980b093ddad6790c102c87d1727ae"
-		"889ecaa067ae889ecaa067568977d9c8f696fbc367d4c102802e7acc8080b6c7"
-		"ce6788c202755299a0b4e2cdcfd36788c20267d2f23582a39e8dd46788c202a4"
+		"889ecaa067ae889ecaa067568977d9c8f696fbc367d4c102802e7acc80f0ffac"
+		"d46788c202755299a0b4e2cdcfd36788c20267d2f23582a39e8dd46788c202a4"
 		"f0d06a84aff7b5ce6784aff7b5ce67f92f2c2580e09beccf6788c2027be6b521"
 		"80b09dd0cc6788c202d632a403b8dcb2e9ba67f4fb027b2f3aa5aeebd499cc67"
 		"88c20201030006f0afbdcac066d89f01f8e3b1f1d366bafa0dd09db295e766ac"
@@ -1042,7 +1043,7 @@ static const struct gold_want GOLD_ALLFEAT_5_ACCT = {
 		"eede096bebd4747de70489fefb07319b99789181d827c69806bc94a5c1d97040"
 		"50d4ca03ae1bf4399ca400b5a0e10289f33ea60985f5739ead02c6d17a8ac1fe"
 		"6c5de68e01adf3f051f7638e30000c663c6cbcb694fef4a066e6bd027be6b521"
-		"80f0ffacd46788c202802e7acc80f0ffacd46788c202a4f0d06afa828de1c567"
+		"8080cddad36788c202802e7acc80f0ffacd46788c202a4f0d06afa828de1c567"
 		"fa828de1c567755299a0d891dfabcd67f2c10267d2f23586b7e2ddc967f2c102"
 		"f92f2c2580e09beccf6788c202568977d99cafacadd067fac102d632a40390a8"
 		"8ff7a967f4fb027b2f3aa58080cddad36788c2028a1ee8598090a7a8b967c2c1"
@@ -1146,8 +1147,8 @@ static const struct gold_want GOLD_ALLFEAT_5_ACCT = {
 		"01d695c8b0010841e5207010f8bf1bb29209fd02e96d33d0fb60a4c007239327"
 		"2e106a79aea8b905181147a9822c49edc2b803f3a0c08e85cb69b6d4ed02ec80"
 		"27e56f80c6489e86020180e70752ebbcdad2ae01b16ff2e5069f033b000d663c"
-		"6cbc80e09beccf6788c202a4f0d06afca692dcc267fca692dcc267802e7acc80"
-		"80cddad36788c202755299a0eae4fe99d36788c202568977d9c09cee8fd167fc"
+		"6cbc80f0e899cf6788c202a4f0d06afca692dcc267fca692dcc267802e7acc80"
+		"909a88d36788c202755299a0eae4fe99d36788c202568977d9c09cee8fd167fc"
 		"c1027be6b52180c0eafdcb6788c202f92f2c258080b6c7ce6788c20267d2f235"
 		"e48bb999cd67f2c10229e8b944ffffffffffffffffff0192be028a1ee85980f0"
 		"a9bace66e8be02c87d172782abcfb9cb6682abcfb9cb66d632a403e2c8f1eaba"

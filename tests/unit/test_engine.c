@@ -1552,11 +1552,11 @@ static void gold_step(const struct cw_engine *eng, struct cw_state *scratch,
 						 (size_t)o->len[sub]), 0);
 	else
 		cw_state_init(scratch);
-	/* as daemon/apply.c: timers up to each event (never past the
-	 * watermark) before it, then to the watermark */
+	/* as daemon/apply.c: timers up to each event before it, then to
+	 * the watermark */
 	for (size_t k = 0; k < nidx; k++) {
 		int64_t ts = evs[idx[k]].ts_ms;
-		cw_engine_advance(eng, scratch, id, ts < wm ? ts : wm, &sink);
+		cw_engine_advance(eng, scratch, id, ts, &sink);
 		(void)cw_engine_apply(eng, scratch, &evs[idx[k]], &sink);
 	}
 	cw_engine_advance(eng, scratch, id, wm, &sink);
