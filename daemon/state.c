@@ -21,6 +21,12 @@
 
 #include "cw/state.h"
 
+/* Counters only ever grow by bounded, non-negative amounts; a blob with a
+ * value beyond this is corrupt (and summing such values would overflow). */
+#define STATE_VALUE_MAX (1LL << 53)
+/* Times (ms since the epoch) beyond ±2^48 (about 8900 years) are
+ * corrupt: differences of times must not overflow. */
+#define STATE_TIME_MAX (1LL << 48)
 #define STATE_VERSION 1       /* usage only */
 #define STATE_VERSION_ACCT 2  /* version 1 + the account section */
 /* Account section tags, in the order they are written. */
@@ -431,6 +437,11 @@ static void encode_months(struct wbuf *w, const struct cw_state *st,
 		put_s(w, cw_state_month(st, st->newest_month - i));
 }
 
+static int time_ok(int64_t t)
+{
+	return t >= -STATE_TIME_MAX && t <= STATE_TIME_MAX;
+}
+
 static int acct_has(const struct cw_account *a, int tag)
 {
 	switch (tag) {
@@ -501,26 +512,31 @@ static int decode_account(struct rbuf *r, struct cw_account *a)
 		case ACCT_SUSPENSION:
 			a->suspended_ms = get_s(r);
 			a->suspend_reason = (uint32_t)get_u(r);
-			if (a->suspended_ms == 0 ||
+			if (a->suspended_ms == 0 || !time_ok(a->suspended_ms) ||
 			    a->suspend_reason > CW_SUSPEND_OTHER)
 				return -1;
 			break;
 		case ACCT_COMMITMENT:
 			a->commitment_end_ms = get_s(r);
 			a->commitment_set_ms = get_s(r);
-			if (a->commitment_end_ms == 0)
+			if (a->commitment_end_ms == 0 ||
+			    !time_ok(a->commitment_end_ms) ||
+			    !time_ok(a->commitment_set_ms))
 				return -1;
 			break;
 		case ACCT_INVOICES: {
 			a->credit = get_s(r);
 			uint64_t k = get_u(r);
 
-			if (k > CW_INVOICES_MAX || a->credit < 0)
+			if (k > CW_INVOICES_MAX || a->credit < 0 ||
+			    a->credit > STATE_VALUE_MAX)
 				return -1;
 			for (uint64_t j = 0; j < k; j++) {
 				a->invoices[j].due_ms = get_s(r);
 				a->invoices[j].remaining = get_s(r);
-				if (a->invoices[j].remaining <= 0)
+				if (!time_ok(a->invoices[j].due_ms) ||
+				    a->invoices[j].remaining <= 0 ||
+				    a->invoices[j].remaining > STATE_VALUE_MAX)
 					return -1;
 			}
 			a->ninvoices = (uint32_t)k;
@@ -530,7 +546,7 @@ static int decode_account(struct rbuf *r, struct cw_account *a)
 			a->deactivated_ms = get_s(r);
 			get_str(r, a->deactivate_reason,
 				sizeof(a->deactivate_reason));
-			if (a->deactivated_ms == 0)
+			if (a->deactivated_ms == 0 || !time_ok(a->deactivated_ms))
 				return -1;
 			break;
 		}
@@ -616,6 +632,8 @@ static int decode_daily(struct rbuf *r, struct cw_state *st,
 		int k = ring_slot(newest);
 		for (uint64_t i = 0; i < n; i++) {
 			ring[k] = get_s(r);
+			if (ring[k] < 0 || ring[k] > STATE_VALUE_MAX)
+				return -1;
 			k = k == 0 ? CW_DAYS_MAX - 1 : k - 1;
 		}
 		if ((int)n > stored[f])
@@ -659,8 +677,12 @@ static int decode_months(struct rbuf *r, struct cw_state *st)
 	}
 	if (closed != 0)
 		st->closed_month = closed;
-	for (uint64_t i = 0; i < n; i++)
-		st->month_rev[month_slot(newest - (int32_t)i)] = get_s(r);
+	for (uint64_t i = 0; i < n; i++) {
+		int64_t v = get_s(r);
+		if (v < 0 || v > STATE_VALUE_MAX)
+			return -1;
+		st->month_rev[month_slot(newest - (int32_t)i)] = v;
+	}
 	return r->bad ? -1 : 0;
 }
 
@@ -679,6 +701,9 @@ int cw_state_decode(struct cw_state *st, const struct cw_state_profile *prof,
 	st->last_out_ms = get_s(&r);
 	st->newest_ms = get_s(&r);
 	st->clock_ms = get_s(&r);
+	if (!time_ok(st->activate_ms) || !time_ok(st->last_out_ms) ||
+	    !time_ok(st->newest_ms) || !time_ok(st->clock_ms))
+		goto corrupt;
 	get_str(&r, st->plan, sizeof(st->plan));
 	get_str(&r, st->forward_to, sizeof(st->forward_to));
 	if (r.bad || decode_daily(&r, st, prof) < 0 || decode_months(&r, st) < 0)
@@ -714,6 +739,9 @@ int cw_state_decode(struct cw_state *st, const struct cw_state_profile *prof,
 	for (uint64_t i = 0; i < n; i++) {
 		st->marks[i].rule_hash = (uint32_t)get_fixed(&r, 4);
 		st->marks[i].last_fire_ms = get_s(&r);
+		if (st->marks[i].last_fire_ms != INT64_MIN &&
+		    !time_ok(st->marks[i].last_fire_ms))
+			goto corrupt;
 		st->marks[i].last_window = get_s(&r);
 	}
 	st->nmarks = (uint32_t)n;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run the libFuzzer targets for $FUZZ_SECONDS each (default 60).
 #
-#   tests/fuzz/run.sh [target...]     targets: event expr rules conf
+#   tests/fuzz/run.sh [target...]     targets: event expr rules conf state
 #
 # Uses the clang build dir $FUZZ_BUILD (default build-fuzz), creating it
 # if missing. Each target fuzzes a temporary copy of its seed corpus so the
@@ -13,7 +13,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 build=${FUZZ_BUILD:-build-fuzz}
 secs=${FUZZ_SECONDS:-60}
-targets=${*:-event expr rules conf}
+targets=${*:-event expr rules conf state}
 
 if [ ! -d "$build" ]; then
 	CC=clang meson setup "$build" -Dfuzz=true -Dtests=false || exit 2
