@@ -21,8 +21,8 @@
 
 #include "cw/state.h"
 
-/* Counters only ever grow by bounded, non-negative amounts; a blob with a
- * value beyond this is corrupt (and summing such values would overflow). */
+/* Counters grow by bounded amounts; a blob with a value beyond ±2^53 is
+ * corrupt (184 days of such values still sum without overflow). */
 #define STATE_VALUE_MAX (1LL << 53)
 /* Times (ms since the epoch) beyond ±2^48 (about 8900 years) are
  * corrupt: differences of times must not overflow. */
@@ -632,7 +632,7 @@ static int decode_daily(struct rbuf *r, struct cw_state *st,
 		int k = ring_slot(newest);
 		for (uint64_t i = 0; i < n; i++) {
 			ring[k] = get_s(r);
-			if (ring[k] < 0 || ring[k] > STATE_VALUE_MAX)
+			if (ring[k] < -STATE_VALUE_MAX || ring[k] > STATE_VALUE_MAX)
 				return -1;
 			k = k == 0 ? CW_DAYS_MAX - 1 : k - 1;
 		}
@@ -679,7 +679,7 @@ static int decode_months(struct rbuf *r, struct cw_state *st)
 		st->closed_month = closed;
 	for (uint64_t i = 0; i < n; i++) {
 		int64_t v = get_s(r);
-		if (v < 0 || v > STATE_VALUE_MAX)
+		if (v < -STATE_VALUE_MAX || v > STATE_VALUE_MAX)
 			return -1;
 		st->month_rev[month_slot(newest - (int32_t)i)] = v;
 	}
