@@ -323,6 +323,13 @@ int main(int argc, char **argv)
 			reload(p, &conf, metrics);
 		}
 		cw_pipeline_step(p);
+		if (cw_pipeline_fatal(p)) {
+			/* nothing of the batch was acknowledged: it is read
+			 * again once the cause is fixed */
+			sd_notify(0, "STOPPING=1");
+			rc = 1;
+			goto out;
+		}
 		watchdog_ping(&dctx);
 		report_progress(p, &prog);
 		cw_log_tick();

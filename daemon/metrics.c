@@ -59,6 +59,9 @@ struct cw_metrics {
 	_Atomic uint64_t dlq_produced;
 	_Atomic uint64_t dlq_failed;
 	_Atomic int64_t outbox_depth;
+	_Atomic uint64_t redis_oom;
+	_Atomic int redis_noeviction;
+	_Atomic int64_t redis_evicted;
 	struct histogram batch_hist;
 	struct histogram latency_hist;
 	double start_time; /* unix seconds */
@@ -160,6 +163,18 @@ void cw_metrics_dlq(struct cw_metrics *m, int delivered)
 {
 	atomic_fetch_add_explicit(delivered ? &m->dlq_produced : &m->dlq_failed,
 				  1, memory_order_relaxed);
+}
+
+void cw_metrics_redis_oom(struct cw_metrics *m)
+{
+	atomic_fetch_add_explicit(&m->redis_oom, 1, memory_order_relaxed);
+}
+
+void cw_metrics_set_redis_memory(struct cw_metrics *m, int noeviction,
+				 long long evicted)
+{
+	atomic_store(&m->redis_noeviction, noeviction);
+	atomic_store(&m->redis_evicted, (int64_t)evicted);
 }
 
 void cw_metrics_set_outbox_depth(struct cw_metrics *m, int64_t n)
@@ -445,10 +460,22 @@ char *cw_metrics_render(struct cw_metrics *m)
 		  "churnwatch_dead_letters_failed_total %llu\n"
 		  "# HELP churnwatch_outbox_depth Alerts published but not yet acknowledged by Kafka (kept in the Redis outbox until then).\n"
 		  "# TYPE churnwatch_outbox_depth gauge\n"
-		  "churnwatch_outbox_depth %lld\n",
+		  "churnwatch_outbox_depth %lld\n"
+		  "# HELP churnwatch_redis_oom_total Batches Redis refused for lack of memory (retried; nothing skipped).\n"
+		  "# TYPE churnwatch_redis_oom_total counter\n"
+		  "churnwatch_redis_oom_total %llu\n"
+		  "# HELP churnwatch_redis_noeviction 1 if Redis's maxmemory-policy is noeviction (checked every minute).\n"
+		  "# TYPE churnwatch_redis_noeviction gauge\n"
+		  "churnwatch_redis_noeviction %d\n"
+		  "# HELP churnwatch_redis_evicted_keys Keys Redis reports it has evicted (INFO stats).\n"
+		  "# TYPE churnwatch_redis_evicted_keys gauge\n"
+		  "churnwatch_redis_evicted_keys %lld\n",
 		  (unsigned long long)ld(&m->dlq_produced),
 		  (unsigned long long)ld(&m->dlq_failed),
-		  (long long)atomic_load(&m->outbox_depth));
+		  (long long)atomic_load(&m->outbox_depth),
+		  (unsigned long long)ld(&m->redis_oom),
+		  atomic_load(&m->redis_noeviction),
+		  (long long)atomic_load(&m->redis_evicted));
 	cw_sbuf_printf(&b,
 		  "# HELP churnwatch_watermark_seconds Event-time watermark.\n"
 		  "# TYPE churnwatch_watermark_seconds gauge\n"

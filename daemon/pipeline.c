@@ -49,7 +49,40 @@ void pl_heartbeat(struct cw_pipeline *p)
 
 static int stopping(struct cw_pipeline *p)
 {
-	return p->opts.should_stop && p->opts.should_stop(p->opts.heartbeat_ctx);
+	return p->fatal ||
+	       (p->opts.should_stop && p->opts.should_stop(p->opts.heartbeat_ctx));
+}
+
+int cw_pipeline_fatal(const struct cw_pipeline *p)
+{
+	return p->fatal;
+}
+
+/*
+ * Anything but noeviction lets Redis drop state, timers, offsets or
+ * cooldown marks under memory pressure: duplicate alerts with new ids,
+ * lost silences. Refused at start (configuration), a metric and an error
+ * line while running.
+ */
+static int check_eviction(struct cw_pipeline *p, char *err, size_t errlen)
+{
+	char policy[64];
+	long long evicted = 0;
+
+	if (cw_store_memory_info(p->store, policy, sizeof(policy), &evicted, err,
+				 errlen) < 0)
+		return -1;
+	cw_metrics_set_redis_memory(p->metrics, !strcmp(policy, "noeviction"), evicted);
+	if (strcmp(policy, "noeviction")) {
+		snprintf(err, errlen,
+			 "redis maxmemory-policy is %s: churnwatch's state, timers "
+			 "and offsets must never be evicted (%lld keys evicted so "
+			 "far); set maxmemory-policy noeviction, or give churnwatch "
+			 "a Redis of its own",
+			 policy, evicted);
+		return -2;
+	}
+	return 0;
 }
 
 static int topic_kind(const struct cw_pipeline *p, const char *name,
@@ -101,6 +134,18 @@ int pl_exchange(struct cw_pipeline *p)
 			return 0;
 		}
 		cw_metrics_redis_error(p->metrics);
+		if (cw_store_last_fault(p->store) == CW_STORE_PERMANENT) {
+			/* Retrying cannot heal it: stop without acknowledging
+			 * anything; the batch is read again after the fix. */
+			log_err("%s; stopping (exit 1): retrying cannot fix this", err);
+			p->fatal = 1;
+			return -1;
+		}
+		if (cw_store_last_fault(p->store) == CW_STORE_OOM) {
+			cw_metrics_redis_oom(p->metrics);
+			log_err_rl("redis refused the batch for lack of memory (%s); "
+				   "retrying, nothing is skipped: raise maxmemory", err);
+		}
 		cw_metrics_set_ready(p->metrics, 0);
 		log_warn_rl("redis: exchange failed, retrying in %" PRId64 " ms: %s",
 			    backoff, err);
@@ -109,8 +154,14 @@ int pl_exchange(struct cw_pipeline *p)
 			return -1;
 		sleep_ms(backoff);
 		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
-		if (cw_store_reconnect(p->store, err, sizeof(err)) < 0)
+		if (cw_store_reconnect(p->store, err, sizeof(err)) < 0) {
+			if (cw_store_last_fault(p->store) == CW_STORE_PERMANENT) {
+				log_err("%s; stopping (exit 1)", err);
+				p->fatal = 1;
+				return -1;
+			}
 			log_warn_rl("redis reconnect: %s", err);
+		}
 	}
 }
 
@@ -327,6 +378,13 @@ int cw_pipeline_step(struct cw_pipeline *p)
 		return 0;
 	}
 	int64_t t0 = pl_wall_ms();
+	if (t0 - p->memcheck_ms >= 60000 && !p->pending) {
+		char err[512];
+
+		p->memcheck_ms = t0;
+		if (check_eviction(p, err, sizeof(err)) == -2)
+			log_err_rl("%s", err);
+	}
 	p->batch_kafka_ts = -1;
 	pl_collect(p);
 	consumed = p->nmsgs;
@@ -393,7 +451,11 @@ static int connect_redis(struct cw_pipeline *p, char *err, size_t errlen)
 	};
 	int64_t start = pl_wall_ms(), backoff = 100;
 
-	while (cw_store_open(&so, &p->store, err, errlen) < 0) {
+	int rc;
+
+	while ((rc = cw_store_open(&so, &p->store, err, errlen)) < 0) {
+		if (rc == -2)
+			return -2; /* authentication refused: configuration */
 		if (pl_wall_ms() - start > p->conf->startup_retry_ms || stopping(p))
 			return -1;
 		log_warn("%s (retrying)", err);
@@ -525,10 +587,17 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 		rc = CW_PIPE_CONFIG;
 		goto fail;
 	}
-	if (connect_redis(p, err, errlen) < 0) {
-		rc = CW_PIPE_UNREACHABLE;
+	rc = connect_redis(p, err, errlen);
+	if (rc < 0) {
+		rc = rc == -2 ? CW_PIPE_CONFIG : CW_PIPE_UNREACHABLE;
 		goto fail;
 	}
+	rc = check_eviction(p, err, errlen);
+	if (rc < 0) {
+		rc = rc == -2 ? CW_PIPE_CONFIG : CW_PIPE_UNREACHABLE;
+		goto fail;
+	}
+	p->memcheck_ms = pl_wall_ms();
 	rc = connect_kafka(p, err, errlen);
 	if (rc != CW_PIPE_OK)
 		goto fail;

@@ -125,6 +125,8 @@ struct cw_pipeline {
 	struct cw_state *scratch;
 	uint8_t *blob;
 	uint64_t evals[CW_RULES_MAX]; /* per-rule evaluations of this batch */
+	int fatal;                    /* a permanent Redis error: stop, exit 1 */
+	int64_t memcheck_ms;          /* last eviction-policy check (wall) */
 	int64_t input_lag_ms;
 
 	/* Keys and strings used per subscriber, built once (hot path). */

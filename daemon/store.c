@@ -30,9 +30,12 @@ struct cw_store {
 
 	redisReply **replies;
 	size_t nreplies, cap_replies;
+	enum cw_store_fault fault;   /* of the last failure */
 
 	struct cw_store_stats stats;
 };
+
+static const char *fault_hint(const char *reply);
 
 static char *dup_range(const char *s, size_t n)
 {
@@ -113,6 +116,50 @@ static int parse_url(struct cw_store *s, const char *url, char *err,
 	return s->host ? 0 : -1;
 }
 
+/* "name:value\r\n" of an INFO reply into out (the value only). */
+static int info_field(const char *info, const char *name, char *out,
+		      size_t outlen)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = info; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (!strncmp(p, name, n) && p[n] == ':') {
+			size_t k = strcspn(p + n + 1, "\r\n");
+			if (k >= outlen)
+				k = outlen - 1;
+			memcpy(out, p + n + 1, k);
+			out[k] = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int cw_store_memory_info(struct cw_store *s, char *policy, size_t policylen,
+			 long long *evicted, char *err, size_t errlen)
+{
+	char num[32];
+	int i = cw_store_queue(s, 2, (const char *[]){"INFO", "memory"}, NULL);
+	int j = cw_store_queue(s, 2, (const char *[]){"INFO", "stats"}, NULL);
+	size_t len;
+	int rc = -1;
+
+	if (i < 0 || j < 0 || cw_store_exchange(s, err, errlen) < 0)
+		return -1;
+	const char *mem = cw_store_reply_str(s, i, -1, &len);
+	const char *st = cw_store_reply_str(s, j, -1, &len);
+	if (!mem || !st || info_field(mem, "maxmemory_policy", policy, policylen) < 0) {
+		snprintf(err, errlen, "redis INFO: no maxmemory_policy in the reply");
+	} else {
+		*evicted = info_field(st, "evicted_keys", num, sizeof(num)) == 0
+				   ? strtoll(num, NULL, 10)
+				   : 0;
+		rc = 0;
+	}
+	cw_store_release(s);
+	return rc;
+}
+
 int cw_store_check_url(const char *url, char *err, size_t errlen)
 {
 	struct cw_store s = {0};
@@ -132,12 +179,16 @@ static int simple_command(struct cw_store *s, char *err, size_t errlen,
 {
 	redisReply *r = redisCommandArgv(s->ctx, argc, argv, NULL);
 	if (!r) {
+		s->fault = CW_STORE_TRANSIENT;
 		snprintf(err, errlen, "redis: %s", s->ctx->errstr);
 		return -1;
 	}
 	int rc = r->type == REDIS_REPLY_ERROR ? -1 : 0;
-	if (rc)
-		snprintf(err, errlen, "redis %s: %s", argv[0], r->str);
+	if (rc) {
+		s->fault = cw_store_classify_error(r->str);
+		snprintf(err, errlen, "redis %s: %s%s", argv[0], r->str,
+			 fault_hint(r->str));
+	}
 	freeReplyObject(r);
 	return rc;
 }
@@ -153,6 +204,7 @@ static int do_connect(struct cw_store *s, char *err, size_t errlen)
 	s->ctx = s->path ? redisConnectUnixWithTimeout(s->path, tv)
 			 : redisConnectWithTimeout(s->host, s->port, tv);
 	if (!s->ctx || s->ctx->err) {
+		s->fault = CW_STORE_TRANSIENT;
 		snprintf(err, errlen, "redis %s%s%d: %s",
 			 s->path ? s->path : s->host, s->path ? "" : ":",
 			 s->path ? 0 : s->port,
@@ -199,8 +251,9 @@ int cw_store_open(const struct cw_store_opts *o, struct cw_store **out,
 	s->username = o->username ? strdup(o->username) : NULL;
 	if (!s->prefix || parse_url(s, o->url, err, errlen) < 0 ||
 	    do_connect(s, err, errlen) < 0) {
+		int rc = s->fault == CW_STORE_PERMANENT ? -2 : -1;
 		cw_store_close(s);
-		return -1;
+		return rc;
 	}
 	*out = s;
 	return 0;
@@ -333,12 +386,55 @@ void cw_store_discard(struct cw_store *s)
 	s->nqueued = 0;
 }
 
+enum cw_store_fault cw_store_classify_error(const char *reply)
+{
+	static const char *const permanent[] = {
+		"WRONGTYPE", "NOPERM", "MOVED", "ASK", "NOAUTH", "WRONGPASS",
+		"READONLY", "ERR unknown command", "ERR invalid password",
+		"ERR AUTH", "ERR Client sent AUTH", "CROSSSLOT", "CLUSTERDOWN",
+	};
+
+	if (!strncmp(reply, "OOM", 3))
+		return CW_STORE_OOM;
+	for (size_t i = 0; i < sizeof(permanent) / sizeof(permanent[0]); i++)
+		if (!strncmp(reply, permanent[i], strlen(permanent[i])))
+			return CW_STORE_PERMANENT;
+	return CW_STORE_TRANSIENT;
+}
+
+enum cw_store_fault cw_store_last_fault(const struct cw_store *s)
+{
+	return s->fault;
+}
+
+/* A permanent error says what to do about it, not just what Redis said. */
+static const char *fault_hint(const char *reply)
+{
+	if (!strncmp(reply, "WRONGTYPE", 9))
+		return " (a key under redis.key_prefix holds another type: is another "
+		       "application writing the same key space?)";
+	if (!strncmp(reply, "MOVED", 5) || !strncmp(reply, "ASK", 3) ||
+	    !strncmp(reply, "CROSSSLOT", 9) || !strncmp(reply, "CLUSTERDOWN", 11))
+		return " (this is a Redis Cluster: churnwatch needs one Redis "
+		       "node, its transactions span many keys)";
+	if (!strncmp(reply, "NOPERM", 6))
+		return " (the ACL user lacks a command or key pattern churnwatch "
+		       "needs: GET SET MGET ZADD ZREM ZRANGEBYSCORE HGET HSET HDEL "
+		       "HGETALL MULTI EXEC SCAN INFO on redis.key_prefix*)";
+	if (!strncmp(reply, "READONLY", 8))
+		return " (redis.url points at a replica)";
+	if (!strncmp(reply, "NOAUTH", 6) || !strncmp(reply, "WRONGPASS", 9) ||
+	    !strncmp(reply, "ERR invalid password", 20) || !strncmp(reply, "ERR AUTH", 8))
+		return " (check redis.password_file / redis.username)";
+	return "";
+}
+
 static int first_error(const redisReply *r, char *err, size_t errlen)
 {
 	if (!r)
 		return 0;
 	if (r->type == REDIS_REPLY_ERROR) {
-		snprintf(err, errlen, "redis: %s", r->str);
+		snprintf(err, errlen, "redis: %s%s", r->str, fault_hint(r->str));
 		return 1;
 	}
 	if (r->type == REDIS_REPLY_ARRAY)
@@ -379,17 +475,19 @@ int cw_store_exchange(struct cw_store *s, char *err, size_t errlen)
 	s->stats.commands += s->nqueued;
 	for (size_t i = 0; i < s->nreplies; i++) {
 		if (first_error(s->replies[i], err, errlen)) {
-			/* A command error is a bug or a wrong-type key, not
-			 * an outage: keep the queue so nothing is lost, and
-			 * let the caller decide. */
+			/* Not an outage: keep the queue so nothing is lost,
+			 * and let the caller decide by the fault. */
+			s->fault = cw_store_classify_error(err + 7);
 			s->stats.errors++;
 			return -1;
 		}
 	}
 	s->len = 0;
 	s->nqueued = 0;
+	s->fault = CW_STORE_OK;
 	return 0;
 io_error:
+	s->fault = CW_STORE_TRANSIENT;
 	snprintf(err, errlen, "redis: %s",
 		 s->ctx->errstr[0] ? s->ctx->errstr : strerror(errno));
 	s->stats.errors++;

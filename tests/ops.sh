@@ -173,6 +173,53 @@ kill -TERM "$DPID"; wait "$DPID" 2>/dev/null && ok "SIGTERM: exit 0" || bad "SIG
 grep -qE '^20[0-9-]+T[0-9:.]+Z notice: churnwatchd .* starting' "$DIR/d.log" &&
   ok "log lines carry a timestamp off journald" || bad "no timestamp: $(head -2 "$DIR/d.log")"
 
+echo "== a Redis that may evict, refuse or fail"
+mkdir -p "$DIR/lru" "$DIR/auth" "$DIR/oom"
+redis-server --port 0 --unixsocket "$DIR/lru/redis.sock" --save "" --maxmemory 64mb \
+  --maxmemory-policy allkeys-lru --logfile "$DIR/lru/log" --daemonize no &
+CW_PIDS+=($!)
+redis-server --port 0 --unixsocket "$DIR/auth/redis.sock" --save "" --requirepass right \
+  --logfile "$DIR/auth/log" --daemonize no &
+CW_PIDS+=($!)
+redis-server --port 0 --unixsocket "$DIR/oom/redis.sock" --save "" --maxmemory 1500kb \
+  --maxmemory-policy noeviction --logfile "$DIR/oom/log" --daemonize no &
+CW_PIDS+=($!)
+sleep 0.5
+f=$(variant lru 'kafka.group_id: lru' 'startup.retry_budget: 2s'); sed -i "s|url: .*|url: \"unix://$DIR/lru/redis.sock\"|" "$f"
+expect "maxmemory-policy allkeys-lru refused at start (exit 1)" 1 "maxmemory-policy is allkeys-lru: .* must never be evicted" timeout 60 "$D" -c "$f"
+printf 'wrong\n' >"$DIR/auth/pw"; chmod 0600 "$DIR/auth/pw"
+f=$(variant auth "redis.password_file: $DIR/auth/pw" 'startup.retry_budget: 20s'); sed -i "s|url: .*|url: \"unix://$DIR/auth/redis.sock\"|" "$f"
+t0=$(date +%s)
+expect "wrong Redis password: exit 1 at once, not retried" 1 "WRONGPASS|invalid password" timeout 60 "$D" -c "$f"
+[ $(( $(date +%s) - t0 )) -lt 15 ] && ok "... within the retry budget's first attempt" || bad "auth failure was retried"
+redis-cli -s "$DIR/redis.sock" SET cw:off:wrongtype oops >/dev/null
+f=$(variant wrongtype 'kafka.group_id: wrongtype')
+expect "WRONGTYPE: exit 1 naming the cause" 1 "WRONGTYPE.*another type" timeout 60 "$D" -c "$f"
+f=$(variant oom 'kafka.group_id: oom'); sed -i "s|url: .*|url: \"unix://$DIR/oom/redis.sock\"|; s|listen: .*|listen: \"127.0.0.1:$PORT\"|" "$f"
+"$D" -c "$f" 2>"$DIR/oom/d.log" &
+OPID=$!
+CW_PIDS+=($OPID)
+for _ in $(seq 300); do
+  n=$(cw_metric "$PORT" churnwatch_redis_oom_total 2>/dev/null || true)
+  [ "${n%%$'\n'*}" -gt 0 ] 2>/dev/null && break
+  sleep 0.1
+done
+if [ "${n%%$'\n'*}" -gt 0 ] 2>/dev/null && kill -0 "$OPID" 2>/dev/null; then
+  ok "OOM: counted ($n), still running, retrying"
+else
+  bad "OOM not seen: $(tail -3 "$DIR/oom/d.log")"
+fi
+redis-cli -s "$DIR/oom/redis.sock" CONFIG SET maxmemory 0 >/dev/null
+for _ in $(seq 600); do
+  n=$(cw_metric "$PORT" churnwatch_batch_messages_total 2>/dev/null || true)
+  [ "${n%%$'\n'*}" -ge "$EVENTS" ] 2>/dev/null && break
+  sleep 0.1
+done
+[ "${n%%$'\n'*}" -ge "$EVENTS" ] 2>/dev/null && ok "after OOM: every message applied ($n of $EVENTS), nothing skipped" ||
+  bad "after OOM: $n of $EVENTS applied"
+grep -q "lack of memory" "$DIR/oom/d.log" && ok "OOM has its own log line" || bad "no OOM log line"
+kill -TERM "$OPID"; wait "$OPID" 2>/dev/null || true
+
 echo "== determinism: back-tests under different batch sizes"
 for bs in 300 5000; do
   printf 'vendor_rules: %s\nrules: %s\nplans: %s\nnetworks: %s\nkafka:\n  batch_size: %s\n' \

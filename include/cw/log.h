@@ -65,6 +65,11 @@ void cw_log_rl(struct cw_ratelimit *rl, enum cw_log_level level,
 	} while (0)
 
 /* Rate-limited: 10 lines per 10 s per call site. */
+#define log_err_rl(...)                                                    \
+	do {                                                               \
+		static struct cw_ratelimit rl_;                            \
+		cw_log_rl(&rl_, CW_LOG_ERR, __VA_ARGS__);                  \
+	} while (0)
 #define log_warn_rl(...)                                                   \
 	do {                                                               \
 		static struct cw_ratelimit rl_;                            \

@@ -60,6 +60,11 @@ void cw_metrics_set_outbox_depth(struct cw_metrics *m, int64_t n);
 void cw_metrics_set_consumer_lag(struct cw_metrics *m, enum cw_topic_kind t,
 				 int32_t partition, int64_t lag);
 void cw_metrics_clear_consumer_lag(struct cw_metrics *m);
+/* Redis refused a write for lack of memory (the batch is retried). */
+void cw_metrics_redis_oom(struct cw_metrics *m);
+/* Last eviction-policy check: noeviction or not, keys evicted so far. */
+void cw_metrics_set_redis_memory(struct cw_metrics *m, int noeviction,
+				 long long evicted);
 
 /* Render the exposition text into a malloc'd string (tests, HTTP). */
 char *cw_metrics_render(struct cw_metrics *m);

@@ -73,6 +73,9 @@ struct cw_pipeline_stats {
 	int partitions;           /* assigned now (cdr + billing) */
 	int64_t input_lag_ms;     /* see churnwatch_input_lag_seconds */
 };
+/* A permanent Redis error (WRONGTYPE, NOPERM, MOVED, authentication...)
+ * stopped the pipeline: the daemon exits 1. */
+int cw_pipeline_fatal(const struct cw_pipeline *p);
 void cw_pipeline_get_stats(const struct cw_pipeline *p,
 			   struct cw_pipeline_stats *st);
 

@@ -33,7 +33,8 @@ struct cw_store_opts {
 /* Is `url` one cw_store_open accepts? (--check-config; no connection) */
 int cw_store_check_url(const char *url, char *err, size_t errlen);
 
-/* Parse the URL and connect. On failure returns -1 with a message. */
+/* Parse the URL and connect. On failure returns -1 with a message, -2
+ * when retrying cannot help (authentication refused: CW_STORE_PERMANENT). */
 int cw_store_open(const struct cw_store_opts *o, struct cw_store **out,
 		  char *err, size_t errlen);
 void cw_store_close(struct cw_store *s);
@@ -84,6 +85,32 @@ const char *cw_store_reply_substr(const struct cw_store *s, int i, int j,
 				  int k, size_t *len);
 /* Clear replies (the queue was already cleared by a successful exchange). */
 void cw_store_release(struct cw_store *s);
+
+/*
+ * What the last failure of cw_store_open, cw_store_reconnect or
+ * cw_store_exchange was. Transient ones (connection lost, LOADING, BUSY,
+ * TRYAGAIN) are retried; OOM too (Redis refused a write under maxmemory:
+ * nothing is skipped, the batch waits); permanent ones (authentication,
+ * WRONGTYPE, NOPERM, MOVED/ASK from a Redis Cluster, READONLY replica,
+ * unknown command) will not heal by retrying: the daemon stops with exit 1.
+ */
+enum cw_store_fault {
+	CW_STORE_OK = 0,
+	CW_STORE_TRANSIENT,
+	CW_STORE_OOM,
+	CW_STORE_PERMANENT,
+};
+enum cw_store_fault cw_store_last_fault(const struct cw_store *s);
+/* The fault a Redis error reply (e.g. "WRONGTYPE ...") stands for. */
+enum cw_store_fault cw_store_classify_error(const char *reply);
+
+/*
+ * The server's eviction policy (INFO memory: maxmemory_policy) and the
+ * keys it has evicted so far (INFO stats: evicted_keys). One round trip;
+ * -1 with a message on failure. policy is at least 32 bytes.
+ */
+int cw_store_memory_info(struct cw_store *s, char *policy, size_t policylen,
+			 long long *evicted, char *err, size_t errlen);
 
 /* Statistics for metrics and benchmarks. */
 struct cw_store_stats {
