@@ -19,6 +19,9 @@
 #include "cw/sbuf.h"
 
 #define METRICS_RULES_MAX (CW_RULES_MAX * 2)
+#define METRICS_CONN_MAX 256     /* connections in all */
+#define METRICS_CONN_PER_IP 16   /* from one address */
+#define METRICS_IDLE_S 5         /* an idle or trickling connection is closed */
 
 struct rule_counter {
 	char name[CW_RULE_NAME_MAX + 1];
@@ -608,12 +611,17 @@ int cw_metrics_listen(struct cw_metrics *m, const char *listen, char *err,
 		return 0;
 	if (metrics_parse_listen(listen, &sa, err, errlen) < 0)
 		return -1;
+	/* One event-driven thread serves every connection, so a slow client
+	 * holds a socket, not the server; the per-IP limit and the idle
+	 * timeout keep slow or abusive clients from using up the sockets a
+	 * probe or Prometheus needs. */
 	m->httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-					    MHD_USE_ERROR_LOG,
+					    MHD_USE_AUTO | MHD_USE_ERROR_LOG,
 				    ntohs(sa.sin_port), NULL, NULL, handle, m,
 				    MHD_OPTION_SOCK_ADDR, &sa,
-				    MHD_OPTION_CONNECTION_LIMIT, 64,
-				    MHD_OPTION_CONNECTION_TIMEOUT, 10,
+				    MHD_OPTION_CONNECTION_LIMIT, METRICS_CONN_MAX,
+				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, METRICS_CONN_PER_IP,
+				    MHD_OPTION_CONNECTION_TIMEOUT, METRICS_IDLE_S,
 				    MHD_OPTION_END);
 	if (!m->httpd) {
 		snprintf(err, errlen, "metrics.listen '%s': cannot listen", listen);

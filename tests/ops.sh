@@ -159,6 +159,35 @@ else
   ok "override disables a vendor rule"
 fi
 
+echo "== /metrics under abuse: 64 slow clients trickle headers"
+python3 - "$PORT" >"$DIR/slow.log" 2>&1 <<'PY' &
+import socket, sys, time
+port = int(sys.argv[1])
+socks = []
+for i in range(64):
+    s = socket.socket()
+    s.bind(("127.0.0.2", 0))
+    try:
+        s.connect(("127.0.0.1", port)); s.send(b"GET /metrics HTTP/1.1\r\n"); socks.append(s)
+    except OSError:
+        pass
+for _ in range(8):
+    for s in socks:
+        try: s.send(b"X")
+        except OSError: pass
+    time.sleep(1)
+PY
+SLOW=$!
+sleep 1.5
+t0=$(date +%s%N)
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "127.0.0.1:$PORT/healthz" || true)
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$code" = 200 ] && [ "$ms" -lt 1500 ] && ok "probe answered in $ms ms beside 64 slow clients" ||
+  bad "probe: code $code after $ms ms"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "127.0.0.1:$PORT/metrics" || true)
+[ "$code" = 200 ] && ok "/metrics answered beside them" || bad "/metrics: code $code"
+kill "$SLOW" 2>/dev/null; wait "$SLOW" 2>/dev/null || true
+
 echo "== SIGHUP"
 sed -i "s|brokers: .*|brokers: \"127.0.0.1:9\"|; s|level: .*||" "$RUN"
 echo 'log.level: debug' >>"$RUN"
