@@ -114,7 +114,7 @@ static const struct conf_key conf_keys[] = {
 	 "how late an event may arrive and still count (watermark lag)"},
 	{"time.dedup_window", CT_DUR, OFF(dedup_window_ms), "48h", MS_M,
 	 30 * MS_D, "an event_id seen again within this window is a duplicate"},
-	{"time.max_future", CT_DUR, OFF(max_future_ms), "1d", MS_M, 365 * MS_D,
+	{"time.max_future", CT_DUR, OFF(max_future_ms), "15m", MS_M, 365 * MS_D,
 	 "events further ahead of the clock than this are invalid"},
 	{"time.tick", CT_DUR, OFF(tick_ms), "1d", MS_S, 30 * MS_D,
 	 "how often when-rules are re-evaluated as event time passes"},

@@ -55,7 +55,7 @@ struct cw_conf {
 	/* time */
 	int64_t lateness_ms;      /* time.lateness (1h) */
 	int64_t dedup_window_ms;  /* time.dedup_window (48h) */
-	int64_t max_future_ms;    /* time.max_future (1d): further ahead is invalid */
+	int64_t max_future_ms;    /* time.max_future (15m): further ahead is invalid */
 	int64_t tick_ms;          /* time.tick (1d): re-evaluate when-rules as time passes */
 	int32_t utc_offset_min;   /* time.utc_offset ("+00:00"): calendar-month bucketing */
 

@@ -73,7 +73,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c.networks, CW_CONFDIR "/networks.yaml");
 	ck_assert_int_eq(c.lateness_ms, 3600000);
 	ck_assert_int_eq(c.dedup_window_ms, 48LL * 3600000);
-	ck_assert_int_eq(c.max_future_ms, 86400000);
+	ck_assert_int_eq(c.max_future_ms, 15 * 60000);
 	ck_assert_int_eq(c.tick_ms, 86400000);
 	ck_assert_int_eq(c.utc_offset_min, 0);
 	ck_assert_int_eq(c.arpu_mid, 50 * CW_MONEY_SCALE);
