@@ -24,6 +24,7 @@
 #include "cw/pipeline.h"
 #include "cw/refdata.h"
 #include "cw/runtime.h"
+#include "cw/state.h"
 #include "cw/store.h"
 
 #define DEFAULT_CONFIG CW_CONFDIR "/churnwatch.yaml"
@@ -95,6 +96,34 @@ static void usage(FILE *out)
 	cw_conf_print_reference(out);
 }
 
+/* A reload that keeps less history than before loses it for good: each
+ * subscriber's next write drops the older days. Say so. */
+static void warn_narrowed(const struct cw_state_profile *was,
+			  const struct cw_state_profile *now)
+{
+	static const char *const names[CW_D__COUNT] = {
+		"revenue", "calls out", "calls in", "sms out", "data bytes",
+		"seconds out", "off-net calls", "forwarded off-net calls",
+		"suspensions", "arrears suspensions", "recharges",
+		"recharge amount", "late payments", "port-out requests",
+	};
+
+	for (int f = 0; f < CW_D__COUNT; f++)
+		if (now->keep_days[f] < was->keep_days[f])
+			log_warn("reload: the rules now keep %u days of %s instead "
+				 "of %u; older days are dropped as subscribers are "
+				 "written, and come back only with new events",
+				 now->keep_days[f], names[f], was->keep_days[f]);
+	if (now->keep_months < was->keep_months)
+		log_warn("reload: the rules now keep %u months of revenue instead "
+			 "of %u; older months are dropped", now->keep_months,
+			 was->keep_months);
+	if (now->peer_days < was->peer_days)
+		log_warn("reload: distinct contacts are now kept for %u days "
+			 "instead of %u; older contacts are dropped",
+			 now->peer_days, was->peer_days);
+}
+
 /*
  * SIGHUP: re-read the configuration file, then rules, plans and networks.
  * Keys that only take effect at start (connections, topics...) are named
@@ -133,6 +162,7 @@ static void reload(struct cw_pipeline *p, struct cw_conf *conf,
 		log_notice("reloaded %zu rules (version %.12s, was %.12s)",
 			   rt->rules->nrules, rt->rules->version,
 			   old->rules->version);
+		warn_narrowed(&old->engine.profile, &rt->engine.profile);
 		cw_metrics_set_rules(m, rt->rules);
 		cw_pipeline_swap_runtime(p, rt);
 		cw_metrics_set_reload(m, 1, (int64_t)time(NULL));

@@ -191,6 +191,7 @@ kill "$SLOW" 2>/dev/null; wait "$SLOW" 2>/dev/null || true
 echo "== SIGHUP"
 sed -i "s|brokers: .*|brokers: \"127.0.0.1:9\"|; s|level: .*||" "$RUN"
 echo 'log.level: debug' >>"$RUN"
+printf '  - override: shrinking-circle\n    enabled: false\n' >>"$DIR/local/50-local.yaml"
 kill -HUP "$DPID"
 for _ in $(seq 50); do grep -q "reloaded" "$DIR/d.log" && break; sleep 0.1; done
 if grep -q "take effect only after a restart: kafka.brokers" "$DIR/d.log" && grep -q "reloaded" "$DIR/d.log"; then
@@ -198,6 +199,8 @@ if grep -q "take effect only after a restart: kafka.brokers" "$DIR/d.log" && gre
 else
   bad "SIGHUP: $(tail -5 "$DIR/d.log")"
 fi
+grep -q "distinct contacts are now kept for 0 days instead of 30" "$DIR/d.log" &&
+  ok "a reload that narrows the kept history says so" || bad "no narrowing warning: $(grep reload "$DIR/d.log" | tail -3)"
 kill -TERM "$DPID"; wait "$DPID" 2>/dev/null && ok "SIGTERM: exit 0" || bad "SIGTERM exit $?"
 grep -qE '^20[0-9-]+T[0-9:.]+Z notice: churnwatchd .* starting' "$DIR/d.log" &&
   ok "log lines carry a timestamp off journald" || bad "no timestamp: $(head -2 "$DIR/d.log")"
