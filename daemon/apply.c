@@ -242,7 +242,7 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 }
 
 static void write_subscriber(struct cw_pipeline *p, const struct sub *s,
-			     const struct cw_state *st, int64_t due)
+			     struct cw_state *st, int64_t due)
 {
 	char key[KEY_MAX], score[24];
 	size_t kl = state_key(p, s->id, key);
@@ -250,9 +250,22 @@ static void write_subscriber(struct cw_pipeline *p, const struct sub *s,
 	int n = cw_state_encode(st, &p->rt->engine.profile, p->blob,
 				CW_STATE_BLOB_MAX);
 
+	if (n < 0 && st->ndedup) {
+		/* The event ids are the part that grows with traffic: keep
+		 * the state, give up de-duplication for this subscriber. */
+		uint32_t kept = st->ndedup;
+		st->ndedup = 0;
+		n = cw_state_encode(st, &p->rt->engine.profile, p->blob,
+				    CW_STATE_BLOB_MAX);
+		st->ndedup = kept;
+		if (n >= 0)
+			log_warn_rl("state of %s is over %d bytes: its event ids "
+				    "are dropped (duplicates of its recent events "
+				    "are no longer recognised)",
+				    s->id, CW_STATE_BLOB_MAX);
+	}
 	if (n < 0) {
-		log_err("state of %s does not fit %d bytes; not written",
-			s->id, CW_STATE_BLOB_MAX);
+		pl_dead_letter_state(p, s->id, s->partition, s->nev);
 		return;
 	}
 	/* A closed (deactivated) line is kept only as long as inspect and

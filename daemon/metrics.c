@@ -63,6 +63,7 @@ struct cw_metrics {
 	_Atomic uint64_t dlq_failed;
 	_Atomic int64_t outbox_depth;
 	_Atomic uint64_t redis_oom;
+	_Atomic uint64_t state_too_large;
 	_Atomic int redis_noeviction;
 	_Atomic int64_t redis_evicted;
 	struct histogram batch_hist;
@@ -166,6 +167,11 @@ void cw_metrics_dlq(struct cw_metrics *m, int delivered)
 {
 	atomic_fetch_add_explicit(delivered ? &m->dlq_produced : &m->dlq_failed,
 				  1, memory_order_relaxed);
+}
+
+void cw_metrics_state_too_large(struct cw_metrics *m)
+{
+	atomic_fetch_add_explicit(&m->state_too_large, 1, memory_order_relaxed);
 }
 
 void cw_metrics_redis_oom(struct cw_metrics *m)
@@ -464,6 +470,9 @@ char *cw_metrics_render(struct cw_metrics *m)
 		  "# HELP churnwatch_outbox_depth Alerts published but not yet acknowledged by Kafka (kept in the Redis outbox until then).\n"
 		  "# TYPE churnwatch_outbox_depth gauge\n"
 		  "churnwatch_outbox_depth %lld\n"
+		  "# HELP churnwatch_state_too_large_total Subscriber states over the blob limit (their batch's events dead-lettered).\n"
+		  "# TYPE churnwatch_state_too_large_total counter\n"
+		  "churnwatch_state_too_large_total %llu\n"
 		  "# HELP churnwatch_redis_oom_total Batches Redis refused for lack of memory (retried; nothing skipped).\n"
 		  "# TYPE churnwatch_redis_oom_total counter\n"
 		  "churnwatch_redis_oom_total %llu\n"
@@ -476,6 +485,7 @@ char *cw_metrics_render(struct cw_metrics *m)
 		  (unsigned long long)ld(&m->dlq_produced),
 		  (unsigned long long)ld(&m->dlq_failed),
 		  (long long)atomic_load(&m->outbox_depth),
+		  (unsigned long long)ld(&m->state_too_large),
 		  (unsigned long long)ld(&m->redis_oom),
 		  atomic_load(&m->redis_noeviction),
 		  (long long)atomic_load(&m->redis_evicted));

@@ -45,6 +45,8 @@ struct sub {
 	int used;
 };
 
+#define DLQ_PAYLOAD_MAX (64 * 1024) /* bad input copied to the DLQ, at most */
+
 struct pending_alert {
 	char *json;         /* owned until produced */
 	char id[CW_ALERT_ID_LEN + 1];
@@ -169,6 +171,8 @@ const char *pl_topic_name(const struct cw_pipeline *p,
 			  enum cw_topic_kind t);
 int64_t pl_wall_ms(void);
 /* publish.c */
+void pl_dead_letter_state(struct cw_pipeline *p, const char *subscriber,
+			  int32_t partition, size_t nevents);
 void pl_dead_letter(struct cw_pipeline *p, const rd_kafka_message_t *m,
 		    enum cw_invalid why);
 void pl_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);

@@ -91,11 +91,14 @@ static int produce(struct cw_pipeline *p, const char *topic, const char *key,
 void pl_dead_letter(struct cw_pipeline *p, const rd_kafka_message_t *m,
 		    enum cw_invalid why)
 {
-	rd_kafka_headers_t *h = rd_kafka_headers_new(4);
+	rd_kafka_headers_t *h = rd_kafka_headers_new(5);
 	const char *reason = cw_invalid_str(why);
 	char num[32];
 	struct dr_rec *rec = calloc(1, sizeof(*rec));
-	char *copy = malloc(m->len ? m->len : 1);
+	/* A huge bad message still goes, cut to a size the DLQ takes, with
+	 * a header saying how long it was. */
+	size_t len = m->len > DLQ_PAYLOAD_MAX ? DLQ_PAYLOAD_MAX : m->len;
+	char *copy = malloc(len ? len : 1);
 
 	cw_metrics_invalid(p->metrics, why);
 	p->stats.invalid++;
@@ -117,13 +120,59 @@ void pl_dead_letter(struct cw_pipeline *p, const rd_kafka_message_t *m,
 	rd_kafka_header_add(h, "__connect.errors.partition", -1, num, -1);
 	snprintf(num, sizeof(num), "%" PRId64, m->offset);
 	rd_kafka_header_add(h, "__connect.errors.offset", -1, num, -1);
-	if (m->len)
-		memcpy(copy, m->payload, m->len);
+	if (m->len > len) {
+		snprintf(num, sizeof(num), "%zu", m->len);
+		rd_kafka_header_add(h, "churnwatch.truncated.original_bytes", -1, num, -1);
+	}
+	if (len)
+		memcpy(copy, m->payload, len);
 	rec->kind = DR_DLQ;
 	rec->p = p;
 	p->dlq_inflight++;
 	if (produce(p, p->conf->topic_dead_letter, m->key, m->key_len, copy,
-		    m->len, h, rec) < 0) {
+		    len, h, rec) < 0) {
+		p->dlq_inflight--;
+		free(rec);
+	}
+}
+
+/*
+ * A subscriber whose state does not fit CW_STATE_BLOB_MAX: its events of
+ * this batch cannot be kept, so they are not dropped silently: a record
+ * on the dead-letter topic (reason state_too_large) and a metric.
+ */
+void pl_dead_letter_state(struct cw_pipeline *p, const char *subscriber,
+			  int32_t partition, size_t nevents)
+{
+	rd_kafka_headers_t *h = rd_kafka_headers_new(2);
+	struct dr_rec *rec = calloc(1, sizeof(*rec));
+	char *body = malloc(160);
+	char num[32];
+
+	cw_metrics_state_too_large(p->metrics);
+	log_err_rl("state of %s does not fit %d bytes: %zu events of this batch "
+		   "are not kept (dead-lettered as state_too_large)",
+		   subscriber, CW_STATE_BLOB_MAX, nevents);
+	if (!h || !rec || !body) {
+		free(rec);
+		free(body);
+		if (h)
+			rd_kafka_headers_destroy(h);
+		return;
+	}
+	int n = snprintf(body, 160,
+			 "{\"subscriber\":\"%s\",\"reason\":\"state_too_large\","
+			 "\"events\":%zu,\"limit_bytes\":%d}",
+			 subscriber, nevents, CW_STATE_BLOB_MAX);
+	rd_kafka_header_add(h, "__connect.errors.exception.message", -1,
+			    "state_too_large", -1);
+	snprintf(num, sizeof(num), "%" PRId32, partition);
+	rd_kafka_header_add(h, "__connect.errors.partition", -1, num, -1);
+	rec->kind = DR_DLQ;
+	rec->p = p;
+	p->dlq_inflight++;
+	if (produce(p, p->conf->topic_dead_letter, subscriber, strlen(subscriber),
+		    body, (size_t)n, h, rec) < 0) {
 		p->dlq_inflight--;
 		free(rec);
 	}

@@ -741,6 +741,9 @@ static int msgs_add(struct cwh_msgs *out, const rd_kafka_message_t *m)
 	    !rd_kafka_header_get_last(hdrs, "__connect.errors.exception.message",
 				      &hv, &hl))
 		x->reason = dupn(hv, hl);
+	if (hdrs && !rd_kafka_header_get_last(hdrs, "churnwatch.truncated.original_bytes",
+					      &hv, &hl))
+		x->truncated = dupn(hv, hl);
 	if (hdrs)
 		x->source = header_source(hdrs);
 	return x->payload && x->key ? 0 : -1;
@@ -805,6 +808,7 @@ void cwh_msgs_free(struct cwh_msgs *m)
 		free(m->v[i].key);
 		free(m->v[i].reason);
 		free(m->v[i].source);
+		free(m->v[i].truncated);
 	}
 	free(m->v);
 	memset(m, 0, sizeof(*m));

@@ -54,6 +54,7 @@ struct cwh_msg {
 	char *reason;            /* __connect.errors.exception.message or NULL */
 	char *source;            /* "topic/partition@offset" from the
 				  * __connect.errors.* headers, or NULL */
+	char *truncated;         /* churnwatch.truncated.original_bytes or NULL */
 };
 
 struct cwh_msgs {

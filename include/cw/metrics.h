@@ -60,6 +60,8 @@ void cw_metrics_set_outbox_depth(struct cw_metrics *m, int64_t n);
 void cw_metrics_set_consumer_lag(struct cw_metrics *m, enum cw_topic_kind t,
 				 int32_t partition, int64_t lag);
 void cw_metrics_clear_consumer_lag(struct cw_metrics *m);
+/* A subscriber state over the blob limit (its batch dead-lettered). */
+void cw_metrics_state_too_large(struct cw_metrics *m);
 /* Redis refused a write for lack of memory (the batch is retried). */
 void cw_metrics_redis_oom(struct cw_metrics *m);
 /* Last eviction-policy check: noeviction or not, keys evicted so far. */
