@@ -2,7 +2,10 @@
  * kafka.c — librdkafka configuration and metadata helpers.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "cw/engine.h"
 
 #include "cw/kafka.h"
 #include "cw/log.h"
@@ -184,4 +187,46 @@ int cw_kafka_partition_count(rd_kafka_t *rk, const char *topic,
 		rd_kafka_metadata_destroy(md);
 	rd_kafka_topic_destroy(rkt);
 	return n;
+}
+
+/* Largest JSON an alert of rule r can take: every string escaped at worst
+ * (6 bytes per byte), full evidence, the fixed fields. */
+static size_t alert_size_bound(const struct cw_rule *r)
+{
+	size_t n = 512 + strlen(r->name) + 64 /* rules_version */;
+
+	n += 6 * (r->action ? strlen(r->action) : 0);
+	n += 6 * (r->description ? strlen(r->description) : 0);
+	for (size_t i = 0; i < r->nlabels; i++)
+		n += 8 + 6 * (strlen(r->labels[i].key) + strlen(r->labels[i].value));
+	n += CW_EVIDENCE_MAX * (8 + 6 * CW_EVIDENCE_KEY_MAX + 6 * 40);
+	return n;
+}
+
+int cw_kafka_check_alert_size(const struct cw_conf *c,
+			      const struct cw_ruleset *rs, char *err,
+			      size_t errlen)
+{
+	long max = 1000000; /* librdkafka's default message.max.bytes */
+
+	for (size_t i = 0; i < c->nprops; i++)
+		if (!strcmp(c->props[i].key, "message.max.bytes") ||
+		    !strcmp(c->props[i].key, "producer.message.max.bytes"))
+			max = strtol(c->props[i].value, NULL, 10);
+	for (size_t i = 0; rs && i < rs->nrules; i++) {
+		size_t n = alert_size_bound(&rs->rules[i]);
+
+		if ((long)n > max) {
+			snprintf(err, errlen,
+				 "%s:%d:%d: an alert of rule '%s' can take %zu bytes, over "
+				 "the producer's message.max.bytes (%ld): it could never "
+				 "leave the outbox; shorten its action/description/labels "
+				 "or raise message.max.bytes",
+				 rs->rules[i].file ? rs->rules[i].file : "<rules>",
+				 rs->rules[i].line, rs->rules[i].col, rs->rules[i].name,
+				 n, max);
+			return -1;
+		}
+	}
+	return 0;
 }

@@ -146,7 +146,10 @@ static void reload(struct cw_pipeline *p, struct cw_conf *conf,
 		return;
 	}
 	if (cw_conf_load(conf->path, &fresh, err, ERRLEN) < 0 ||
-	    cw_runtime_load(&fresh, &rt, err, ERRLEN) < 0) {
+	    cw_runtime_load(&fresh, &rt, err, ERRLEN) < 0 ||
+	    cw_kafka_check_alert_size(conf, rt->rules, err, ERRLEN) < 0) {
+		cw_runtime_free(rt);
+		rt = NULL;
 		log_err("reload refused, the running configuration and rules "
 			"stay active:\n%s", err);
 		cw_metrics_set_reload(m, 0, (int64_t)time(NULL));
@@ -178,10 +181,11 @@ static void reload(struct cw_pipeline *p, struct cw_conf *conf,
  * with its permissions). No connection is made.
  */
 static int check_static(const struct cw_conf *conf,
-			const struct cw_secrets *secrets, char *err,
-			size_t errlen)
+			const struct cw_secrets *secrets,
+			const struct cw_runtime *rt, char *err, size_t errlen)
 {
-	if (cw_store_check_url(conf->redis_url, err, errlen) < 0 ||
+	if (cw_kafka_check_alert_size(conf, rt->rules, err, errlen) < 0 ||
+	    cw_store_check_url(conf->redis_url, err, errlen) < 0 ||
 	    cw_metrics_check_listen(conf->metrics_listen, err, errlen) < 0 ||
 	    cw_kafka_check_conf(conf, secrets, err, errlen) < 0)
 		return -1;
@@ -306,7 +310,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (cw_conf_read_secrets(&conf, &secrets, err, ERRLEN) < 0 ||
-	    check_static(&conf, &secrets, err, ERRLEN) < 0) {
+	    check_static(&conf, &secrets, rt, err, ERRLEN) < 0) {
 		log_err("%s", err);
 		cw_runtime_free(rt);
 		goto out;

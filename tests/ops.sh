@@ -69,6 +69,11 @@ expect "credential without \$CREDENTIALS_DIRECTORY" 1 "CREDENTIALS_DIRECTORY is 
 mkdir -p "$DIR/creds"; printf 'pw\n' >"$DIR/creds/redis-password"; chmod 0400 "$DIR/creds/redis-password"
 expect "credential read from \$CREDENTIALS_DIRECTORY" 0 "with password" \
   env CREDENTIALS_DIRECTORY="$DIR/creds" "$D" -t -c "$f"
+mkdir -p "$DIR/bigaction"
+printf 'rules:\n  - name: wordy\n    detect: plan_downgrade\n    cooldown: 1d\n    action: "%s"\n' \
+  "$(head -c 1000 /dev/zero | tr '\0' a)" >"$DIR/bigaction/r.yaml"
+f=$(variant bigalert 'kafka.properties: {"producer.message.max.bytes": "8000"}'); sed -i "s|^rules: .*|rules: $DIR/bigaction|" "$f"
+expect "an alert over message.max.bytes is a load-time error" 1 "r.yaml:2:5: an alert of rule 'wordy' can take [0-9]+ bytes, over the producer's message.max.bytes \\(8000\\)" "$D" -t -c "$f"
 f=$(variant user 'redis.username: alice')
 expect "ACL user without a password refused" 1 "needs a password" "$D" -t -c "$f"
 
@@ -227,6 +232,9 @@ expect "wrong Redis password: exit 1 at once, not retried" 1 "WRONGPASS|invalid 
 redis-cli -s "$DIR/redis.sock" SET cw:off:wrongtype oops >/dev/null
 f=$(variant wrongtype 'kafka.group_id: wrongtype')
 expect "WRONGTYPE: exit 1 naming the cause" 1 "WRONGTYPE.*another type" timeout 60 "$D" -c "$f"
+# just above what the empty server uses: the daemon's first writes are refused
+used=$(redis-cli -s "$DIR/oom/redis.sock" INFO memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
+redis-cli -s "$DIR/oom/redis.sock" CONFIG SET maxmemory $((used + 20000)) >/dev/null
 f=$(variant oom 'kafka.group_id: oom'); sed -i "s|url: .*|url: \"unix://$DIR/oom/redis.sock\"|; s|listen: .*|listen: \"127.0.0.1:$PORT\"|" "$f"
 "$D" -c "$f" 2>"$DIR/oom/d.log" &
 OPID=$!

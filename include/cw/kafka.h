@@ -30,6 +30,13 @@ int cw_kafka_check_conf(const struct cw_conf *c,
 			const struct cw_secrets *secrets, char *err,
 			size_t errlen);
 
+/* Could an alert of some rule exceed the producer's message.max.bytes
+ * (then it could never be delivered)? -1 naming the rule. */
+struct cw_ruleset;
+int cw_kafka_check_alert_size(const struct cw_conf *c,
+			      const struct cw_ruleset *rs, char *err,
+			      size_t errlen);
+
 /* Partition count of `topic` (metadata request). -2 with a message if the
  * cluster answered that the topic does not exist, -1 if it could not be
  * asked in time. */
