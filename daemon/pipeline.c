@@ -64,14 +64,9 @@ int cw_pipeline_fatal(const struct cw_pipeline *p)
  * lost silences. Refused at start (configuration), a metric and an error
  * line while running.
  */
-static int check_eviction(struct cw_pipeline *p, char *err, size_t errlen)
+static int judge_eviction(struct cw_pipeline *p, const char *policy,
+			  long long evicted, char *err, size_t errlen)
 {
-	char policy[64];
-	long long evicted = 0;
-
-	if (cw_store_memory_info(p->store, policy, sizeof(policy), &evicted, err,
-				 errlen) < 0)
-		return -1;
 	cw_metrics_set_redis_memory(p->metrics, !strcmp(policy, "noeviction"), evicted);
 	if (strcmp(policy, "noeviction")) {
 		snprintf(err, errlen,
@@ -83,6 +78,18 @@ static int check_eviction(struct cw_pipeline *p, char *err, size_t errlen)
 		return -2;
 	}
 	return 0;
+}
+
+/* At start: its own round trip. -1 unreachable, -2 an evicting Redis. */
+static int check_eviction(struct cw_pipeline *p, char *err, size_t errlen)
+{
+	char policy[64];
+	long long evicted = 0;
+
+	if (cw_store_memory_info(p->store, policy, sizeof(policy), &evicted, err,
+				 errlen) < 0)
+		return -1;
+	return judge_eviction(p, policy, evicted, err, errlen);
 }
 
 static int topic_kind(const struct cw_pipeline *p, const char *name,
@@ -378,13 +385,7 @@ int cw_pipeline_step(struct cw_pipeline *p)
 		return 0;
 	}
 	int64_t t0 = pl_wall_ms();
-	if (t0 - p->memcheck_ms >= 60000 && !p->pending) {
-		char err[512];
-
-		p->memcheck_ms = t0;
-		if (check_eviction(p, err, sizeof(err)) == -2)
-			log_err_rl("%s", err);
-	}
+	int info_mem = -1, info_stats = -1;
 	p->batch_kafka_ts = -1;
 	pl_collect(p);
 	consumed = p->nmsgs;
@@ -401,6 +402,11 @@ int cw_pipeline_step(struct cw_pipeline *p)
 	if (p->pending)
 		pl_wait_dead_letters(p);
 	pl_queue_reads(p, &r);
+	/* Once a minute the eviction policy rides on this round trip. */
+	if (t0 - p->memcheck_ms >= 60000) {
+		p->memcheck_ms = t0;
+		cw_store_queue_memory_info(p->store, &info_mem, &info_stats);
+	}
 	if (cw_store_queued(p->store) > 0) {
 		uint64_t cmds = cw_store_queued(p->store);
 		if (pl_exchange(p) < 0) {
@@ -419,6 +425,16 @@ int cw_pipeline_step(struct cw_pipeline *p)
 		if (p->pending)
 			pl_post_commit(p);
 		pl_take_sweep(p, &r);
+		if (info_mem >= 0) {
+			char policy[64], err[512];
+			long long evicted = 0;
+
+			if (cw_store_parse_memory_info(p->store, info_mem, info_stats,
+						       policy, sizeof(policy),
+						       &evicted) == 0 &&
+			    judge_eviction(p, policy, evicted, err, sizeof(err)) < 0)
+				log_err_rl("%s", err);
+		}
 	}
 	p->pending_msgs = consumed;
 	if (p->nsubs || consumed) {

@@ -135,27 +135,42 @@ static int info_field(const char *info, const char *name, char *out,
 	return -1;
 }
 
+int cw_store_queue_memory_info(struct cw_store *s, int *i, int *j)
+{
+	*i = cw_store_queue(s, 2, (const char *[]){"INFO", "memory"}, NULL);
+	*j = cw_store_queue(s, 2, (const char *[]){"INFO", "stats"}, NULL);
+	return *i < 0 || *j < 0 ? -1 : 0;
+}
+
+int cw_store_parse_memory_info(const struct cw_store *s, int i, int j,
+			       char *policy, size_t policylen,
+			       long long *evicted)
+{
+	char num[32];
+	size_t len;
+	const char *mem = cw_store_reply_str(s, i, -1, &len);
+	const char *st = cw_store_reply_str(s, j, -1, &len);
+
+	if (!mem || !st || info_field(mem, "maxmemory_policy", policy, policylen) < 0)
+		return -1;
+	*evicted = info_field(st, "evicted_keys", num, sizeof(num)) == 0
+			   ? strtoll(num, NULL, 10)
+			   : 0;
+	return 0;
+}
+
 int cw_store_memory_info(struct cw_store *s, char *policy, size_t policylen,
 			 long long *evicted, char *err, size_t errlen)
 {
-	char num[32];
-	int i = cw_store_queue(s, 2, (const char *[]){"INFO", "memory"}, NULL);
-	int j = cw_store_queue(s, 2, (const char *[]){"INFO", "stats"}, NULL);
-	size_t len;
-	int rc = -1;
+	int i, j, rc = -1;
 
-	if (i < 0 || j < 0 || cw_store_exchange(s, err, errlen) < 0)
+	if (cw_store_queue_memory_info(s, &i, &j) < 0 ||
+	    cw_store_exchange(s, err, errlen) < 0)
 		return -1;
-	const char *mem = cw_store_reply_str(s, i, -1, &len);
-	const char *st = cw_store_reply_str(s, j, -1, &len);
-	if (!mem || !st || info_field(mem, "maxmemory_policy", policy, policylen) < 0) {
+	if (cw_store_parse_memory_info(s, i, j, policy, policylen, evicted) < 0)
 		snprintf(err, errlen, "redis INFO: no maxmemory_policy in the reply");
-	} else {
-		*evicted = info_field(st, "evicted_keys", num, sizeof(num)) == 0
-				   ? strtoll(num, NULL, 10)
-				   : 0;
+	else
 		rc = 0;
-	}
 	cw_store_release(s);
 	return rc;
 }

@@ -111,6 +111,13 @@ enum cw_store_fault cw_store_classify_error(const char *reply);
  */
 int cw_store_memory_info(struct cw_store *s, char *policy, size_t policylen,
 			 long long *evicted, char *err, size_t errlen);
+/* The same, riding on an exchange the caller makes anyway: queue the two
+ * INFO commands (their reply indexes in *i, *j), then parse the replies.
+ * parse returns -1 when a reply lacks the field. */
+int cw_store_queue_memory_info(struct cw_store *s, int *i, int *j);
+int cw_store_parse_memory_info(const struct cw_store *s, int i, int j,
+			       char *policy, size_t policylen,
+			       long long *evicted);
 
 /* Statistics for metrics and benchmarks. */
 struct cw_store_stats {
