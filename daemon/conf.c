@@ -988,8 +988,7 @@ int cw_conf_read_secrets(const struct cw_conf *c, struct cw_secrets *out,
 			 char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
-	if (c->redis_username_file && *c->redis_username &&
-	    c->redis_username[0]) {
+	if (c->redis_username_file && c->redis_username && *c->redis_username) {
 		snprintf(err, errlen, "redis.username and redis.username_file "
 			 "are both set; keep one");
 		return -1;
