@@ -56,6 +56,46 @@ struct profile_walk {
 	struct cw_engine *e;
 };
 
+/*
+ * The daily counters a windowed feature sums (-1: none; distinct_peers
+ * reads the contact list instead). One table for what the profile keeps
+ * and for what churnctl inspect can show.
+ */
+static const int8_t feature_counters[CW_F__COUNT][2] = {
+	[CW_F_REVENUE] = {CW_D_REVENUE, -1},
+	[CW_F_CALLS_OUT] = {CW_D_CALLS_OUT, -1},
+	[CW_F_CALLS_IN] = {CW_D_CALLS_IN, -1},
+	[CW_F_SMS_OUT] = {CW_D_SMS_OUT, -1},
+	[CW_F_DATA_BYTES] = {CW_D_DATA_BYTES, -1},
+	[CW_F_MINUTES_OUT] = {CW_D_SECONDS_OUT, -1},
+	[CW_F_DISTINCT_PEERS] = {-1, -1},
+	[CW_F_OFFNET_SHARE] = {CW_D_OFFNET_CALLS, CW_D_CALLS_OUT},
+	[CW_F_FORWARDED_OFFNET] = {CW_D_FORWARDED_OFFNET, -1},
+	[CW_F_SUSPENSIONS] = {CW_D_SUSPENSIONS, -1},
+	[CW_F_ARREARS_SUSPENSIONS] = {CW_D_ARREARS_SUSPENSIONS, -1},
+	[CW_F_RECHARGES] = {CW_D_RECHARGES, -1},
+	[CW_F_RECHARGE_AMOUNT] = {CW_D_RECHARGE_AMOUNT, -1},
+	[CW_F_LATE_PAYMENTS] = {CW_D_LATE_PAYMENTS, -1},
+	[CW_F_PORTOUT_REQUESTS] = {CW_D_PORTOUT_REQUESTS, -1},
+};
+
+int cw_engine_keeps(const struct cw_engine *e, enum cw_feature f,
+		    int64_t window_ms)
+{
+	const struct cw_feature_info *fi = cw_feature_info(f);
+	int d = days_for(window_ms);
+
+	if (!fi || fi->arg != CW_FARG_WINDOW)
+		return 1;
+	if (f == CW_F_DISTINCT_PEERS)
+		return e->profile.peer_days >= d;
+	for (int k = 0; k < 2; k++)
+		if (feature_counters[f][k] >= 0 &&
+		    e->profile.keep_days[feature_counters[f][k]] < d)
+			return 0;
+	return 1;
+}
+
 static void profile_feature(void *ctx, enum cw_feature f, int64_t arg)
 {
 	struct cw_engine *e = ((struct profile_walk *)ctx)->e;
@@ -70,47 +110,18 @@ static void profile_feature(void *ctx, enum cw_feature f, int64_t arg)
 	 * window. */
 	if (fi->moves && e->expr_horizon_ms < CW_WINDOW_MAX_MS)
 		e->expr_horizon_ms = CW_WINDOW_MAX_MS;
-	switch (f) {
-	case CW_F_REVENUE: keep_days(p, CW_D_REVENUE, d); break;
-	case CW_F_CALLS_OUT: keep_days(p, CW_D_CALLS_OUT, d); break;
-	case CW_F_CALLS_IN: keep_days(p, CW_D_CALLS_IN, d); break;
-	case CW_F_SMS_OUT: keep_days(p, CW_D_SMS_OUT, d); break;
-	case CW_F_DATA_BYTES: keep_days(p, CW_D_DATA_BYTES, d); break;
-	case CW_F_MINUTES_OUT: keep_days(p, CW_D_SECONDS_OUT, d); break;
-	case CW_F_DISTINCT_PEERS:
-		if (d > p->peer_days)
+	if (fi->arg == CW_FARG_WINDOW) {
+		if (f == CW_F_DISTINCT_PEERS && d > p->peer_days)
 			p->peer_days = (uint16_t)d;
-		break;
-	case CW_F_OFFNET_SHARE:
-		keep_days(p, CW_D_OFFNET_CALLS, d);
-		keep_days(p, CW_D_CALLS_OUT, d);
-		break;
-	case CW_F_FORWARDED_OFFNET: keep_days(p, CW_D_FORWARDED_OFFNET, d); break;
-	case CW_F_SUSPENSIONS: keep_days(p, CW_D_SUSPENSIONS, d); break;
-	case CW_F_ARREARS_SUSPENSIONS:
-		keep_days(p, CW_D_ARREARS_SUSPENSIONS, d);
-		break;
-	case CW_F_RECHARGES: keep_days(p, CW_D_RECHARGES, d); break;
-	case CW_F_RECHARGE_AMOUNT: keep_days(p, CW_D_RECHARGE_AMOUNT, d); break;
-	case CW_F_REVENUE_MONTH: keep_months(p, (int)arg + 4); break;
-	case CW_F_ARPU_TIER: keep_months(p, 4); break;
-	case CW_F_LATE_PAYMENTS: keep_days(p, CW_D_LATE_PAYMENTS, d); break;
-	case CW_F_PORTOUT_REQUESTS: keep_days(p, CW_D_PORTOUT_REQUESTS, d); break;
-	/* account scalars are always kept (struct cw_account) */
-	case CW_F_SUSPENDED:
-	case CW_F_DAYS_SUSPENDED:
-	case CW_F_SUSPENSION_REASON:
-	case CW_F_UNPAID_AMOUNT:
-	case CW_F_DAYS_OVERDUE:
-	case CW_F_IN_COMMITMENT:
-	case CW_F_DAYS_TO_COMMITMENT_END:
-	case CW_F_DAYS_SILENT:
-	case CW_F_TENURE:
-	case CW_F_PLAN_FEE:
-	case CW_F_TENURE_STAGE:
-	case CW_F__COUNT:
-		break;
+		for (int k = 0; k < 2; k++)
+			if (feature_counters[f][k] >= 0)
+				keep_days(p, (enum cw_daily)feature_counters[f][k], d);
+	} else if (f == CW_F_REVENUE_MONTH) {
+		keep_months(p, (int)arg + 4);
+	} else if (f == CW_F_ARPU_TIER) {
+		keep_months(p, 4);
 	}
+	/* the rest are scalars, always kept (account, tenure, plan...) */
 }
 
 static void profile_rule(struct cw_engine *e, const struct cw_rule *r)
@@ -580,22 +591,6 @@ static void detect_plan_downgrade(struct firing *f, const struct cw_event *ev)
 }
 
 /* Evaluate a when: rule with features as of `at`; an alert carries `ts`. */
-/* "14d", "12h", "30m", "45s": a window as the rule file writes it. */
-static void format_window(int64_t ms, char *buf, size_t len)
-{
-	static const struct { int64_t ms; char unit; } units[] = {
-		{CW_DAY_MS, 'd'}, {3600000, 'h'}, {60000, 'm'}, {1000, 's'},
-	};
-
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (ms % units[i].ms == 0) {
-			snprintf(buf, len, "%lld%c", (long long)(ms / units[i].ms),
-				 units[i].unit);
-			return;
-		}
-	snprintf(buf, len, "%lldms", (long long)ms);
-}
-
 struct expr_evidence {
 	struct cw_alert *a;
 	struct cw_feature_ctx *c;
@@ -611,7 +606,7 @@ static void evid_feature(void *ctx, enum cw_feature f, int64_t arg)
 	char key[CW_EVIDENCE_KEY_MAX], w[24];
 
 	if (fi->arg == CW_FARG_WINDOW) {
-		format_window(arg, w, sizeof(w));
+		cw_format_duration(w, sizeof(w), (double)arg);
 		snprintf(key, sizeof(key), "%s(%s)", fi->name, w);
 	} else if (fi->arg == CW_FARG_MONTH) {
 		snprintf(key, sizeof(key), "%s(%lld)", fi->name, (long long)arg);
@@ -629,7 +624,7 @@ static void evid_feature(void *ctx, enum cw_feature f, int64_t arg)
 		if (ev)
 			ev->kind = CW_EVID_BOOL;
 	} else if (fi->is_duration) {
-		format_window((int64_t)v / CW_DAY_MS * CW_DAY_MS, w, sizeof(w));
+		cw_format_duration(w, sizeof(w), (double)((int64_t)v / CW_DAY_MS * CW_DAY_MS));
 		evid_str(x->a, key, v >= CW_DAY_MS ? w : "0d");
 	} else if (f == CW_F_OFFNET_SHARE) {
 		evid_fixed(x->a, key, v, 3);

@@ -147,7 +147,7 @@ static void fmt_number(char *buf, size_t len, double v)
 }
 
 /* A duration in the largest unit that represents it exactly. */
-static void fmt_duration(char *buf, size_t len, double ms)
+void cw_format_duration(char *buf, size_t len, double ms)
 {
 	static const struct unit big[] = {
 		{ "d", 86400e3 }, { "h", 3600e3 }, { "m", 60e3 }, { "s", 1e3 },
@@ -179,12 +179,12 @@ static char *leaf_text(const struct insn *in)
 		if (fi->arg == CW_FARG_MONTH)
 			return str_printf("%s(%lld)", fi->name,
 					  (long long)in->u.arg);
-		fmt_duration(buf, sizeof(buf), (double)in->u.arg);
+		cw_format_duration(buf, sizeof(buf), (double)in->u.arg);
 		return str_printf("%s(%s)", fi->name, buf);
 	}
 	switch ((enum ty)in->ty) {
 	case TY_DUR:
-		fmt_duration(buf, sizeof(buf), in->u.k);
+		cw_format_duration(buf, sizeof(buf), in->u.k);
 		break;
 	case TY_BOOL:
 		return str_printf("%s", in->u.k != 0 ? "true" : "false");

@@ -38,28 +38,6 @@ static const struct {
 };
 #define NUSAGE (sizeof(inspect_usage) / sizeof(inspect_usage[0]))
 
-/* Does the state keep enough days of what feature f reads? */
-static int inspect_kept(const struct cw_engine *e, enum cw_feature f, int days)
-{
-	const struct cw_state_profile *p = &e->profile;
-
-	switch (f) {
-	case CW_F_CALLS_OUT: return p->keep_days[CW_D_CALLS_OUT] >= days;
-	case CW_F_MINUTES_OUT: return p->keep_days[CW_D_SECONDS_OUT] >= days;
-	case CW_F_CALLS_IN: return p->keep_days[CW_D_CALLS_IN] >= days;
-	case CW_F_SMS_OUT: return p->keep_days[CW_D_SMS_OUT] >= days;
-	case CW_F_DISTINCT_PEERS: return p->peer_days >= days;
-	case CW_F_OFFNET_SHARE:
-		return p->keep_days[CW_D_OFFNET_CALLS] >= days &&
-		       p->keep_days[CW_D_CALLS_OUT] >= days;
-	case CW_F_REVENUE: return p->keep_days[CW_D_REVENUE] >= days;
-	case CW_F_RECHARGES: return p->keep_days[CW_D_RECHARGES] >= days;
-	case CW_F_SUSPENSIONS: return p->keep_days[CW_D_SUSPENSIONS] >= days;
-	case CW_F_LATE_PAYMENTS: return p->keep_days[CW_D_LATE_PAYMENTS] >= days;
-	default: return 0;
-	}
-}
-
 static void inspect_date(int64_t ms, char *buf, size_t len)
 {
 	if (!ms) {
@@ -130,7 +108,7 @@ static void text_usage(struct cw_sbuf *b, const struct cw_inspect *in)
 			int d = inspect_windows[w];
 			double v;
 
-			if (!inspect_kept(in->engine, inspect_usage[i].f, d)) {
+			if (!cw_engine_keeps(in->engine, inspect_usage[i].f, d * CW_DAY_MS)) {
 				cw_sbuf_printf(b, " %12s", "(not kept)");
 				continue;
 			}
@@ -261,7 +239,7 @@ static json_object *json_usage(const struct cw_inspect *in)
 			snprintf(key, sizeof(key), "%dd", d);
 			json_object_object_add(
 				w, key,
-				inspect_kept(in->engine, inspect_usage[i].f, d)
+				cw_engine_keeps(in->engine, inspect_usage[i].f, d * CW_DAY_MS)
 					? jnum(inspect_feature(in, inspect_usage[i].f,
 							       d * CW_DAY_MS),
 					       inspect_usage[i].money ? 2

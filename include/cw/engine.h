@@ -141,6 +141,10 @@ void cw_alert_make_id(const char *subscriber, const char *rule,
 		      int64_t window, char out[CW_ALERT_ID_LEN + 1]);
 /* Serialise; returns a malloc'd NUL-terminated string or NULL (ENOMEM). */
 char *cw_alert_to_json(const struct cw_alert *a, const char *rules_version);
+/* Does the state profile keep enough days for feature f over window_ms?
+ * (Non-windowed features: always.) */
+int cw_engine_keeps(const struct cw_engine *e, enum cw_feature f,
+		    int64_t window_ms);
 /* Money invoiced and not yet paid, and the oldest unpaid due time (0 if
  * none): the account as unpaid_amount/days_overdue read it. */
 int64_t cw_engine_unpaid(const struct cw_state *st);

@@ -127,6 +127,9 @@ int cw_expr_jointly_satisfiable(const struct cw_expr *a,
  * Durations: integer or decimal followed by s m h d (w also accepted).
  * Return 0 on success. */
 int cw_parse_duration(const char *s, size_t len, int64_t *ms_out);
+/* A duration as rules write it: the largest whole unit ("14d", "12h",
+ * "90m", "45s"), else milliseconds ("1500ms"). */
+void cw_format_duration(char *buf, size_t len, double ms);
 /* "40%" -> 0.4; a bare number in [0,1] is also accepted. */
 int cw_parse_percent(const char *s, size_t len, double *out);
 
