@@ -51,7 +51,7 @@ static void kafka_log(const rd_kafka_t *rk, int level, const char *fac,
 /* Which client a kafka.properties key is for: "consumer."/"producer."
  * prefixed keys go to that one only (the prefix removed), the rest to
  * both. NULL: not for this role. */
-static const char *prop_for_role(const char *key, enum cw_kafka_role role)
+const char *cw_kafka_prop_for_role(const char *key, enum cw_kafka_role role)
 {
 	if (!strncmp(key, "consumer.", 9))
 		return role == CW_KAFKA_CONSUMER ? key + 9 : NULL;
@@ -124,7 +124,7 @@ rd_kafka_conf_t *cw_kafka_conf_new(const struct cw_conf *c,
 				goto fail;
 	}
 	for (size_t i = 0; i < c->nprops; i++) {
-		const char *k = prop_for_role(c->props[i].key, role);
+		const char *k = cw_kafka_prop_for_role(c->props[i].key, role);
 
 		if (k && set(kc, k, c->props[i].value, err, errlen) < 0)
 			goto fail;

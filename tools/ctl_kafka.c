@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "cw/event.h"
 #include "cw/conf.h"
+#include "cw/kafka.h"
 
 #define CTL_ERRLEN 512
 #define CTL_KEY_MAX 64
@@ -142,18 +143,10 @@ static rd_kafka_conf_t *kconf_new(const char *cmd, const struct cw_conf *c,
 	rd_kafka_conf_t *kc = rd_kafka_conf_new();
 
 	for (size_t i = 0; i < c->nprops; i++) {
-		const char *k = c->props[i].key;
+		const char *k = cw_kafka_prop_for_role(
+			c->props[i].key, consumer ? CW_KAFKA_CONSUMER : CW_KAFKA_PRODUCER);
 
-		if (!strncmp(k, "consumer.", 9)) {
-			if (!consumer)
-				continue;
-			k += 9;
-		} else if (!strncmp(k, "producer.", 9)) {
-			if (consumer)
-				continue;
-			k += 9;
-		}
-		if (kconf_set(cmd, kc, k, c->props[i].value) < 0)
+		if (k && kconf_set(cmd, kc, k, c->props[i].value) < 0)
 			goto fail;
 	}
 	if (kconf_set(cmd, kc, "bootstrap.servers", brokers ? brokers : c->brokers) < 0)

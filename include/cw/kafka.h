@@ -24,6 +24,11 @@ rd_kafka_conf_t *cw_kafka_conf_new(const struct cw_conf *c,
 				   enum cw_kafka_role role, char *err,
 				   size_t errlen);
 
+/* The librdkafka name of a kafka.properties key for `role`: the key itself,
+ * or without its "consumer."/"producer." prefix; NULL when the prefix
+ * names the other client. */
+const char *cw_kafka_prop_for_role(const char *key, enum cw_kafka_role role);
+
 /* --check-config: build both clients' configurations and throw them
  * away, so that every property librdkafka would refuse is refused now. */
 int cw_kafka_check_conf(const struct cw_conf *c,
