@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "check_main.h"
 #include "harness.h"
 
 #define PARTS 16
@@ -326,10 +327,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("faults");
 	TCase *tc = tcase_create("faults");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_unchecked_fixture(tc, reference_setup, reference_teardown);
@@ -338,10 +336,5 @@ int main(void)
 	tcase_add_test(tc, redis_restart);
 	tcase_add_test(tc, broker_outage);
 	tcase_add_test(tc, instances_join_and_leave);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_VERBOSE);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run_tcase("faults", tc);
 }

@@ -16,6 +16,7 @@
 #include "cw/event.h"
 #include "cw/offline.h"
 #include "cw/runtime.h"
+#include "check_main.h"
 #include "harness.h"
 
 #define PARTS 16
@@ -395,18 +396,10 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("pipeline");
 	TCase *tc = tcase_create("e2e");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 800);
 	tcase_add_test(tc, end_to_end);
 	tcase_add_test(tc, account_kinds_live);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_VERBOSE);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run_tcase("pipeline", tc);
 }

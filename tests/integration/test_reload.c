@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "check_main.h"
 #include "harness.h"
 
 #define PARTS 8
@@ -189,17 +190,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("reload");
 	TCase *tc = tcase_create("reload");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 400);
 	tcase_add_test(tc, sighup_reload);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_VERBOSE);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run_tcase("reload", tc);
 }
