@@ -334,6 +334,17 @@ static void queue_progress(struct cw_pipeline *p)
 	cw_store_key(p->store, key_off, sizeof(key_off), "off:%s", p->conf->group_id);
 	cw_store_key(p->store, key_wm, sizeof(key_wm), "wm:%s", p->conf->group_id);
 	p->pending_offsets = rd_kafka_topic_partition_list_new(16);
+	/* The sentinels of lost-key detection (store.h), written with the
+	 * offsets they vouch for. */
+	for (int i = 0; i < p->nparts && i < PARTS_MAX; i++) {
+		if (!(p->parts[CW_TOPIC_CDR][i].dirty && p->parts[CW_TOPIC_CDR][i].assigned) &&
+		    !(p->parts[CW_TOPIC_BILLING][i].dirty && p->parts[CW_TOPIC_BILLING][i].assigned))
+			continue;
+		snprintf(field, sizeof(field), CW_STORE_SENTINEL_FIELD "%d", i);
+		cw_store_queue(p->store, 4, (const char *[]){"ZADD", p->due_key[i], "+inf",
+			       CW_STORE_TIMER_SENTINEL}, NULL);
+		cw_store_queue(p->store, 4, (const char *[]){"HSET", key_off, field, "1"}, NULL);
+	}
 	for (int t = 0; t < CW_TOPIC__COUNT; t++) {
 		for (int i = 0; i < p->nparts && i < PARTS_MAX; i++) {
 			struct part *pt = &p->parts[t][i];

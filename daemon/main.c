@@ -18,6 +18,7 @@
 
 #include "cw/conf.h"
 #include "cw/event.h"
+#include "cw/failpoint.h"
 #include "cw/kafka.h"
 #include "cw/log.h"
 #include "cw/metrics.h"
@@ -131,7 +132,7 @@ static void warn_narrowed(const struct cw_state_profile *was,
  * all when anything fails.
  */
 static void reload(struct cw_pipeline *p, struct cw_conf *conf,
-		   struct cw_metrics *m)
+		   struct cw_metrics *m, struct cw_failpoint *fp)
 {
 	char *err = malloc(ERRLEN);
 	char restart[1024];
@@ -155,6 +156,7 @@ static void reload(struct cw_pipeline *p, struct cw_conf *conf,
 		cw_metrics_set_reload(m, 0, (int64_t)time(NULL));
 	} else {
 		const struct cw_runtime *old = cw_pipeline_runtime(p);
+		cw_failpoint(fp, "crash-during-reload");
 		int nrestart = cw_conf_reload_into(conf, &fresh, restart,
 						   sizeof(restart));
 
@@ -282,6 +284,7 @@ int main(int argc, char **argv)
 	char *err = calloc(1, ERRLEN);
 	struct daemon_ctx dctx = {0};
 	struct progress prog = {0};
+	struct cw_failpoint fp;
 
 	while ((opt = getopt_long(argc, argv, "c:tvVh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -305,6 +308,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cw_log_set_level(verbose ? CW_LOG_DEBUG : (enum cw_log_level)conf.log_level);
+	if (cw_failpoint_parse(getenv("CHURNWATCH_FAILPOINT"), &fp, err, ERRLEN) < 0) {
+		log_err("%s", err);
+		goto out;
+	}
+	if (fp.name[0])
+		log_warn("fault injection armed: %s (CHURNWATCH_FAILPOINT; for "
+			 "tests only)", fp.name);
 	if (cw_runtime_load(&conf, &rt, err, ERRLEN) < 0) {
 		log_err("%s", err);
 		goto out;
@@ -338,7 +348,7 @@ int main(int argc, char **argv)
 	struct cw_pipeline_opts po = {
 		.conf = &conf, .metrics = metrics, .secrets = &secrets,
 		.heartbeat = watchdog_ping, .heartbeat_ctx = &dctx,
-		.should_stop = should_stop,
+		.should_stop = should_stop, .failpoint = &fp,
 	};
 	int prc = cw_pipeline_new(&po, rt, &p, err, ERRLEN);
 	rt = NULL; /* owned by the pipeline, freed on failure too */
@@ -354,7 +364,7 @@ int main(int argc, char **argv)
 	while (!got_term) {
 		if (got_hup) {
 			got_hup = 0;
-			reload(p, &conf, metrics);
+			reload(p, &conf, metrics, &fp);
 		}
 		cw_pipeline_step(p);
 		if (cw_pipeline_fatal(p)) {

@@ -64,6 +64,7 @@ struct cw_metrics {
 	_Atomic int64_t outbox_depth;
 	_Atomic uint64_t redis_oom;
 	_Atomic uint64_t state_too_large;
+	_Atomic uint64_t fenced;
 	_Atomic int redis_noeviction;
 	_Atomic int64_t redis_evicted;
 	struct histogram batch_hist;
@@ -172,6 +173,11 @@ void cw_metrics_dlq(struct cw_metrics *m, int delivered)
 void cw_metrics_state_too_large(struct cw_metrics *m)
 {
 	atomic_fetch_add_explicit(&m->state_too_large, 1, memory_order_relaxed);
+}
+
+void cw_metrics_fenced(struct cw_metrics *m)
+{
+	atomic_fetch_add_explicit(&m->fenced, 1, memory_order_relaxed);
 }
 
 void cw_metrics_redis_oom(struct cw_metrics *m)
@@ -476,6 +482,9 @@ char *cw_metrics_render(struct cw_metrics *m)
 		  "# HELP churnwatch_redis_oom_total Batches Redis refused for lack of memory (retried; nothing skipped).\n"
 		  "# TYPE churnwatch_redis_oom_total counter\n"
 		  "churnwatch_redis_oom_total %llu\n"
+		  "# HELP churnwatch_fenced_batches_total Batches refused because another instance took over their partitions (fencing).\n"
+		  "# TYPE churnwatch_fenced_batches_total counter\n"
+		  "churnwatch_fenced_batches_total %llu\n"
 		  "# HELP churnwatch_redis_noeviction 1 if Redis's maxmemory-policy is noeviction (checked every minute).\n"
 		  "# TYPE churnwatch_redis_noeviction gauge\n"
 		  "churnwatch_redis_noeviction %d\n"
@@ -487,6 +496,7 @@ char *cw_metrics_render(struct cw_metrics *m)
 		  (long long)atomic_load(&m->outbox_depth),
 		  (unsigned long long)ld(&m->state_too_large),
 		  (unsigned long long)ld(&m->redis_oom),
+		  (unsigned long long)ld(&m->fenced),
 		  atomic_load(&m->redis_noeviction),
 		  (long long)atomic_load(&m->redis_evicted));
 	cw_sbuf_printf(&b,

@@ -25,6 +25,7 @@
 #include "cw/pipeline.h"
 #include "cw/state.h"
 #include "cw/store.h"
+#include "cw/watermark.h"
 #include "pipeline_int.h"
 
 int64_t pl_wall_ms(void)
@@ -125,51 +126,112 @@ void *pl_grow(void *ptr, size_t *cap, size_t need, size_t elem)
 }
 
 /*
- * Send what is queued, retrying through outages with backoff. Returns 0
- * when it went through, -1 if we were asked to stop first (the queue is
- * then still intact and nothing was acknowledged).
+ * While retrying, keep serving the consumer: its own queue carries only
+ * rebalances and errors (messages wait in the partition queues, see
+ * merge.c), so polling it takes nothing from the batch. A revocation is
+ * then noticed during an outage, and the group does not give our
+ * partitions away for want of polls (max.poll.interval.ms). Not inside
+ * the rebalance callback itself.
  */
-int pl_exchange(struct cw_pipeline *p)
+static void wait_serving_kafka(struct cw_pipeline *p, int64_t ms)
+{
+	int64_t end = pl_wall_ms() + ms;
+
+	if (p->in_callback || !p->consumer) {
+		sleep_ms(ms);
+		return;
+	}
+	for (int64_t left = ms; left > 0 && !p->abandoned; left = end - pl_wall_ms()) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(p->consumer,
+							       (int)(left < 100 ? left : 100));
+		if (m) {
+			if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				log_warn_rl("kafka: %s", rd_kafka_message_errstr(m));
+			rd_kafka_message_destroy(m);
+		}
+		pl_heartbeat(p);
+	}
+}
+
+/* Another instance holds (some of) our pairs: stop writing until the
+ * group tells us what we own. */
+static void enter_fenced(struct cw_pipeline *p, const char *why)
+{
+	log_err("%s; discarding the batch, waiting for the consumer group to "
+		"reassign partitions", why);
+	cw_metrics_fenced(p->metrics);
+	cw_metrics_set_ready(p->metrics, 0);
+	cw_store_fence_clear(p->store);
+	p->fenced = 1;
+	p->fenced_log_ms = pl_wall_ms();
+}
+
+static int exchange_once(struct cw_pipeline *p, int64_t *backoff)
 {
 	char err[512];
-	int64_t backoff = 100;
 
-	for (;;) {
-		if (cw_store_exchange(p->store, err, sizeof(err)) == 0) {
-			if (backoff > 100)
-				log_notice("redis: connection restored");
-			return 0;
-		}
-		cw_metrics_redis_error(p->metrics);
-		if (cw_store_last_fault(p->store) == CW_STORE_PERMANENT) {
-			/* Retrying cannot heal it: stop without acknowledging
-			 * anything; the batch is read again after the fix. */
-			log_err("%s; stopping (exit 1): retrying cannot fix this", err);
+	if (cw_store_exchange(p->store, err, sizeof(err)) == 0) {
+		if (*backoff > 100)
+			log_notice("redis: connection restored");
+		return 0;
+	}
+	cw_metrics_redis_error(p->metrics);
+	switch (cw_store_last_fault(p->store)) {
+	case CW_STORE_FENCED:
+		enter_fenced(p, err);
+		return -2;
+	case CW_STORE_PERMANENT:
+		/* Retrying cannot heal it: stop without acknowledging
+		 * anything; the batch is read again after the fix. */
+		log_err("%s; stopping (exit 1): retrying cannot fix this", err);
+		p->fatal = 1;
+		return -1;
+	case CW_STORE_OOM:
+		cw_metrics_redis_oom(p->metrics);
+		log_err_rl("redis refused the batch for lack of memory (%s); "
+			   "retrying, nothing is skipped: raise maxmemory", err);
+		break;
+	default:
+		break;
+	}
+	cw_metrics_set_ready(p->metrics, 0);
+	log_warn_rl("redis: exchange failed, retrying in %" PRId64 " ms: %s",
+		    *backoff, err);
+	pl_heartbeat(p);
+	if (stopping(p))
+		return -1;
+	wait_serving_kafka(p, *backoff);
+	if (p->abandoned)
+		return -2;
+	*backoff = *backoff * 2 > 5000 ? 5000 : *backoff * 2;
+	if (cw_store_reconnect(p->store, err, sizeof(err)) < 0) {
+		switch (cw_store_last_fault(p->store)) {
+		case CW_STORE_FENCED:
+			cw_store_discard(p->store);
+			enter_fenced(p, err);
+			return -2;
+		case CW_STORE_PERMANENT:
+			log_err("%s; stopping (exit 1)", err);
 			p->fatal = 1;
 			return -1;
-		}
-		if (cw_store_last_fault(p->store) == CW_STORE_OOM) {
-			cw_metrics_redis_oom(p->metrics);
-			log_err_rl("redis refused the batch for lack of memory (%s); "
-				   "retrying, nothing is skipped: raise maxmemory", err);
-		}
-		cw_metrics_set_ready(p->metrics, 0);
-		log_warn_rl("redis: exchange failed, retrying in %" PRId64 " ms: %s",
-			    backoff, err);
-		pl_heartbeat(p);
-		if (stopping(p))
-			return -1;
-		sleep_ms(backoff);
-		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
-		if (cw_store_reconnect(p->store, err, sizeof(err)) < 0) {
-			if (cw_store_last_fault(p->store) == CW_STORE_PERMANENT) {
-				log_err("%s; stopping (exit 1)", err);
-				p->fatal = 1;
-				return -1;
-			}
+		default:
 			log_warn_rl("redis reconnect: %s", err);
 		}
 	}
+	return 1;
+}
+
+int pl_exchange(struct cw_pipeline *p)
+{
+	int64_t backoff = 100;
+	int rc;
+
+	if (p->in_exchange++ == 0)
+		p->abandoned = 0;
+	while ((rc = exchange_once(p, &backoff)) > 0)
+		;
+	p->in_exchange--;
+	return rc;
 }
 
 void pl_part_key(const struct cw_pipeline *p, enum cw_topic_kind t,
@@ -178,64 +240,242 @@ void pl_part_key(const struct cw_pipeline *p, enum cw_topic_kind t,
 	snprintf(buf, len, "%s/%" PRId32, pl_topic_name(p, t), part);
 }
 
+/* Reply index of every command on_assign queues, per list element. */
+struct assign_reads {
+	int off, wm;        /* HGET off:/wm: <topic>/<n> */
+	int fence;          /* INCR fence:<group>:<n> (cdr elements only) */
+	int sentinel;       /* ZSCORE due:<n> sentinel (cdr elements only) */
+	int marker;         /* HGET off: ~due/<n> (cdr elements only) */
+};
+
+static long long reply_ll(const struct cw_store *s, int i, int *have)
+{
+	char buf[32];
+	size_t len;
+	const char *v = cw_store_reply_str(s, i, -1, &len);
+
+	*have = v && len < sizeof(buf);
+	if (!*have)
+		return 0;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+/*
+ * Offsets Redis does not have although Kafka has committed some for the
+ * group: churnwatch's keys were lost (evicted, flushed, another db or
+ * key_prefix), and processing on would alert from incomplete state.
+ * Returns the number of such partitions (logged), -1 if Kafka could not
+ * say (then nothing is concluded).
+ */
+static int kafka_has_offsets(struct cw_pipeline *p,
+			     const rd_kafka_topic_partition_list_t *parts,
+			     const int *missing)
+{
+	rd_kafka_topic_partition_list_t *q = rd_kafka_topic_partition_list_new(parts->cnt);
+	int lost = 0;
+
+	for (int i = 0; i < parts->cnt; i++)
+		if (missing[i])
+			rd_kafka_topic_partition_list_add(q, parts->elems[i].topic,
+							  parts->elems[i].partition);
+	if (q->cnt == 0) {
+		rd_kafka_topic_partition_list_destroy(q);
+		return 0;
+	}
+	rd_kafka_resp_err_t e = rd_kafka_committed(p->consumer, q, 10000);
+	if (e) {
+		log_warn("kafka committed offsets: %s (cannot check for lost "
+			 "offsets)", rd_kafka_err2str(e));
+		rd_kafka_topic_partition_list_destroy(q);
+		return -1;
+	}
+	for (int i = 0; i < q->cnt; i++) {
+		if (q->elems[i].offset < 0)
+			continue;
+		log_err("redis has no offset for %s/%" PRId32 " but Kafka has "
+			"offset %" PRId64 " committed for group %s: churnwatch's "
+			"keys in redis were lost (evicted, flushed, or another "
+			"redis.url / key_prefix). Stopping rather than alerting "
+			"from incomplete state; restore Redis, or start afresh "
+			"with a new group_id (docs/guarantees.md)",
+			q->elems[i].topic, q->elems[i].partition,
+			q->elems[i].offset, p->conf->group_id);
+		lost++;
+	}
+	rd_kafka_topic_partition_list_destroy(q);
+	return lost;
+}
+
+/*
+ * Lost keys, judged before anything is read from them. Every batch
+ * transaction that stores offsets of pair n also writes the sentinel
+ * member of due:<n> and the field ~due/<n> of off:<group> (apply.c), so:
+ * timers lost = the field without the sentinel; offsets lost = the
+ * sentinel without offsets, or offsets only Kafka has. Returns the number of problems found (each logged).
+ */
+static int judge_lost_keys(struct cw_pipeline *p,
+			   rd_kafka_topic_partition_list_t *parts,
+			   const struct assign_reads *ar)
+{
+	int *missing = calloc((size_t)parts->cnt + 1, sizeof(int));
+	int problems = 0, have;
+
+	if (!missing)
+		return 0;
+	for (int i = 0; i < parts->cnt; i++) {
+		rd_kafka_topic_partition_t *tp = &parts->elems[i];
+		(void)reply_ll(p->store, ar[i].off, &have);
+		missing[i] = !have;
+		if (ar[i].sentinel < 0)
+			continue;
+		int sentinel = !cw_store_reply_is_nil(p->store, ar[i].sentinel);
+		int marker = !cw_store_reply_is_nil(p->store, ar[i].marker);
+		int offsets = 0;
+		for (int j = 0; j < parts->cnt; j++) {
+			int hj;
+			if (parts->elems[j].partition == tp->partition) {
+				(void)reply_ll(p->store, ar[j].off, &hj);
+				offsets |= hj;
+			}
+		}
+		if (marker && offsets && !sentinel) {
+			log_err("redis lost the timers of partition %" PRId32 " (%sdue:%"
+				PRId32 " has no sentinel, its offsets are there): "
+				"stopping rather than missing or repeating silence "
+				"alerts; restore Redis (docs/guarantees.md)",
+				tp->partition, cw_store_prefix(p->store), tp->partition);
+			problems++;
+		} else if (sentinel && !offsets) {
+			log_err("redis lost the offsets of partition %" PRId32 " (its "
+				"timers are there, %soff:%s has none): stopping rather "
+				"than reprocessing and alerting again; restore Redis "
+				"(docs/guarantees.md)", tp->partition,
+				cw_store_prefix(p->store), p->conf->group_id);
+			problems++;
+		}
+	}
+	if (!problems) {
+		int lost = kafka_has_offsets(p, parts, missing);
+		problems += lost > 0 ? lost : 0;
+	}
+	free(missing);
+	return problems;
+}
+
+/* Take the fence of every pair (first, so that what we read next is
+ * what the previous owner left) and read offsets, times and sentinels. */
+static int assign_read(struct cw_pipeline *p,
+		       rd_kafka_topic_partition_list_t *parts,
+		       struct assign_reads *ar)
+{
+	char key_off[KEY_MAX], key_wm[KEY_MAX], field[KEY_MAX], key[KEY_MAX];
+
+	cw_store_key(p->store, key_off, sizeof(key_off), "off:%s", p->conf->group_id);
+	cw_store_key(p->store, key_wm, sizeof(key_wm), "wm:%s", p->conf->group_id);
+	for (int i = 0; i < parts->cnt; i++) {
+		enum cw_topic_kind t;
+		ar[i] = (struct assign_reads){-1, -1, -1, -1, -1};
+		if (topic_kind(p, parts->elems[i].topic, &t) < 0 ||
+		    parts->elems[i].partition >= PARTS_MAX || t != CW_TOPIC_CDR)
+			continue;
+		cw_store_key(p->store, key, sizeof(key), "fence:%s:%" PRId32,
+			     p->conf->group_id, parts->elems[i].partition);
+		ar[i].fence = cw_store_queue(p->store, 2, (const char *[]){"INCR", key}, NULL);
+	}
+	for (int i = 0; i < parts->cnt; i++) {
+		enum cw_topic_kind t;
+		if (topic_kind(p, parts->elems[i].topic, &t) < 0 ||
+		    parts->elems[i].partition >= PARTS_MAX)
+			continue;
+		pl_part_key(p, t, parts->elems[i].partition, field, sizeof(field));
+		ar[i].off = cw_store_queue(p->store, 3, (const char *[]){"HGET", key_off, field}, NULL);
+		ar[i].wm = cw_store_queue(p->store, 3, (const char *[]){"HGET", key_wm, field}, NULL);
+		if (t != CW_TOPIC_CDR)
+			continue;
+		ar[i].sentinel = cw_store_queue(p->store, 3,
+			(const char *[]){"ZSCORE", p->due_key[parts->elems[i].partition],
+					 CW_STORE_TIMER_SENTINEL}, NULL);
+		snprintf(field, sizeof(field), CW_STORE_SENTINEL_FIELD "%" PRId32,
+			 parts->elems[i].partition);
+		ar[i].marker = cw_store_queue(p->store, 3,
+			(const char *[]){"HGET", key_off, field}, NULL);
+	}
+	return pl_exchange(p);
+}
+
+/* Hold the fences just taken: every later exchange checks them. */
+static int assign_fence(struct cw_pipeline *p,
+			const rd_kafka_topic_partition_list_t *parts,
+			const struct assign_reads *ar)
+{
+	char (*keys)[KEY_MAX] = calloc((size_t)parts->cnt + 1, KEY_MAX);
+	const char **kp = calloc((size_t)parts->cnt + 1, sizeof(*kp));
+	long long *epochs = calloc((size_t)parts->cnt + 1, sizeof(*epochs));
+	size_t n = 0;
+	int rc = -1;
+
+	if (!keys || !kp || !epochs)
+		goto out;
+	for (int i = 0; i < parts->cnt; i++) {
+		if (ar[i].fence < 0 ||
+		    cw_store_reply_int(p->store, ar[i].fence, &epochs[n]) < 0)
+			continue;
+		cw_store_key(p->store, keys[n], KEY_MAX, "fence:%s:%" PRId32,
+			     p->conf->group_id, parts->elems[i].partition);
+		kp[n] = keys[n];
+		n++;
+	}
+	rc = cw_store_fence_set(p->store, n, kp, epochs);
+out:
+	free(keys);
+	free(kp);
+	free(epochs);
+	return rc;
+}
+
 static void on_assign(struct cw_pipeline *p,
 		      rd_kafka_topic_partition_list_t *parts)
 {
-	char key_off[KEY_MAX], key_wm[KEY_MAX], field[KEY_MAX];
-	int *io = calloc((size_t)parts->cnt + 1, sizeof(int));
-	int *iw = calloc((size_t)parts->cnt + 1, sizeof(int));
+	struct assign_reads *ar = calloc((size_t)parts->cnt + 1, sizeof(*ar));
 	int32_t *nums = calloc((size_t)parts->cnt + 1, sizeof(int32_t));
 	size_t nnums = 0;
 
-	if (!io || !iw || !nums) {
+	p->fenced = 0;
+	if (!ar || !nums) {
 		log_err("out of memory on assignment");
 		rd_kafka_assign(p->consumer, NULL);
 		goto done;
 	}
 	if (pl_flush_pending(p) < 0)
 		pl_drop_pending(p);
-	cw_store_key(p->store, key_off, sizeof(key_off), "off:%s", p->conf->group_id);
-	cw_store_key(p->store, key_wm, sizeof(key_wm), "wm:%s", p->conf->group_id);
-	for (int i = 0; i < parts->cnt; i++) {
-		enum cw_topic_kind t;
-		if (topic_kind(p, parts->elems[i].topic, &t) < 0)
-			continue;
-		pl_part_key(p, t, parts->elems[i].partition, field, sizeof(field));
-		io[i] = cw_store_queue(p->store, 3, (const char *[]){"HGET", key_off, field}, NULL);
-		iw[i] = cw_store_queue(p->store, 3, (const char *[]){"HGET", key_wm, field}, NULL);
-	}
-	if (pl_exchange(p) < 0) {
+	cw_store_fence_clear(p->store);
+	if (assign_read(p, parts, ar) < 0) {
 		/* Stopping while Redis is down: take nothing rather than
 		 * guess offsets. */
 		cw_store_discard(p->store);
 		rd_kafka_assign(p->consumer, NULL);
 		goto done;
 	}
+	if (judge_lost_keys(p, parts, ar) > 0) {
+		p->fatal = 1;
+		cw_store_release(p->store);
+		rd_kafka_assign(p->consumer, NULL);
+		goto done;
+	}
 	for (int i = 0; i < parts->cnt; i++) {
 		rd_kafka_topic_partition_t *tp = &parts->elems[i];
 		enum cw_topic_kind t;
-		size_t len;
-		char buf[32];
+		int have;
 		if (topic_kind(p, tp->topic, &t) < 0 || tp->partition >= PARTS_MAX)
 			continue;
 		struct part *pt = &p->parts[t][tp->partition];
 		*pt = (struct part){.assigned = 1, .next_offset = -1};
-		const char *s = cw_store_reply_str(p->store, io[i], -1, &len);
-		if (s && len < sizeof(buf)) {
-			memcpy(buf, s, len);
-			buf[len] = '\0';
-			tp->offset = strtoll(buf, NULL, 10);
-			pt->next_offset = tp->offset;
-		} else {
-			tp->offset = RD_KAFKA_OFFSET_STORED;
-		}
-		s = cw_store_reply_str(p->store, iw[i], -1, &len);
-		if (s && len < sizeof(buf)) {
-			memcpy(buf, s, len);
-			buf[len] = '\0';
-			pt->newest_ts = strtoll(buf, NULL, 10);
-			pt->have_ts = 1;
-		}
+		long long off = reply_ll(p->store, ar[i].off, &have);
+		tp->offset = have ? off : RD_KAFKA_OFFSET_STORED;
+		pt->next_offset = have ? off : -1;
+		pt->newest_ts = reply_ll(p->store, ar[i].wm, &pt->have_ts);
 		/* Own queue per partition, before any message can flow. */
 		pt->q = rd_kafka_queue_get_partition(p->consumer, tp->topic,
 						     tp->partition);
@@ -246,28 +486,44 @@ static void on_assign(struct cw_pipeline *p,
 		p->swept_upto[tp->partition] = INT64_MIN;
 		p->sweep_more[tp->partition] = 1;
 	}
+	if (assign_fence(p, parts, ar) < 0) {
+		log_err("out of memory on assignment");
+		memset(p->parts, 0, sizeof(p->parts));
+		cw_store_release(p->store);
+		rd_kafka_assign(p->consumer, NULL);
+		goto done;
+	}
 	cw_store_release(p->store);
 	pl_republish_outbox(p, nums, nnums);
 	log_info("assigned %d partitions", parts->cnt);
 	rd_kafka_assign(p->consumer, parts);
 	cw_metrics_set_ready(p->metrics, 1);
 done:
-	free(io);
-	free(iw);
+	free(ar);
 	free(nums);
 }
 
 static void on_revoke(struct cw_pipeline *p)
 {
-	/* If the group already gave our partitions away (we stalled past
-	 * max.poll.interval.ms), writing now could overwrite the new owner's
-	 * progress: drop the batch instead; it will be processed again. */
-	if (rd_kafka_assignment_lost(p->consumer)) {
+	if (p->in_exchange) {
+		/* Revoked while the batch waits for Redis: it cannot be made
+		 * durable now, and must not be later (the next owner reads
+		 * it again from the stored offsets). */
+		log_warn("partitions revoked during a redis outage: discarding "
+			 "the unsent batch");
+		pl_drop_pending(p);
+		p->abandoned = 1;
+	} else if (rd_kafka_assignment_lost(p->consumer)) {
+		/* The group already gave our partitions away (we stalled
+		 * past max.poll.interval.ms): writing now could overwrite the
+		 * new owner's progress (the fence would refuse it anyway). */
 		log_warn("assignment lost: discarding the unsent batch");
 		pl_drop_pending(p);
 	} else if (pl_flush_pending(p) < 0) {
 		pl_drop_pending(p);
 	}
+	cw_store_fence_clear(p->store);
+	p->fenced = 0;
 	pl_drop_heads(p);
 	memset(p->parts, 0, sizeof(p->parts));
 	p->nswept = 0;
@@ -328,40 +584,47 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 	(void)rk;
 	p->rebalanced = 1;
+	p->in_callback++;
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
 		on_assign(p, parts);
 	else
 		on_revoke(p);
+	p->in_callback--;
 }
 
-/*
- * CONTRACT §7: the lowest newest-ts over partitions that still have unread
- * messages; if all are caught up, the newest ts seen anywhere; minus the
- * allowed lateness; never backwards.
- */
-static void update_watermark(struct cw_pipeline *p)
+/* One entry per assigned pair for cw_watermark_base. */
+static size_t watermark_pairs(struct cw_pipeline *p)
 {
-	int64_t min_unread = INT64_MAX, max_seen = INT64_MIN;
-	int any_unread = 0, any = 0;
+	size_t n = 0;
 
-	for (int t = 0; t < CW_TOPIC__COUNT; t++) {
-		for (int i = 0; i < p->nparts && i < PARTS_MAX; i++) {
-			struct part *pt = &p->parts[t][i];
+	for (int i = 0; i < p->nparts && i < PARTS_MAX; i++) {
+		struct cw_wm_pair *w = &p->wm_pairs[n];
+		int assigned = 0;
+
+		*w = (struct cw_wm_pair){.time = INT64_MIN};
+		for (int k = 0; k < CW_TOPIC__COUNT; k++) {
+			struct part *pt = &p->parts[k][i];
 			if (!pt->assigned)
 				continue;
-			any = 1;
-			if (pl_part_unread(p, (enum cw_topic_kind)t, i)) {
-				any_unread = 1;
-				int64_t ts = pt->have_ts ? pt->newest_ts : INT64_MIN;
-				if (ts < min_unread)
-					min_unread = ts;
-			}
-			if (pt->have_ts && pt->newest_ts > max_seen)
-				max_seen = pt->newest_ts;
+			assigned = 1;
+			if (pt->have_ts && pt->newest_ts > w->time)
+				w->time = pt->newest_ts;
+			if (pl_part_unread(p, (enum cw_topic_kind)k, i))
+				w->behind = 1;
 		}
+		n += assigned;
 	}
-	int64_t base = any_unread ? min_unread : max_seen;
-	if (!any || base == INT64_MIN || base == INT64_MAX)
+	return n;
+}
+
+/* The rule is cw_watermark_base's (watermark.h); here it is bounded by
+ * the wall clock, shifted by the allowed lateness and kept monotonic. */
+static void update_watermark(struct cw_pipeline *p)
+{
+	int64_t base = cw_watermark_base(p->wm_pairs, watermark_pairs(p),
+					 pl_wall_ms());
+
+	if (base == INT64_MIN)
 		return;
 	int64_t wm = base - p->conf->lateness_ms;
 	if (p->watermark == INT64_MIN || wm > p->watermark) {
@@ -377,6 +640,16 @@ int cw_pipeline_step(struct cw_pipeline *p)
 	size_t consumed;
 
 	rd_kafka_poll(p->producer, 0);
+	if (p->fenced) {
+		/* Nothing is ours to write until the group reassigns. */
+		if (pl_wall_ms() - p->fenced_log_ms > 30000) {
+			log_err("fenced: still waiting for the consumer group to "
+				"reassign partitions");
+			p->fenced_log_ms = pl_wall_ms();
+		}
+		wait_serving_kafka(p, 100);
+		return 0;
+	}
 	if (p->alerts_inflight + p->dlq_inflight > INFLIGHT_MAX) {
 		/* Alert or dead-letter topic not keeping up: stop taking
 		 * input until it does. */
@@ -409,10 +682,13 @@ int cw_pipeline_step(struct cw_pipeline *p)
 	}
 	if (cw_store_queued(p->store) > 0) {
 		uint64_t cmds = cw_store_queued(p->store);
+		if (p->pending)
+			cw_failpoint(&p->fp, "stall-before-exec");
 		if (pl_exchange(p) < 0) {
-			/* Stopping during an outage: nothing of this batch
-			 * or the previous one is acknowledged; both are
-			 * read again after the restart. */
+			/* Stopping during an outage, fenced, or revoked
+			 * while retrying: nothing of this batch or the
+			 * previous one is acknowledged; both are read
+			 * again (after the restart, or by the owner). */
 			pl_destroy_msgs(p);
 			pl_subs_reset(p);
 			pl_drop_pending(p);
@@ -422,8 +698,10 @@ int cw_pipeline_step(struct cw_pipeline *p)
 		p->stats.redis_exchanges++;
 		p->stats.redis_commands += cmds;
 		cw_metrics_batch(p->metrics, p->pending_msgs, cmds, 1);
-		if (p->pending)
+		if (p->pending) {
+			cw_failpoint(&p->fp, "crash-after-exec");
 			pl_post_commit(p);
+		}
 		pl_take_sweep(p, &r);
 		if (info_mem >= 0) {
 			char policy[64], err[512];
@@ -574,6 +852,8 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 		return CW_PIPE_CONFIG;
 	}
 	p->opts = *o;
+	if (o->failpoint)
+		p->fp = *o->failpoint;
 	p->conf = o->conf;
 	p->metrics = o->metrics;
 	p->rt = rt;

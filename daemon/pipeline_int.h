@@ -14,9 +14,11 @@
 #include <librdkafka/rdkafka.h>
 
 #include "cw/engine.h"
+#include "cw/failpoint.h"
 #include "cw/pipeline.h"
 #include "cw/state.h"
 #include "cw/store.h"
+#include "cw/watermark.h"
 
 #define PARTS_MAX 1024
 #define SWEEP_TOTAL 8000          /* due subscribers loaded per batch */
@@ -89,6 +91,7 @@ struct cw_pipeline {
 	struct part parts[CW_TOPIC__COUNT][PARTS_MAX];
 	int nparts;
 	int64_t watermark;       /* INT64_MIN until known */
+	struct cw_wm_pair wm_pairs[PARTS_MAX]; /* scratch for the rule */
 	int64_t swept_upto[PARTS_MAX];
 	int sweep_more[PARTS_MAX];
 
@@ -128,6 +131,12 @@ struct cw_pipeline {
 	uint8_t *blob;
 	uint64_t evals[CW_RULES_MAX]; /* per-rule evaluations of this batch */
 	int fatal;                    /* a permanent Redis error: stop, exit 1 */
+	int in_callback;              /* inside the rebalance callback */
+	int in_exchange;              /* pl_exchange depth */
+	int abandoned;                /* revoked during an exchange's retries */
+	int fenced;                   /* another instance took our partitions */
+	int64_t fenced_log_ms;
+	struct cw_failpoint fp;
 	int64_t memcheck_ms;          /* last eviction-policy check (wall) */
 	int64_t input_lag_ms;
 
@@ -162,6 +171,9 @@ void pl_drop_heads(struct cw_pipeline *p);
 int pl_part_unread(struct cw_pipeline *p, enum cw_topic_kind t,
 		   int32_t part);
 /* pipeline.c */
+/* Send what is queued, retrying through outages. 0: done; -1: stopping
+ * or a permanent error (nothing acknowledged); -2: the batch is void
+ * (fenced, or the partitions were revoked while retrying): drop it. */
 int pl_exchange(struct cw_pipeline *p);
 void *pl_grow(void *ptr, size_t *cap, size_t need, size_t elem);
 void pl_heartbeat(struct cw_pipeline *p);

@@ -221,6 +221,12 @@ void pl_post_commit(struct cw_pipeline *p)
 {
 	for (size_t i = 0; i < p->npalerts; i++)
 		publish_alert(p, &p->palerts[i]);
+	if (p->npalerts && p->fp.name[0]) {
+		/* The point is "acknowledged by Kafka": wait for it. */
+		if (!strcmp(p->fp.name, "crash-after-publish"))
+			rd_kafka_flush(p->producer, 10000);
+		cw_failpoint(&p->fp, "crash-after-publish");
+	}
 	p->stats.alerts += p->npalerts;
 	p->npalerts = 0;
 	if (p->pending_offsets && p->pending_offsets->cnt > 0) {

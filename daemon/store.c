@@ -32,6 +32,13 @@ struct cw_store {
 	size_t nreplies, cap_replies;
 	enum cw_store_fault fault;   /* of the last failure */
 
+	/* Fencing (cw_store_fence_set): WATCH + MGET of the fence keys,
+	 * formatted once, sent after every exchange's own commands. */
+	char *fence_cmds;
+	size_t fence_len;
+	char **fence_want;  /* the epoch each key must still hold */
+	size_t nfence;
+
 	struct cw_store_stats stats;
 };
 
@@ -290,15 +297,135 @@ void cw_store_close(struct cw_store *s)
 	}
 	free(s->username);
 	free(s->prefix);
+	cw_store_fence_clear(s);
 	free(s->buf);
 	free(s->replies);
 	free(s);
 }
 
+static int fence_check(struct cw_store *s, const redisReply *mget, char *err,
+		       size_t errlen);
+
+/* A new connection has no WATCH: arm it before anything else is sent, or
+ * a transaction queued before the outage would go out unfenced. */
+static int fence_arm(struct cw_store *s, char *err, size_t errlen)
+{
+	void *w = NULL, *m = NULL;
+	int rc = -1;
+
+	if (!s->nfence)
+		return 0;
+	if (redisAppendFormattedCommand(s->ctx, s->fence_cmds, s->fence_len) != REDIS_OK ||
+	    redisGetReply(s->ctx, &w) != REDIS_OK || redisGetReply(s->ctx, &m) != REDIS_OK) {
+		s->fault = CW_STORE_TRANSIENT;
+		snprintf(err, errlen, "redis: %s", s->ctx->errstr);
+		redisFree(s->ctx);
+		s->ctx = NULL;
+	} else {
+		rc = fence_check(s, m, err, errlen);
+	}
+	if (w)
+		freeReplyObject(w);
+	if (m)
+		freeReplyObject(m);
+	return rc;
+}
+
 int cw_store_reconnect(struct cw_store *s, char *err, size_t errlen)
 {
 	s->stats.reconnects++;
-	return do_connect(s, err, errlen);
+	if (do_connect(s, err, errlen) < 0)
+		return -1;
+	return fence_arm(s, err, errlen);
+}
+
+/* ---- fencing --------------------------------------------------------------- */
+
+static void append_resp(char *buf, size_t *len, size_t argc,
+			const char *const *argv)
+{
+	*len += (size_t)sprintf(buf + *len, "*%zu\r\n", argc);
+	for (size_t i = 0; i < argc; i++)
+		*len += (size_t)sprintf(buf + *len, "$%zu\r\n%s\r\n", strlen(argv[i]),
+					argv[i]);
+}
+
+int cw_store_fence_set(struct cw_store *s, size_t n, const char *const *keys,
+		       const long long *epochs)
+{
+	size_t need = 64;
+	const char **argv = calloc(n + 1, sizeof(*argv));
+
+	cw_store_fence_clear(s);
+	if (!n) {
+		free(argv);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		need += 2 * (strlen(keys[i]) + 32);
+	s->fence_cmds = malloc(need);
+	s->fence_want = calloc(n, sizeof(*s->fence_want));
+	if (!argv || !s->fence_cmds || !s->fence_want) {
+		free(argv);
+		cw_store_fence_clear(s);
+		return -1;
+	}
+	s->nfence = n;
+	for (size_t i = 0; i < n; i++) {
+		argv[i + 1] = keys[i];
+		if (asprintf(&s->fence_want[i], "%lld", epochs[i]) < 0) {
+			s->fence_want[i] = NULL;
+			free(argv);
+			cw_store_fence_clear(s);
+			return -1;
+		}
+	}
+	argv[0] = "WATCH";
+	append_resp(s->fence_cmds, &s->fence_len, n + 1, argv);
+	argv[0] = "MGET";
+	append_resp(s->fence_cmds, &s->fence_len, n + 1, argv);
+	free(argv);
+	return 0;
+}
+
+void cw_store_fence_clear(struct cw_store *s)
+{
+	for (size_t i = 0; i < s->nfence; i++)
+		free(s->fence_want[i]);
+	free(s->fence_want);
+	free(s->fence_cmds);
+	s->fence_want = NULL;
+	s->fence_cmds = NULL;
+	s->fence_len = 0;
+	s->nfence = 0;
+}
+
+/*
+ * Epochs only grow (INCR on assignment), so a key that no longer holds
+ * ours was taken over: by another instance, since the last check. Any
+ * MULTI/EXEC sent after the previous WATCH was then refused by Redis.
+ */
+static int fence_check(struct cw_store *s, const redisReply *mget, char *err,
+		       size_t errlen)
+{
+	if (!mget || mget->type != REDIS_REPLY_ARRAY || mget->elements != s->nfence) {
+		s->fault = CW_STORE_TRANSIENT;
+		snprintf(err, errlen, "redis: unexpected reply to the fence check");
+		return -1;
+	}
+	for (size_t i = 0; i < s->nfence; i++) {
+		const redisReply *e = mget->element[i];
+		if (e->type != REDIS_REPLY_STRING || strcmp(e->str, s->fence_want[i])) {
+			s->fault = CW_STORE_FENCED;
+			snprintf(err, errlen,
+				 "fenced: another instance took over (fence epoch "
+				 "%s, ours %s): this writer's batch is refused",
+				 e->type == REDIS_REPLY_STRING ? e->str : "none",
+				 s->fence_want[i]);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 const char *cw_store_prefix(const struct cw_store *s)
@@ -478,13 +605,33 @@ int cw_store_exchange(struct cw_store *s, char *err, size_t errlen)
 		s->replies = nr;
 		s->cap_replies = s->nqueued;
 	}
-	if (redisAppendFormattedCommand(s->ctx, s->buf, s->len) != REDIS_OK)
+	if (redisAppendFormattedCommand(s->ctx, s->buf, s->len) != REDIS_OK ||
+	    (s->nfence && redisAppendFormattedCommand(s->ctx, s->fence_cmds,
+						      s->fence_len) != REDIS_OK))
 		goto io_error;
 	for (size_t i = 0; i < s->nqueued; i++) {
 		void *r = NULL;
 		if (redisGetReply(s->ctx, &r) != REDIS_OK || !r)
 			goto io_error;
 		s->replies[s->nreplies++] = r;
+	}
+	if (s->nfence) {
+		void *w = NULL, *m = NULL;
+		if (redisGetReply(s->ctx, &w) != REDIS_OK || !w ||
+		    redisGetReply(s->ctx, &m) != REDIS_OK || !m) {
+			if (w)
+				freeReplyObject(w);
+			goto io_error;
+		}
+		int fenced = fence_check(s, m, err, errlen);
+		freeReplyObject(w);
+		freeReplyObject(m);
+		if (fenced < 0) {
+			/* Nothing queued may be retried by this writer. */
+			s->stats.errors++;
+			cw_store_discard(s);
+			return -1;
+		}
 	}
 	s->stats.exchanges++;
 	s->stats.commands += s->nqueued;

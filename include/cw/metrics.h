@@ -62,6 +62,8 @@ void cw_metrics_set_consumer_lag(struct cw_metrics *m, enum cw_topic_kind t,
 void cw_metrics_clear_consumer_lag(struct cw_metrics *m);
 /* A subscriber state over the blob limit (its batch dead-lettered). */
 void cw_metrics_state_too_large(struct cw_metrics *m);
+/* A batch refused because another instance holds its partitions' fence. */
+void cw_metrics_fenced(struct cw_metrics *m);
 /* Redis refused a write for lack of memory (the batch is retried). */
 void cw_metrics_redis_oom(struct cw_metrics *m);
 /* Last eviction-policy check: noeviction or not, keys evicted so far. */

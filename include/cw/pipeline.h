@@ -34,6 +34,8 @@ struct cw_pipeline_opts {
 	void *heartbeat_ctx;
 	/* Returns non-zero when the process should stop waiting and exit. */
 	int (*should_stop)(void *ctx);
+	/* Fault injection for the fault suite (failpoint.h); NULL: none. */
+	const struct cw_failpoint *failpoint;
 };
 
 enum cw_pipeline_err {

@@ -13,9 +13,20 @@
  *   P off:<group>             hash    "<topic>/<partition>" -> next offset
  *   P wm:<group>              hash    "<topic>/<partition>" -> newest ts
  *   P outbox:<partition>      hash    alert_id -> alert JSON (undelivered)
+ *   P fence:<group>:<pair>    string  owner epoch of partition pair N
+ *
+ * Sentinels make lost keys visible (docs/guarantees.md): each batch
+ * transaction that stores offsets of pair N also writes the member
+ * CW_STORE_TIMER_SENTINEL (score +inf, never due) of due:<N> and the
+ * field CW_STORE_SENTINEL_FIELD<N> ("~due/N") of off:<group>. Subscriber
+ * ids are digits and topic names do not start with '~', so neither can
+ * be taken for a subscriber or a partition.
  */
 #ifndef CW_STORE_H
 #define CW_STORE_H
+
+#define CW_STORE_TIMER_SENTINEL "~sentinel"
+#define CW_STORE_SENTINEL_FIELD "~due/"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -99,6 +110,7 @@ enum cw_store_fault {
 	CW_STORE_TRANSIENT,
 	CW_STORE_OOM,
 	CW_STORE_PERMANENT,
+	CW_STORE_FENCED, /* another writer holds a fence key (below) */
 };
 enum cw_store_fault cw_store_last_fault(const struct cw_store *s);
 /* The fault a Redis error reply (e.g. "WRONGTYPE ...") stands for. */
@@ -118,6 +130,22 @@ int cw_store_queue_memory_info(struct cw_store *s, int *i, int *j);
 int cw_store_parse_memory_info(const struct cw_store *s, int i, int j,
 			       char *policy, size_t policylen,
 			       long long *evicted);
+
+/*
+ * Fencing a writer that lost its partitions (a "zombie": stalled past
+ * max.poll.interval.ms while the group moved on). On assignment the
+ * writer INCRs fence:<group>:<pair> for each pair it got and gives the
+ * keys and the epochs it got here. From then on every exchange ends with
+ * WATCH on those keys and a check that they still hold these epochs; a
+ * reconnect arms the WATCH again before anything else is sent. A
+ * MULTI/EXEC is therefore refused by Redis once another instance took
+ * one of the pairs since the previous exchange, and the exchange fails
+ * with CW_STORE_FENCED: the queue is discarded (no retry). Copies keys.
+ * Returns -1 when out of memory. n == 0 or _clear: no fencing.
+ */
+int cw_store_fence_set(struct cw_store *s, size_t n, const char *const *keys,
+		       const long long *epochs);
+void cw_store_fence_clear(struct cw_store *s);
 
 /* Statistics for metrics and benchmarks. */
 struct cw_store_stats {
