@@ -314,12 +314,10 @@ static void apply_subscriber(struct cw_pipeline *p, const struct sub *s,
 		 * too); one that is not is late, and counted so. */
 		cw_engine_advance(e, st, s->id, ev->ts_ms, &sink);
 		if (wm_before != INT64_MIN && ev->ts_ms < wm_before) {
-			cw_metrics_late(p->metrics);
-			p->stats.late++;
+			p->batch_late++;
 		}
 		if (cw_engine_apply(e, st, ev, &sink) == CW_APPLY_DUPLICATE) {
-			cw_metrics_duplicate(p->metrics);
-			p->stats.duplicates++;
+			p->batch_dups++;
 		}
 	}
 	if (p->watermark != INT64_MIN)
@@ -395,4 +393,7 @@ void pl_apply_batch(struct cw_pipeline *p, const struct reads *r,
 	pl_queue_outbox_cleanup(p);
 	cw_store_queue(p->store, 1, (const char *[]){"EXEC"}, NULL);
 	p->pending = 1;
+	p->pending_late = p->batch_late;
+	p->pending_dups = p->batch_dups;
+	p->batch_late = p->batch_dups = 0;
 }

@@ -86,6 +86,18 @@ static void fill_head(struct cw_pipeline *p, enum cw_topic_kind t,
 			rd_kafka_message_destroy(m);
 			continue;
 		}
+		if (pt->next_offset >= 0 && m->offset < pt->next_offset) {
+			/* Already applied (its offset is below the one stored
+			 * with the state): a message fetched before a
+			 * rebalance or seek. Applying it again is not
+			 * exactly-once, even when de-duplication hides it. */
+			log_warn_rl("kafka: %s/%" PRId32 "@%" PRId64 " is below the stored "
+				    "offset %" PRId64 ": dropped (already applied)",
+				    pl_topic_name(p, t), m->partition, m->offset,
+				    pt->next_offset);
+			rd_kafka_message_destroy(m);
+			continue;
+		}
 		if (!m->payload ||
 		    cw_event_parse(m->payload, m->len, t, m->key, m->key_len,
 				   &p->limits, &pt->head_ev, &why) < 0)

@@ -237,14 +237,14 @@ void cw_metrics_invalid(struct cw_metrics *m, enum cw_invalid why)
 	atomic_fetch_add_explicit(&m->invalid[why], 1, memory_order_relaxed);
 }
 
-void cw_metrics_late(struct cw_metrics *m)
+void cw_metrics_late(struct cw_metrics *m, uint64_t n)
 {
-	atomic_fetch_add_explicit(&m->late, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->late, n, memory_order_relaxed);
 }
 
-void cw_metrics_duplicate(struct cw_metrics *m)
+void cw_metrics_duplicate(struct cw_metrics *m, uint64_t n)
 {
-	atomic_fetch_add_explicit(&m->duplicates, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->duplicates, n, memory_order_relaxed);
 }
 
 void cw_metrics_redis_error(struct cw_metrics *m)
@@ -324,10 +324,10 @@ static void render_events(struct cw_metrics *m, struct cw_sbuf *b)
 		cw_sbuf_printf(b, "churnwatch_events_invalid_total{reason=\"%s\"} %llu\n",
 			  cw_invalid_str((enum cw_invalid)r),
 			  (unsigned long long)ld(&m->invalid[r]));
-	cw_sbuf_printf(b, "# HELP churnwatch_events_late_total Events older than the watermark (applied, never retract alerts).\n"
+	cw_sbuf_printf(b, "# HELP churnwatch_events_late_total Events older than the watermark (applied, never retract alerts; counted when their batch is durable).\n"
 		     "# TYPE churnwatch_events_late_total counter\n"
 		     "churnwatch_events_late_total %llu\n"
-		     "# HELP churnwatch_events_duplicate_total Events whose event_id was already seen.\n"
+		     "# HELP churnwatch_events_duplicate_total Events whose event_id was already seen (counted when their batch is durable).\n"
 		     "# TYPE churnwatch_events_duplicate_total counter\n"
 		     "churnwatch_events_duplicate_total %llu\n",
 		  (unsigned long long)ld(&m->late),

@@ -374,6 +374,9 @@ static int assign_read(struct cw_pipeline *p,
 
 	cw_store_key(p->store, key_off, sizeof(key_off), "off:%s", p->conf->group_id);
 	cw_store_key(p->store, key_wm, sizeof(key_wm), "wm:%s", p->conf->group_id);
+	/* The previous assignment's WATCH is still armed on this connection:
+	 * our own INCRs below would make the next EXEC fail. */
+	cw_store_queue(p->store, 1, (const char *[]){"UNWATCH"}, NULL);
 	for (int i = 0; i < parts->cnt; i++) {
 		enum cw_topic_kind t;
 		ar[i] = (struct assign_reads){-1, -1, -1, -1, -1};

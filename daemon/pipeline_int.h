@@ -119,6 +119,8 @@ struct cw_pipeline {
 	size_t npalerts, palerts_cap;
 	rd_kafka_topic_partition_list_t *pending_offsets;
 	uint64_t pending_msgs;
+	uint64_t batch_late, batch_dups;     /* of the batch being applied */
+	uint64_t pending_late, pending_dups; /* of the pending transaction */
 
 	struct delivered *delivered;
 	size_t ndelivered, delivered_cap;

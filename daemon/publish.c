@@ -240,6 +240,11 @@ void pl_post_commit(struct cw_pipeline *p)
 		p->pending_offsets = NULL;
 	}
 	p->stats.batches++;
+	p->stats.late += p->pending_late;
+	p->stats.duplicates += p->pending_dups;
+	cw_metrics_late(p->metrics, p->pending_late);
+	cw_metrics_duplicate(p->metrics, p->pending_dups);
+	p->pending_late = p->pending_dups = 0;
 	p->pending = 0;
 	rd_kafka_poll(p->producer, 0);
 }
@@ -253,6 +258,7 @@ void pl_drop_pending(struct cw_pipeline *p)
 		rd_kafka_topic_partition_list_destroy(p->pending_offsets);
 		p->pending_offsets = NULL;
 	}
+	p->pending_late = p->pending_dups = 0;
 	p->pending = 0;
 	cw_store_discard(p->store);
 }

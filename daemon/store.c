@@ -38,6 +38,8 @@ struct cw_store {
 	size_t fence_len;
 	char **fence_want;  /* the epoch each key must still hold */
 	size_t nfence;
+	size_t *execs;      /* reply indexes of the queued EXECs */
+	size_t nexecs, cap_execs;
 
 	struct cw_store_stats stats;
 };
@@ -298,6 +300,7 @@ void cw_store_close(struct cw_store *s)
 	free(s->username);
 	free(s->prefix);
 	cw_store_fence_clear(s);
+	free(s->execs);
 	free(s->buf);
 	free(s->replies);
 	free(s);
@@ -492,6 +495,17 @@ int cw_store_queue(struct cw_store *s, int argc, const char **argv,
 		need += 24 + (argvlen ? argvlen[i] : strlen(argv[i]));
 	if (argc <= 0 || reserve(s, need) < 0)
 		return -1;
+	if (argc == 1 && !strcmp(argv[0], "EXEC")) {
+		if (s->nexecs == s->cap_execs) {
+			size_t nc = s->cap_execs ? 2 * s->cap_execs : 8;
+			size_t *ne = realloc(s->execs, nc * sizeof(*ne));
+			if (!ne)
+				return -1;
+			s->execs = ne;
+			s->cap_execs = nc;
+		}
+		s->execs[s->nexecs++] = s->nqueued;
+	}
 	put_header(s, '*', (size_t)argc);
 	for (int i = 0; i < argc; i++) {
 		size_t n = argvlen ? argvlen[i] : strlen(argv[i]);
@@ -526,6 +540,7 @@ void cw_store_discard(struct cw_store *s)
 	cw_store_release(s);
 	s->len = 0;
 	s->nqueued = 0;
+	s->nexecs = 0;
 }
 
 enum cw_store_fault cw_store_classify_error(const char *reply)
@@ -635,6 +650,18 @@ int cw_store_exchange(struct cw_store *s, char *err, size_t errlen)
 	}
 	s->stats.exchanges++;
 	s->stats.commands += s->nqueued;
+	for (size_t i = 0; i < s->nexecs; i++) {
+		if (s->replies[s->execs[i]]->type == REDIS_REPLY_NIL) {
+			/* WATCH aborted it although the fences are still ours
+			 * (our own earlier INCR, say): nothing of it applied.
+			 * The WATCH is armed afresh now; send it all again. */
+			snprintf(err, errlen, "redis: a transaction was aborted by "
+				 "WATCH while this writer still holds its fences");
+			s->fault = CW_STORE_TRANSIENT;
+			s->stats.errors++;
+			return -1;
+		}
+	}
 	for (size_t i = 0; i < s->nreplies; i++) {
 		if (first_error(s->replies[i], err, errlen)) {
 			/* Not an outage: keep the queue so nothing is lost,
@@ -646,6 +673,7 @@ int cw_store_exchange(struct cw_store *s, char *err, size_t errlen)
 	}
 	s->len = 0;
 	s->nqueued = 0;
+	s->nexecs = 0;
 	s->fault = CW_STORE_OK;
 	return 0;
 io_error:

@@ -94,7 +94,8 @@ static void say(const char *fmt, ...)
 
 /* Fork and exec argv with stdout/stderr appended to `log` (NULL: inherit).
  * The child dies with the test process. Returns the pid or -1. */
-static pid_t spawn(char *const argv[], const char *log)
+static pid_t spawn_env(char *const argv[], const char *log,
+		       const char *failpoint)
 {
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -114,9 +115,18 @@ static pid_t spawn(char *const argv[], const char *log)
 			close(fd);
 		}
 	}
+	if (failpoint && *failpoint)
+		setenv("CHURNWATCH_FAILPOINT", failpoint, 1);
+	else
+		unsetenv("CHURNWATCH_FAILPOINT");
 	execvp(argv[0], argv);
 	fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
+}
+
+static pid_t spawn(char *const argv[], const char *log)
+{
+	return spawn_env(argv, log, NULL);
 }
 
 /* Wait up to timeout_ms for pid; returns the status or -1 on timeout. */
@@ -282,6 +292,46 @@ int cwh_broker_up(struct cwh *h)
 	return rd_kafka_mock_broker_set_up(h->mc, 1) ? -1 : 0;
 }
 
+int cwh_topic_leaderless(struct cwh *h, const char *topic, int leaderless)
+{
+	for (int i = 0; i < h->partitions; i++)
+		if (rd_kafka_mock_partition_set_leader(h->mc, topic, i,
+						       leaderless ? -1 : 1))
+			return -1;
+	return 0;
+}
+
+int cwh_redis_cmd(struct cwh *h, char *out, size_t outlen, const char *fmt, ...)
+{
+	redisContext *c = redis_connect(h);
+	redisReply *r;
+	va_list ap;
+	int rc = -1;
+
+	if (!c)
+		return -1;
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	if (r && r->type != REDIS_REPLY_ERROR) {
+		rc = 0;
+		if (out && outlen) {
+			if (r->type == REDIS_REPLY_INTEGER)
+				snprintf(out, outlen, "%lld", r->integer);
+			else if (r->str)
+				snprintf(out, outlen, "%s", r->str);
+			else
+				out[0] = '\0';
+		}
+	} else if (r) {
+		say("redis %s: %s", fmt, r->str);
+	}
+	if (r)
+		freeReplyObject(r);
+	redisFree(c);
+	return rc;
+}
+
 static rd_kafka_t *client_new(const struct cwh *h, rd_kafka_type_t type,
 			      const char *const *props)
 {
@@ -384,6 +434,7 @@ static int write_config(struct cwh *h, int i)
 		"  properties:\n"
 		"    \"client.id\": \"cwit-%d\"\n"
 		"    \"session.timeout.ms\": \"6000\"\n"
+		"%s"
 		"redis:\n"
 		"  url: \"unix://%s\"\n"
 		"  key_prefix: \"" HK_PREFIX "\"\n"
@@ -392,7 +443,7 @@ static int write_config(struct cwh *h, int i)
 		"networks: \"%s/examples/networks.yaml\"\n"
 		"metrics:\n"
 		"  listen: \"127.0.0.1:%d\"\n",
-		h->bootstrap, h->group, i, h->redis_sock, h->rules, h->srcdir,
+		h->bootstrap, h->group, i, d->props, h->redis_sock, h->rules, h->srcdir,
 		h->srcdir, d->port);
 	return fclose(f) == 0 ? 0 : -1;
 }
@@ -408,7 +459,7 @@ int cwh_daemon_start(struct cwh *h, int i, int timeout_s)
 		return -1;
 	if (!d->conf[0] && write_config(h, i) < 0)
 		return -1;
-	d->pid = spawn(argv, d->log);
+	d->pid = spawn_env(argv, d->log, d->failpoint);
 	if (d->pid < 0) {
 		d->pid = 0;
 		return -1;
@@ -1227,6 +1278,15 @@ static int jget(json_object *o, const char *k, json_type t, json_object **v)
 	return json_object_object_get_ex(o, k, v) && json_object_is_type(*v, t);
 }
 
+static uint64_t fnv1a64(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
 static void alert_fill(json_object *o, struct cwh_alert *a)
 {
 	static const char *const strs[] = {"alert_id", "rule", "severity",
@@ -1269,6 +1329,7 @@ int cwh_alerts_parse(const struct cwh_msgs *m, struct cwh_alert **out,
 		json_object *o = json_tokener_parse(m->v[i].payload);
 		if (o && json_object_is_type(o, json_type_object))
 			alert_fill(o, &v[i]);
+		v[i].content = fnv1a64(m->v[i].payload, m->v[i].len);
 		if (o)
 			json_object_put(o);
 	}
@@ -1277,6 +1338,8 @@ int cwh_alerts_parse(const struct cwh_msgs *m, struct cwh_alert **out,
 	for (size_t i = 0; i < m->n; i++) {
 		if (w && !strcmp(v[w - 1].id, v[i].id)) {
 			(*repeats)++;
+			if (v[w - 1].content != v[i].content)
+				v[w - 1].conflict = 1;
 			continue;
 		}
 		v[w++] = v[i];
@@ -1284,6 +1347,25 @@ int cwh_alerts_parse(const struct cwh_msgs *m, struct cwh_alert **out,
 	*out = v;
 	*n = w;
 	return 0;
+}
+
+size_t cwh_alerts_content_diff(const struct cwh_alert *a, size_t na,
+			       const struct cwh_alert *b, size_t nb, int show)
+{
+	size_t i = 0, j = 0, diff = 0;
+
+	while (i < na && j < nb) {
+		int c = strcmp(a[i].id, b[j].id);
+		if (c == 0 && a[i].content != b[j].content) {
+			if ((int)diff < show)
+				fprintf(stderr, "  ~ alert %s %s %s: other content\n",
+					a[i].id, a[i].rule, a[i].subscriber);
+			diff++;
+		}
+		i += c <= 0;
+		j += c >= 0;
+	}
+	return diff;
 }
 
 size_t cwh_alerts_diff(const struct cwh_alert *a, size_t na,

@@ -27,6 +27,9 @@ struct cwh_daemon {
 	int port;                /* metrics port */
 	char conf[CWH_PATH_MAX];
 	char log[CWH_PATH_MAX];
+	/* Set before the first start of the slot: */
+	char failpoint[64];      /* CHURNWATCH_FAILPOINT for the process */
+	char props[256];         /* extra kafka.properties lines, YAML */
 };
 
 struct cwh {
@@ -83,6 +86,14 @@ void cwh_free(struct cwh *h);
 int cwh_redis_start(struct cwh *h);
 /* SIGTERM redis-server and wait for it (AOF is fsync'd always). */
 int cwh_redis_stop(struct cwh *h);
+
+/* Every partition of `topic` without (leaderless != 0) or with its leader:
+ * produce and fetch to it stall meanwhile. */
+int cwh_topic_leaderless(struct cwh *h, const char *topic, int leaderless);
+/* One command to the test's redis-server (hiredis format); the reply as
+ * text (string, status or integer) into out when given. */
+int cwh_redis_cmd(struct cwh *h, char *out, size_t outlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 int cwh_broker_down(struct cwh *h);
 int cwh_broker_up(struct cwh *h);
@@ -156,6 +167,8 @@ struct cwh_alert {
 	char subscriber[24];
 	char version[72];
 	int complete;            /* every CONTRACT §6 field present */
+	uint64_t content;        /* hash of the whole message */
+	int conflict;            /* a repeat of this id had other content */
 };
 
 /* Parse alert messages; returns them sorted by id with repeats of the same
@@ -166,6 +179,11 @@ int cwh_alerts_parse(const struct cwh_msgs *m, struct cwh_alert **out,
  * to `show` of them. */
 size_t cwh_alerts_diff(const struct cwh_alert *a, size_t na,
 		       const struct cwh_alert *b, size_t nb, int show);
+
+/* Number of ids in both lists whose content differs; prints up to
+ * `show` of them. */
+size_t cwh_alerts_content_diff(const struct cwh_alert *a, size_t na,
+			       const struct cwh_alert *b, size_t nb, int show);
 
 /* Monotonic seconds. */
 double cwh_now(void);

@@ -27,8 +27,10 @@ void cw_metrics_free(struct cw_metrics *m);
 void cw_metrics_event(struct cw_metrics *m, enum cw_topic_kind t,
 		      enum cw_event_type type);
 void cw_metrics_invalid(struct cw_metrics *m, enum cw_invalid why);
-void cw_metrics_late(struct cw_metrics *m);
-void cw_metrics_duplicate(struct cw_metrics *m);
+/* Late and duplicate events of a batch, counted once the batch is
+ * durable (a batch discarded and read again is not counted twice). */
+void cw_metrics_late(struct cw_metrics *m, uint64_t n);
+void cw_metrics_duplicate(struct cw_metrics *m, uint64_t n);
 void cw_metrics_alert(struct cw_metrics *m, const char *rule,
 		      enum cw_severity sev, int suppressed);
 void cw_metrics_redis_error(struct cw_metrics *m);

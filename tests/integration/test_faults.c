@@ -8,8 +8,21 @@
  * per-partition newest ts) and the
  * same set of alert ids. A repeat of an alert_id already published is
  * allowed after a crash (at-least-once delivery of the outbox); it is
- * counted and printed. Dead letters are checked by their source
- * (topic/partition@offset): exactly the garbage lines, each once or more.
+ * counted and printed, but its content must be byte-identical (so must
+ * every alert's content to the reference's). Dead letters are checked by
+ * their source (topic/partition@offset): exactly the garbage lines, each
+ * once or more. Exactly-once is checked on its own too: the duplicates
+ * the engine rejected (churnwatch_events_duplicate_total, summed over
+ * the processes of a run) never exceed the reference's, which are the
+ * planted ones; re-applying a batch after a fault and de-duplicating it
+ * would look the same in Redis but not here.
+ *
+ * The faults: SIGKILL at arbitrary times and at chosen crash points
+ * (CHURNWATCH_FAILPOINT, failpoint.h), Redis stopped (also longer than
+ * max.poll.interval.ms, with two instances), the broker down, the
+ * dead-letter topic unavailable, Redis out of memory, instances joining
+ * and leaving, and a zombie instance stalled past max.poll.interval.ms
+ * while another took its partitions (fencing).
  */
 #include <check.h>
 #include <signal.h>
@@ -36,6 +49,7 @@ struct run {
 	size_t dlq_raw, dlq_distinct;
 	long garbage;
 	int64_t total;
+	double dups;     /* churnwatch_events_duplicate_total, all processes */
 };
 
 static struct run ref;
@@ -79,11 +93,27 @@ static void wait_fraction(struct cwh *h, const struct run *r, double frac)
 		(long long)got, (long long)r->total);
 }
 
-static void stop_clean(struct cwh *h, int i)
+/* Add slot i's duplicate count to the run's (just before it ends). */
+static void scrape(struct cwh *h, int i, struct run *r)
+{
+	double d = cwh_metric(h, i, "churnwatch_events_duplicate_total", NULL);
+
+	if (d > 0)
+		r->dups += d;
+}
+
+static void kill_scraped(struct cwh *h, int i, struct run *r)
+{
+	scrape(h, i, r);
+	cwh_daemon_kill(h, i);
+}
+
+static void stop_clean(struct cwh *h, int i, struct run *r)
 {
 	double t0 = cwh_now();
 	int st;
 
+	scrape(h, i, r);
 	ck_assert_int_eq(cwh_daemon_signal(h, i, SIGTERM), 0);
 	st = cwh_daemon_wait_exit(h, i, 15);
 	ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
@@ -128,16 +158,17 @@ static void finish(struct cwh *h, struct run *r)
 	ck_assert_int_eq(cwh_wait_quiet(h, 2500, 120), 0);
 	for (int i = 0; i < CWH_DAEMONS_MAX; i++)
 		if (h->d[i].pid > 0)
-			stop_clean(h, i);
+			stop_clean(h, i, r);
 	ck_assert_int_eq(cwh_snapshot(h, &r->snap), 0);
 	ck_assert_int_eq(cwh_consume_topic(h, "churn-alerts", 1000, &m), 0);
 	ck_assert_int_eq(cwh_alerts_parse(&m, &r->alerts, &r->nalerts, &r->repeats), 0);
 	cwh_msgs_free(&m);
 	read_dead_letters(h, r);
 	fprintf(stderr, "  %zu state lines, %zu alerts (%zu repeated ids), "
-		"%zu dead letters (%zu distinct sources, %ld planted), outbox %ld\n",
+		"%zu dead letters (%zu distinct sources, %ld planted), outbox %ld, "
+		"%.0f duplicates rejected\n",
 		r->snap.n, r->nalerts, r->repeats, r->dlq_raw, r->dlq_distinct,
-		r->garbage, cwh_outbox_len(h));
+		r->garbage, cwh_outbox_len(h), r->dups);
 }
 
 static void run_free(struct run *r)
@@ -193,11 +224,22 @@ static void compare(const char *name, struct run *r)
 			      "%s: %zu state blobs differ (%zu in clock_ms only)",
 			      name, dblob + dclock, dclock);
 	da = cwh_alerts_diff(ref.alerts, ref.nalerts, r->alerts, r->nalerts, 12);
+	size_t dc = cwh_alerts_content_diff(ref.alerts, ref.nalerts, r->alerts,
+					    r->nalerts, 12), conflicts = 0;
+	for (size_t i = 0; i < r->nalerts; i++)
+		conflicts += r->alerts[i].conflict;
 	fprintf(stderr, "[%s] %zu state differences, %zu alert-id differences, "
 		"%zu repeated alert ids, %zu dead letters for %ld garbage lines\n",
 		name, ds, da, r->repeats, r->dlq_raw, r->garbage);
 	ck_assert_msg(ds == 0, "%s: %zu Redis state differences", name, ds);
 	ck_assert_msg(da == 0, "%s: %zu alert ids differ", name, da);
+	ck_assert_msg(dc == 0, "%s: %zu alerts differ in content", name, dc);
+	ck_assert_msg(conflicts == 0, "%s: %zu repeated ids with other content",
+		      name, conflicts);
+	fprintf(stderr, "[%s] %.0f duplicates rejected (reference %.0f)\n", name,
+		r->dups, ref.dups);
+	ck_assert_msg(r->dups <= ref.dups, "%s: %.0f events applied twice and "
+		      "de-duplicated", name, r->dups - ref.dups);
 	ck_assert_int_eq((long)r->dlq_distinct, r->garbage);
 }
 
@@ -220,6 +262,7 @@ static void reference_setup(void)
 	ck_assert_int_gt(ref.nalerts, 0);
 	ck_assert_int_eq(ref.repeats, 0);
 	ck_assert_int_eq((long)ref.dlq_raw, ref.garbage);
+	ck_assert_double_gt(ref.dups, 0); /* the planted duplicates */
 	cwh_free(h);
 }
 
@@ -239,6 +282,7 @@ START_TEST(reference_is_reproducible)
 	ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
 	finish(h, &r);
 	compare("undisturbed again", &r);
+	ck_assert_double_eq(r.dups, ref.dups);
 	ck_assert_int_eq(r.repeats, 0);
 	run_free(&r);
 	cwh_free(h);
@@ -254,7 +298,7 @@ START_TEST(sigkill_and_restart)
 	ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
 	for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
 		wait_fraction(h, &r, at[k]);
-		cwh_daemon_kill(h, 0);
+		kill_scraped(h, 0, &r);
 		fprintf(stderr, "  SIGKILL, restart\n");
 		ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
 	}
@@ -280,6 +324,7 @@ START_TEST(redis_restart)
 	finish(h, &r);
 	ck_assert_int_ge(cwh_daemon_log_count(h, 0, "redis"), 1);
 	compare("redis restart", &r);
+	ck_assert_double_eq(r.dups, ref.dups);
 	run_free(&r);
 	cwh_free(h);
 }
@@ -289,6 +334,8 @@ START_TEST(broker_outage)
 {
 	struct run r;
 	struct cwh *h = setup(&r);
+	if (getenv("CW_IT_PROPS"))
+		snprintf(h->d[0].props, sizeof(h->d[0].props), "%s\n", getenv("CW_IT_PROPS"));
 
 	ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
 	wait_fraction(h, &r, 0.4);
@@ -299,6 +346,7 @@ START_TEST(broker_outage)
 	fprintf(stderr, "  broker up\n");
 	finish(h, &r);
 	compare("broker outage", &r);
+	ck_assert_double_eq(r.dups, ref.dups);
 	run_free(&r);
 	cwh_free(h);
 }
@@ -314,7 +362,7 @@ START_TEST(instances_join_and_leave)
 	ck_assert_int_eq(cwh_daemon_start(h, 1, 0), 0);
 	fprintf(stderr, "  second instance started\n");
 	wait_fraction(h, &r, 0.5);
-	stop_clean(h, 0);
+	stop_clean(h, 0, &r);
 	wait_fraction(h, &r, 0.7);
 	ck_assert_int_eq(cwh_daemon_start(h, 2, 0), 0);
 	fprintf(stderr, "  third instance started\n");
@@ -325,16 +373,228 @@ START_TEST(instances_join_and_leave)
 }
 END_TEST
 
+/* Wait until slot i has logged `needle` (or exited); 0 when it did. */
+static int wait_log(struct cwh *h, int i, const char *needle, int timeout_s)
+{
+	double end = cwh_now() + timeout_s;
+
+	while (cwh_now() < end) {
+		if (cwh_daemon_log_count(h, i, needle) > 0)
+			return 0;
+		cwh_sleep_ms(50);
+	}
+	return -1;
+}
+
+static double wait_metric(struct cwh *h, int i, const char *name, double want,
+			  int timeout_s)
+{
+	double end = cwh_now() + timeout_s, v = -1;
+
+	while (cwh_now() < end && (v = cwh_metric(h, i, name, NULL)) < want)
+		cwh_sleep_ms(100);
+	return v;
+}
+
+/* Slot i crashes at its failpoint (SIGKILL to itself); start it again
+ * with `next` armed (NULL: none). */
+static void crashed_restart(struct cwh *h, int i, const char *next)
+{
+	int st = cwh_daemon_wait_exit(h, i, 300);
+
+	ck_assert_msg(st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+		      "daemon %d did not crash at its failpoint (status %d)", i, st);
+	fprintf(stderr, "  crashed at %s; restart%s%s\n", h->d[i].failpoint,
+		next ? " armed with " : "", next ? next : "");
+	snprintf(h->d[i].failpoint, sizeof(h->d[i].failpoint), "%s", next ? next : "");
+	ck_assert_int_eq(cwh_daemon_start(h, i, 120), 0);
+}
+
+START_TEST(crash_points)
+{
+	struct run r;
+	struct cwh *h = setup(&r);
+
+	/* Durable in Redis, nothing published, offsets not committed; then
+	 * alerts acknowledged by Kafka, outbox not cleared; then SIGHUP
+	 * with the new rules loaded, not installed. */
+	snprintf(h->d[0].failpoint, sizeof(h->d[0].failpoint), "crash-after-exec:12");
+	ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
+	crashed_restart(h, 0, "crash-after-publish:3");
+	crashed_restart(h, 0, "crash-during-reload");
+	wait_fraction(h, &r, 0.6);
+	ck_assert_int_eq(cwh_daemon_signal(h, 0, SIGHUP), 0);
+	crashed_restart(h, 0, NULL);
+	finish(h, &r);
+	compare("crash points", &r);
+	run_free(&r);
+	cwh_free(h);
+}
+END_TEST
+
+/*
+ * The zombie: instance 0 stops just before sending a batch, longer than
+ * max.poll.interval.ms; the group gives its partitions to instance 1,
+ * which takes their fences. When 0 wakes, its transaction must be refused
+ * by Redis (without fencing it overwrote 1's progress: states went back
+ * days). 0 then waits for the group and carries on with what it gets.
+ */
+START_TEST(zombie_writer_fenced)
+{
+	struct run r;
+	struct cwh *h = setup(&r);
+	const char *props = "    \"max.poll.interval.ms\": \"7000\"\n";
+
+	snprintf(h->d[0].props, sizeof(h->d[0].props), "%s", props);
+	snprintf(h->d[1].props, sizeof(h->d[1].props), "%s", props);
+	snprintf(h->d[0].failpoint, sizeof(h->d[0].failpoint), "stall-before-exec:20:15000");
+	ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
+	ck_assert_int_eq(wait_log(h, 0, "stalling", 120), 0);
+	fprintf(stderr, "  instance 0 stalls 15 s before its EXEC; instance 1 starts\n");
+	ck_assert_int_eq(cwh_daemon_start(h, 1, 0), 0);
+	ck_assert_double_ge(wait_metric(h, 0, "churnwatch_fenced_batches_total", 1, 120), 1);
+	ck_assert_int_ge(cwh_daemon_log_count(h, 0, "fenced"), 1);
+	fprintf(stderr, "  instance 0's batch was refused (fenced)\n");
+	finish(h, &r);
+	compare("zombie", &r);
+	run_free(&r);
+	cwh_free(h);
+}
+END_TEST
+
+/* A Redis outage longer than max.poll.interval.ms, two instances: the
+ * retries keep polling Kafka, so neither is thrown out of the group. */
+START_TEST(long_redis_outage_two_instances)
+{
+	struct run r;
+	struct cwh *h = setup(&r);
+	const char *props = "    \"max.poll.interval.ms\": \"7000\"\n";
+
+	snprintf(h->d[0].props, sizeof(h->d[0].props), "%s", props);
+	snprintf(h->d[1].props, sizeof(h->d[1].props), "%s", props);
+	ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
+	ck_assert_int_eq(cwh_daemon_start(h, 1, 120), 0);
+	wait_fraction(h, &r, 0.4);
+	ck_assert_int_eq(cwh_redis_stop(h), 0);
+	fprintf(stderr, "  redis-server stopped for 12 s\n");
+	cwh_sleep_ms(12000);
+	ck_assert_int_eq(cwh_redis_start(h), 0);
+	finish(h, &r);
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(cwh_daemon_log_count(h, i, "assignment lost"), 0);
+	compare("long redis outage", &r);
+	ck_assert_double_eq(r.dups, ref.dups);
+	run_free(&r);
+	cwh_free(h);
+}
+END_TEST
+
+/* Redis refuses writes (maxmemory): batches wait, nothing is skipped. */
+START_TEST(redis_out_of_memory)
+{
+	struct run r;
+	struct cwh *h = setup(&r);
+	char used[64];
+
+	ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
+	wait_fraction(h, &r, 0.3);
+	ck_assert_int_eq(cwh_redis_cmd(h, NULL, 0, "CONFIG SET maxmemory 1"), 0);
+	ck_assert_double_ge(wait_metric(h, 0, "churnwatch_redis_oom_total", 1, 60), 1);
+	ck_assert_int_eq(cwh_redis_cmd(h, used, sizeof(used), "DBSIZE"), 0);
+	fprintf(stderr, "  OOM: writes refused (%s keys); maxmemory raised in 3 s\n", used);
+	cwh_sleep_ms(3000);
+	ck_assert_int_eq(cwh_redis_cmd(h, NULL, 0, "CONFIG SET maxmemory 0"), 0);
+	finish(h, &r);
+	compare("redis OOM", &r);
+	ck_assert_double_eq(r.dups, ref.dups);
+	run_free(&r);
+	cwh_free(h);
+}
+END_TEST
+
+/* The dead-letter topic without a leader for 4 s: its batches wait for
+ * the dead letters to be acknowledged; none is lost. */
+START_TEST(dead_letter_outage)
+{
+	struct run r;
+	struct cwh *h = setup(&r);
+
+	ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
+	wait_fraction(h, &r, 0.3);
+	ck_assert_int_eq(cwh_topic_leaderless(h, "churnwatch-dlq", 1), 0);
+	fprintf(stderr, "  dead-letter topic leaderless for 4 s\n");
+	cwh_sleep_ms(4000);
+	ck_assert_int_eq(cwh_topic_leaderless(h, "churnwatch-dlq", 0), 0);
+	finish(h, &r);
+	compare("dead-letter outage", &r);
+	ck_assert_double_eq(r.dups, ref.dups);
+	run_free(&r);
+	cwh_free(h);
+}
+END_TEST
+
+/*
+ * Lost keys (an evicting Redis, a FLUSHALL, someone's DEL): on assignment
+ * the daemon must stop (exit 1) rather than alert again from incomplete
+ * state. Each of: one partition's timers, the offsets, everything (then
+ * only Kafka's committed offsets remember).
+ */
+START_TEST(lost_keys_stop_the_daemon)
+{
+	struct run r;
+	struct cwh *h = setup(&r);
+	static const struct {
+		const char *cmd, *log;
+	} loss[] = {
+		{"DEL cw:due:3", "lost the timers of partition 3"},
+		{"DEL cw:off:<group>", "lost the offsets of partition"},
+		{"FLUSHALL", "but Kafka has offset"},
+	};
+
+	ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
+	wait_fraction(h, &r, 0.5);
+	stop_clean(h, 0, &r);
+	for (size_t k = 0; k < sizeof(loss) / sizeof(loss[0]); k++) {
+		int rc = k == 0 ? cwh_redis_cmd(h, NULL, 0, "DEL cw:due:3")
+		       : k == 1 ? cwh_redis_cmd(h, NULL, 0, "DEL cw:off:%s", h->group)
+				: cwh_redis_cmd(h, NULL, 0, "FLUSHALL");
+		ck_assert_int_eq(rc, 0);
+		ck_assert_int_eq(cwh_daemon_start(h, 0, 0), 0);
+		int st = cwh_daemon_wait_exit(h, 0, 60);
+		ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 1,
+			      "after %s: status %d, expected exit 1", loss[k].cmd, st);
+		ck_assert_int_ge(cwh_daemon_log_count(h, 0, loss[k].log), 1);
+		fprintf(stderr, "  %s -> exit 1: \"%s\"\n", loss[k].cmd, loss[k].log);
+	}
+	run_free(&r);
+	cwh_free(h);
+}
+END_TEST
+
+/* CW_IT_ONLY="name,name": run only those scenarios (investigating). */
+#define ADD(t)                                  \
+	do {                                    \
+		if (!only || strstr(only, #t))  \
+			tcase_add_test(tc, t);  \
+	} while (0)
+
 int main(void)
 {
 	TCase *tc = tcase_create("faults");
+	const char *only = getenv("CW_IT_ONLY");
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_unchecked_fixture(tc, reference_setup, reference_teardown);
-	tcase_add_test(tc, reference_is_reproducible);
-	tcase_add_test(tc, sigkill_and_restart);
-	tcase_add_test(tc, redis_restart);
-	tcase_add_test(tc, broker_outage);
-	tcase_add_test(tc, instances_join_and_leave);
+	ADD(reference_is_reproducible);
+	ADD(sigkill_and_restart);
+	ADD(redis_restart);
+	ADD(broker_outage);
+	ADD(instances_join_and_leave);
+	ADD(crash_points);
+	ADD(zombie_writer_fenced);
+	ADD(long_redis_outage_two_instances);
+	ADD(redis_out_of_memory);
+	ADD(dead_letter_outage);
+	ADD(lost_keys_stop_the_daemon);
 	return check_run_tcase("faults", tc);
 }
