@@ -340,7 +340,7 @@ static void queue_progress(struct cw_pipeline *p)
 			continue;
 		snprintf(field, sizeof(field), CW_STORE_SENTINEL_FIELD "%d", i);
 		cw_store_queue(p->store, 4, (const char *[]){"ZADD", p->due_key[i], "+inf",
-			       CW_STORE_TIMER_SENTINEL}, NULL);
+			       p->sentinel}, NULL);
 		cw_store_queue(p->store, 4, (const char *[]){"HSET", key_off, field, "1"}, NULL);
 	}
 	for (int t = 0; t < CW_TOPIC__COUNT; t++) {

@@ -399,7 +399,7 @@ static int assign_read(struct cw_pipeline *p,
 			continue;
 		ar[i].sentinel = cw_store_queue(p->store, 3,
 			(const char *[]){"ZSCORE", p->due_key[parts->elems[i].partition],
-					 CW_STORE_TIMER_SENTINEL}, NULL);
+					 p->sentinel}, NULL);
 		snprintf(field, sizeof(field), CW_STORE_SENTINEL_FIELD "%" PRId32,
 			 parts->elems[i].partition);
 		ar[i].marker = cw_store_queue(p->store, 3,
@@ -918,6 +918,8 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 		rc = CW_PIPE_CONFIG;
 		goto fail;
 	}
+	snprintf(p->sentinel, sizeof(p->sentinel), CW_STORE_TIMER_SENTINEL "%s",
+		 p->conf->group_id);
 	pl_i64_to_str(p->conf->state_ttl_ms, p->ttl);
 	pl_i64_to_str(p->conf->closed_ttl_ms, p->ttl_closed);
 	*out = p;

@@ -145,6 +145,7 @@ struct cw_pipeline {
 	/* Keys and strings used per subscriber, built once (hot path). */
 	char (*due_key)[KEY_MAX];     /* P due:<partition> */
 	char (*outbox_key)[KEY_MAX];  /* P outbox:<partition> */
+	char sentinel[KEY_MAX];       /* member of due:<n>: "~<group>" */
 	char ttl[24];
 	char ttl_closed[24];          /* redis.closed_ttl, for deactivated lines */
 	size_t prefix_len;

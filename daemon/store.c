@@ -306,8 +306,8 @@ void cw_store_close(struct cw_store *s)
 	free(s);
 }
 
-static int fence_check(struct cw_store *s, const redisReply *mget, char *err,
-		       size_t errlen);
+static int fence_check(struct cw_store *s, const redisReply *watch,
+		       const redisReply *mget, char *err, size_t errlen);
 
 /* A new connection has no WATCH: arm it before anything else is sent, or
  * a transaction queued before the outage would go out unfenced. */
@@ -325,7 +325,7 @@ static int fence_arm(struct cw_store *s, char *err, size_t errlen)
 		redisFree(s->ctx);
 		s->ctx = NULL;
 	} else {
-		rc = fence_check(s, m, err, errlen);
+		rc = fence_check(s, w, m, err, errlen);
 	}
 	if (w)
 		freeReplyObject(w);
@@ -408,9 +408,18 @@ void cw_store_fence_clear(struct cw_store *s)
  * ours was taken over: by another instance, since the last check. Any
  * MULTI/EXEC sent after the previous WATCH was then refused by Redis.
  */
-static int fence_check(struct cw_store *s, const redisReply *mget, char *err,
-		       size_t errlen)
+static int fence_check(struct cw_store *s, const redisReply *watch,
+		       const redisReply *mget, char *err, size_t errlen)
 {
+	const redisReply *bad = watch && watch->type == REDIS_REPLY_ERROR ? watch
+				: mget && mget->type == REDIS_REPLY_ERROR ? mget : NULL;
+	if (bad) {
+		/* Without the WATCH nothing would be fenced: not optional. */
+		s->fault = cw_store_classify_error(bad->str);
+		snprintf(err, errlen, "redis fence check: %s%s", bad->str,
+			 fault_hint(bad->str));
+		return -1;
+	}
 	if (!mget || mget->type != REDIS_REPLY_ARRAY || mget->elements != s->nfence) {
 		s->fault = CW_STORE_TRANSIENT;
 		snprintf(err, errlen, "redis: unexpected reply to the fence check");
@@ -576,8 +585,9 @@ static const char *fault_hint(const char *reply)
 		       "node, its transactions span many keys)";
 	if (!strncmp(reply, "NOPERM", 6))
 		return " (the ACL user lacks a command or key pattern churnwatch "
-		       "needs: GET SET MGET ZADD ZREM ZRANGEBYSCORE HGET HSET HDEL "
-		       "HGETALL MULTI EXEC SCAN INFO on redis.key_prefix*)";
+		       "needs: GET SET MGET INCR ZADD ZREM ZRANGEBYSCORE ZSCORE HGET "
+		       "HSET HDEL HGETALL MULTI EXEC WATCH UNWATCH SCAN INFO on "
+		       "redis.key_prefix*)";
 	if (!strncmp(reply, "READONLY", 8))
 		return " (redis.url points at a replica)";
 	if (!strncmp(reply, "NOAUTH", 6) || !strncmp(reply, "WRONGPASS", 9) ||
@@ -638,13 +648,16 @@ int cw_store_exchange(struct cw_store *s, char *err, size_t errlen)
 				freeReplyObject(w);
 			goto io_error;
 		}
-		int fenced = fence_check(s, m, err, errlen);
+		int fenced = fence_check(s, w, m, err, errlen);
 		freeReplyObject(w);
 		freeReplyObject(m);
 		if (fenced < 0) {
-			/* Nothing queued may be retried by this writer. */
 			s->stats.errors++;
-			cw_store_discard(s);
+			/* Fenced: nothing queued may be retried by this
+			 * writer. Any other error: the caller decides by the
+			 * fault, the queue is kept. */
+			if (s->fault == CW_STORE_FENCED)
+				cw_store_discard(s);
 			return -1;
 		}
 	}

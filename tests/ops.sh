@@ -260,6 +260,27 @@ done
 grep -q "lack of memory" "$DIR/oom/d.log" && ok "OOM has its own log line" || bad "no OOM log line"
 kill -TERM "$OPID"; wait "$OPID" 2>/dev/null || true
 
+echo "== Redis ACL user with exactly the documented commands"
+ACL_CMDS="+get +set +mget +incr +zadd +zrem +zrangebyscore +zscore +hget +hset +hdel +hgetall +multi +exec +watch +unwatch +scan +info +ping +select"
+redis-cli -s "$DIR/redis.sock" ACL SETUSER cwacl on '>aclpw' '~cw:*' $ACL_CMDS >/dev/null
+redis-cli -s "$DIR/redis.sock" ACL SETUSER cwnowatch on '>aclpw' '~cw:*' ${ACL_CMDS/+watch /} >/dev/null
+printf 'aclpw\n' >"$DIR/aclpw"; chmod 0600 "$DIR/aclpw"
+f=$(variant acl 'kafka.group_id: acl' 'redis.username: cwacl' "redis.password_file: $DIR/aclpw")
+"$D" -c "$f" 2>"$DIR/acl.log" &
+APID=$!
+CW_PIDS+=($APID)
+for _ in $(seq 600); do
+  n=$(cw_metric "$PORT" churnwatch_batch_messages_total 2>/dev/null || true)
+  [ "${n%%$'\n'*}" -ge "$EVENTS" ] 2>/dev/null && break
+  sleep 0.1
+done
+[ "${n%%$'\n'*}" -ge "$EVENTS" ] 2>/dev/null && kill -0 "$APID" 2>/dev/null &&
+  ok "ACL user with the documented commands: every message applied ($n)" ||
+  bad "ACL user: $n of $EVENTS applied; $(tail -3 "$DIR/acl.log")"
+kill -TERM "$APID"; wait "$APID" 2>/dev/null || true
+f=$(variant nowatch 'kafka.group_id: nowatch' 'redis.username: cwnowatch' "redis.password_file: $DIR/aclpw")
+expect "ACL user lacking WATCH: exit 1 with NOPERM and the command list" 1 "NOPERM.*WATCH UNWATCH" timeout 60 "$D" -c "$f"
+
 echo "== determinism: back-tests under different batch sizes"
 for bs in 300 5000; do
   printf 'vendor_rules: %s\nrules: %s\nplans: %s\nnetworks: %s\nkafka:\n  batch_size: %s\n' \

@@ -17,7 +17,7 @@
  *
  * Sentinels make lost keys visible (docs/guarantees.md): each batch
  * transaction that stores offsets of pair N also writes the member
- * CW_STORE_TIMER_SENTINEL (score +inf, never due) of due:<N> and the
+ * CW_STORE_TIMER_SENTINEL<group> (score +inf, never due) of due:<N> and the
  * field CW_STORE_SENTINEL_FIELD<N> ("~due/N") of off:<group>. Subscriber
  * ids are digits and topic names do not start with '~', so neither can
  * be taken for a subscriber or a partition.
@@ -25,7 +25,7 @@
 #ifndef CW_STORE_H
 #define CW_STORE_H
 
-#define CW_STORE_TIMER_SENTINEL "~sentinel"
+#define CW_STORE_TIMER_SENTINEL "~"
 #define CW_STORE_SENTINEL_FIELD "~due/"
 
 #include <stddef.h>
