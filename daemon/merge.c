@@ -92,7 +92,8 @@ static void fill_head(struct cw_pipeline *p, enum cw_topic_kind t,
 			 * rebalance or seek. Applying it again is not
 			 * exactly-once, even when de-duplication hides it. */
 			log_warn_rl("kafka: %s/%" PRId32 "@%" PRId64 " is below the stored "
-				    "offset %" PRId64 ": dropped (already applied)",
+				    "offset %" PRId64 ": dropped (already applied; if the "
+				    "topic was recreated, use a new group_id)",
 				    pl_topic_name(p, t), m->partition, m->offset,
 				    pt->next_offset);
 			rd_kafka_message_destroy(m);

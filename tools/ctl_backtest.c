@@ -618,7 +618,12 @@ static int retarget(struct cw_conf *c, struct bt_env *env, char *redis_url)
 	c->group_id = strdup(group);
 	c->key_prefix = strdup(env->scratch_prefix);
 	c->metrics_listen = strdup("");
-	c->nprops = 0; /* production SASL/SSL settings do not apply here */
+	/* Production SASL/SSL settings do not apply here. */
+	for (size_t i = 0; i < c->nprops; i++) {
+		free(c->props[i].key);
+		free(c->props[i].value);
+	}
+	c->nprops = 0;
 	if (redis_url) {
 		free(c->redis_url);
 		c->redis_url = redis_url;
