@@ -110,6 +110,9 @@ static const struct conf_key conf_keys[] = {
 	 "plan id -> monthly fee"},
 	{"networks", CT_PATH, OFF(networks), CW_CONFDIR "/networks.yaml", 0,
 	 0, "operators and their number prefixes"},
+	{"model", CT_OPTPATH, OFF(model), NULL, 0, 0,
+	 "the learned churn-risk model (churnctl train); unset: none, and "
+	 "detect: score rules without their own model are inert"},
 	{"time.lateness", CT_DUR, OFF(lateness_ms), "1h", 0, 30 * MS_D,
 	 "how late an event may arrive and still count (watermark lag)"},
 	{"time.dedup_window", CT_DUR, OFF(dedup_window_ms), "48h", MS_M,
@@ -147,8 +150,8 @@ static const struct conf_key conf_keys[] = {
  * changed ones in the log. A trailing '.' covers a whole section.
  */
 static const char *const conf_reloadable[] = {
-	"vendor_rules", "rules", "plans", "networks", "segments.", "time.tick",
-	"log.level",
+	"vendor_rules", "rules", "plans", "networks", "model", "segments.",
+	"time.tick", "log.level",
 };
 
 /*

@@ -17,6 +17,7 @@
 #include <xxhash.h>
 
 #include "cw/engine.h"
+#include "cw/features.h"
 
 void cw_engine_conf_default(struct cw_engine_conf *c)
 {
@@ -152,6 +153,7 @@ static void profile_rule(struct cw_engine *e, const struct cw_rule *r)
 		break;
 	case CW_DET_PLAN_DOWNGRADE:
 	case CW_DET_COMMITMENT_END:
+	case CW_DET_SCORE: /* only with a model: cw_engine_attach_models */
 	case CW_DET__COUNT:
 		break;
 	}
@@ -176,6 +178,35 @@ void cw_engine_init(struct cw_engine *e, const struct cw_ruleset *rs,
 		if (r->enabled)
 			profile_rule(e, r);
 	}
+}
+
+void cw_engine_keep_features(struct cw_engine *e)
+{
+	cw_features_profile(&e->profile);
+}
+
+void cw_engine_attach_models(struct cw_engine *e, const struct cw_model *dflt,
+			     const struct cw_model *const *per_rule)
+{
+	e->model = dflt;
+	e->scoring = dflt != NULL;
+	for (size_t i = 0; e->rules && i < e->rules->nrules && i < CW_RULES_MAX;
+	     i++) {
+		const struct cw_rule *r = &e->rules->rules[i];
+		const struct cw_model *m = per_rule && per_rule[i] ? per_rule[i]
+								   : dflt;
+
+		e->rule_model[i] = r->detector == CW_DET_SCORE ? m : NULL;
+		if (r->enabled && e->rule_model[i])
+			e->scoring = 1;
+	}
+	if (!e->scoring)
+		return;
+	/* A score moves as days pass with no event (silence, tenure): judge
+	 * it at every daily tick, over the longest window it reads. */
+	cw_features_profile(&e->profile);
+	e->has_expr = 1;
+	e->expr_horizon_ms = CW_WINDOW_MAX_MS;
 }
 
 /* ---- features ---------------------------------------------------------- */
@@ -306,6 +337,14 @@ double cw_engine_feature(void *ctx, enum cw_feature f, int64_t arg)
 			       ? floor((double)(st->acct.commitment_end_ms - c->now) /
 				       CW_DAY_MS)
 			       : 0;
+	case CW_F_RISK: {
+		float x[CW_FV__COUNT];
+
+		if (!c->e->model)
+			return 0;
+		cw_features_compute(c->e, st, c->now, x);
+		return cw_model_score(c->e->model, x);
+	}
 	case CW_F__COUNT: break;
 	}
 	return 0;
@@ -626,7 +665,7 @@ static void evid_feature(void *ctx, enum cw_feature f, int64_t arg)
 	} else if (fi->is_duration) {
 		cw_format_duration(w, sizeof(w), (double)((int64_t)v / CW_DAY_MS * CW_DAY_MS));
 		evid_str(x->a, key, v >= CW_DAY_MS ? w : "0d");
-	} else if (f == CW_F_OFFNET_SHARE) {
+	} else if (f == CW_F_OFFNET_SHARE || f == CW_F_RISK) {
 		evid_fixed(x->a, key, v, 3);
 	} else if (f == CW_F_REVENUE || f == CW_F_RECHARGE_AMOUNT ||
 		   f == CW_F_REVENUE_MONTH || f == CW_F_PLAN_FEE) {
@@ -651,6 +690,59 @@ static void detect_expr(struct firing *f, int64_t at, int64_t ts)
 		return;
 	/* The evidence is what the rule looked at, as of when it judged. */
 	cw_expr_visit_features(r->when, evid_feature, &x);
+	fire_commit(f, &a);
+}
+
+/* The strongest reasons: the features that pushed the margin up most. */
+static void evid_reasons(struct cw_alert *a, const float *x,
+			 const double *phi, int n)
+{
+	int used[CW_FV__COUNT] = {0};
+
+	for (int k = 0; k < n; k++) {
+		int best = -1;
+		char key[CW_EVIDENCE_KEY_MAX];
+
+		for (int i = 0; i < CW_FV__COUNT; i++)
+			if (!used[i] && phi[i] > 0 &&
+			    (best < 0 || phi[i] > phi[best]))
+				best = i;
+		if (best < 0)
+			return;
+		used[best] = 1;
+		struct cw_evidence *ev = evid_num(a, cw_features_name((size_t)best),
+						  x[best]);
+		if (ev && x[best] != floorf(x[best]))
+			ev->decimals = 3;
+		snprintf(key, sizeof(key), "why(%s)", cw_features_name((size_t)best));
+		evid_fixed(a, key, phi[best], 3);
+	}
+}
+
+/*
+ * The learned score: fires when the rule's model rates the subscriber at
+ * or above the threshold. The evidence is the score, the model's id and
+ * the three features that raised it most, each with its value and its
+ * Tree SHAP contribution to the log-odds ("why(days_silent)": 0.412).
+ */
+static void detect_score(struct firing *f, int64_t at, int64_t ts)
+{
+	const struct cw_rule *r = &f->e->rules->rules[f->rule];
+	const struct cw_model *m = f->e->rule_model[f->rule];
+	float x[CW_FV__COUNT];
+	double phi[CW_FV__COUNT + 1], p;
+	struct cw_alert a;
+
+	if (!m)
+		return;
+	cw_features_compute(f->e, f->st, at, x);
+	p = cw_model_score(m, x);
+	if (p < r->score_threshold || !fire_begin(f, ts, day_of(f->e, ts), &a))
+		return;
+	cw_model_contrib(m, x, phi);
+	evid_fixed(&a, "risk", p, 3);
+	evid_str(&a, "model", cw_model_id(m));
+	evid_reasons(&a, x, phi, 3);
 	fire_commit(f, &a);
 }
 
@@ -816,6 +908,9 @@ static void run_calendar_at(const struct cw_engine *e, struct cw_state *st,
 			 * watermark must not count. */
 			COUNT_EVAL(f);
 			detect_expr(f, at - 1, at);
+		} else if (r->detector == CW_DET_SCORE && e->rule_model[i]) {
+			COUNT_EVAL(f);
+			detect_score(f, at - 1, at);
 		}
 	}
 	if (close_months)
@@ -1072,6 +1167,9 @@ static void evaluate_event_rules(const struct cw_engine *e,
 			break;
 		case CW_DET_EXPR:
 			detect_expr(&f, now, now);
+			break;
+		case CW_DET_SCORE:
+			detect_score(&f, now, now);
 			break;
 		case CW_DET_SILENCE:
 			/* Outgoing activity after a gap of at least `for`:

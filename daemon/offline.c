@@ -429,3 +429,24 @@ long cw_offline_state_size(const struct cw_offline *o, const char *subscriber)
 
 	return en ? (long)en->len : -1;
 }
+
+int cw_offline_foreach(const struct cw_offline *o,
+		       int (*fn)(void *ctx, const char *subscriber,
+				 const struct cw_state *st),
+		       void *ctx)
+{
+	for (uint32_t i = 0; i < o->nent; i++) {
+		const struct off_entry *en = &o->ent[i];
+		int rc;
+
+		if (!en->blob)
+			cw_state_init(o->st);
+		else if (cw_state_decode(o->st, &o->e->profile, en->blob,
+					 en->len) < 0)
+			return -EINVAL;
+		rc = fn(ctx, en->sub, o->st);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

@@ -89,6 +89,7 @@ static const char *const det_names[CW_DET__COUNT] = {
 	[CW_DET_OFFNET_FORWARD] = "offnet_forward",
 	[CW_DET_PLAN_DOWNGRADE] = "plan_downgrade",
 	[CW_DET_COMMITMENT_END] = "commitment_end",
+	[CW_DET_SCORE] = "score",
 };
 
 const char *cw_severity_str(enum cw_severity s)
@@ -103,7 +104,7 @@ const char *cw_detector_str(enum cw_detector d)
 
 /* ---- detector parameters ---- */
 
-enum rl_ptype { RP_DUR, RP_INT, RP_I64, RP_PCT, RP_MONEY };
+enum rl_ptype { RP_DUR, RP_INT, RP_I64, RP_PCT, RP_MONEY, RP_PATH };
 
 struct rl_param {
 	enum cw_detector det;
@@ -131,6 +132,8 @@ static const struct rl_param rl_params[] = {
 	 ROFF(downgrade_min_drop)},
 	{CW_DET_COMMITMENT_END, "before", RP_DUR, 1, 0, 3650 * MS_D,
 	 ROFF(commitment_before_ms)},
+	{CW_DET_SCORE, "threshold", RP_PCT, 1, 0, 1, ROFF(score_threshold)},
+	{CW_DET_SCORE, "model", RP_PATH, 0, 0, 0, ROFF(model_path)},
 };
 
 #define NPARAMS (sizeof(rl_params) / sizeof(rl_params[0]))
@@ -154,6 +157,7 @@ static void rl_rule_fini(struct cw_rule *r)
 		free(r->labels[i].value);
 	}
 	free(r->file);
+	free(r->model_path);
 	cw_expr_free(r->when);
 	cw_expr_free(r->where);
 	memset(r, 0, sizeof(*r));
@@ -266,6 +270,33 @@ static int rl_parse_name(struct rl_load *L, const struct yx_doc *d,
 	return 0;
 }
 
+/* A file named in a rule: relative to the rule file's folder, so a pack
+ * and its model can move together. */
+static int rl_parse_path(struct rl_load *L, const struct yx_doc *d,
+			 const struct rl_param *p, const struct yx_node *v,
+			 char **dst)
+{
+	const char *s, *slash;
+	char *path;
+	int dirlen;
+
+	if (RL_GET(L, yx_get_str(d, v, p->name, &s, e_, sizeof(e_))) < 0)
+		return -1;
+	if (!*s || strlen(s) != v->len) {
+		rl_addf(&L->errs, d, v, "%s: expected a file name", p->name);
+		return -1;
+	}
+	slash = strrchr(d->name, '/');
+	dirlen = s[0] == '/' || !slash ? 0 : (int)(slash - d->name) + 1;
+	if (asprintf(&path, "%.*s%s", dirlen, d->name, s) < 0) {
+		rl_addf(&L->errs, d, v, "out of memory");
+		return -1;
+	}
+	free(*dst);
+	*dst = path;
+	return 0;
+}
+
 static int rl_parse_param(struct rl_load *L, const struct yx_doc *d,
 			  const struct rl_param *p, const struct yx_node *v,
 			  struct cw_rule *r)
@@ -306,6 +337,8 @@ static int rl_parse_param(struct rl_load *L, const struct yx_doc *d,
 			return -1;
 		memcpy(dst, &f, sizeof(f));
 		return 0;
+	case RP_PATH:
+		return rl_parse_path(L, d, p, v, (char **)(void *)dst);
 	}
 	memcpy(dst, &i64, sizeof(i64));
 	return 0;
@@ -441,7 +474,7 @@ static int rl_parse_kind(struct rl_load *L, const struct yx_doc *d,
 	}
 	rl_addf(&L->errs, d, det,
 		"detect: unknown detector '%s' (silence, arpu_drop, "
-		"offnet_forward, plan_downgrade, commitment_end)",
+		"offnet_forward, plan_downgrade, commitment_end, score)",
 		s);
 	return -1;
 }
@@ -674,13 +707,19 @@ static void rl_parse_override(struct rl_load *L, const struct yx_doc *d,
 		return;
 	}
 	tmp.action = action;
+	tmp.model_path = NULL; /* set only if the override names one */
 	bad |= rl_parse_tunables(L, d, m, &tmp);
 	if (yx_map_get(m, "params"))
 		bad |= rl_parse_params(L, d, m, &tmp, 0);
 	if (bad) {
 		free(tmp.action);
+		free(tmp.model_path);
 		return;
 	}
+	if (!tmp.model_path)
+		tmp.model_path = target->model_path;
+	else
+		free(target->model_path);
 	free(target->action);
 	tmp.noverrides++;
 	*target = tmp;
@@ -713,7 +752,8 @@ static void rl_parse_rule(struct rl_load *L, const struct yx_doc *d,
 	bad |= rl_parse_name(L, d, m, file, &r);
 	bad |= rl_parse_kind(L, d, m, &r);
 	bad |= rl_parse_options(L, d, m, &r);
-	if (r.detector == CW_DET_EXPR && !r.cooldown_set)
+	if ((r.detector == CW_DET_EXPR || r.detector == CW_DET_SCORE) &&
+	    !r.cooldown_set)
 		r.cooldown_ms = CW_RULE_WHEN_COOLDOWN_DEFAULT_MS;
 	r.file = strdup(file);
 	r.line = m->line;
@@ -1026,6 +1066,7 @@ static void rl_lint_rule(struct rl_msgs *m, const struct cw_rule *r)
 			rl_warn(m, r, "drop 100%% only fires when revenue falls "
 				      "to zero");
 		break;
+	case CW_DET_SCORE:
 	case CW_DET_EXPR:
 		if (!r->cooldown_set)
 			rl_warn(m, r, "no cooldown: it defaults to %lldd so that "

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """cell2cell.py - turn the public Cell2Cell churn table into churnwatch events.
 
-Cell2Cell (see /work/shared/data/real/PROVENANCE.md) has one row per
+Cell2Cell (see ../shared/data/real/PROVENANCE.md beside the repository) has one row per
 subscriber with monthly averages and two change fields, no event stream.
 `convert` expands every usable row into a deterministic, plausible event
 stream (CONTRACT section 3) that is consistent with the row's aggregates, plus
@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import math
+import os
 import random
 import re
 import sys
@@ -31,6 +32,10 @@ NEEDED = ["CustomerID", "Churn", "MonthlyRevenue", "MonthlyMinutes",
           "TotalRecurringCharge", "PercChangeMinutes", "PercChangeRevenues",
           "ReceivedCalls", "PeakCallsInOut", "OffPeakCallsInOut",
           "CallForwardingCalls", "MonthsInService"]
+# The data lives beside the repository (../shared/data/real), never at one
+# machine's absolute path.
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_INPUT = os.path.join(REPO, "..", "shared", "data", "real", "cell2celltrain.csv.gz")
 SEC_PER_CALL_IF_NO_COUNT = 210.0   # 3.5 min: the data's median minutes per call
 
 
@@ -124,16 +129,23 @@ def stratum_key(cid):
 
 
 def shape(mean, change, mode):
-    """(baseline month, last month) from a monthly mean and the change field.
+    """(baseline month, last month) from the monthly column and the change.
 
     delta (default): the change is last month minus the baseline, in the
-    column's units (minutes, currency); the 4-month mean is preserved:
-    baseline = mean - change/4, last = baseline + change.
+    column's units (minutes, currency), and the monthly column is the
+    baseline: baseline = column, last = column + change. No row's change
+    goes below -column, and 2,274 rows sit exactly at it: their last month
+    is silent, which this reading keeps (docs/backtest-cell2cell.md).
+    delta-mean: the reading before: the column is the 4-month mean,
+    baseline = mean - change/4, last = baseline + change (a silent row's
+    last month becomes 20% of its baseline).
     percent: baseline = mean, last = mean * (1 + change/100).
-    Both clamped at 0."""
+    All clamped at 0."""
     mean = max(0.0, mean)
     if mode == "percent":
         return mean, max(0.0, mean * (1.0 + change / 100.0))
+    if mode == "delta":
+        return mean, max(0.0, mean + change)
     b = max(0.0, mean - change / 4.0)
     return b, max(0.0, b + change)
 
@@ -253,6 +265,17 @@ def convert(a):
             emit(win0.timestamp() - 1 - rng.randrange(3 * 86400), sub, "voice",
                  direction="out", peer=circle[0], duration_s=60, charge=0)
 
+        # Call counts follow each month's minutes.  A cap that binds scales
+        # every month of the subscriber by the same factor, so a fall in
+        # minutes stays a fall in calls (a flat cap turned 300 -> 120 calls
+        # into 40 -> 40 and hid it from usage-fall).
+        scale = {}
+        for direction, share, cap in (("out", out_share, a.cap_out),
+                                      ("in", 1.0 - out_share, a.cap_in)):
+            peak = max(min_b, min_l) / mins * calls * share if mins > 0 else 0.0
+            scale[direction] = cap / peak if peak > cap else 1.0
+            if peak > cap:
+                capped[direction] += 1
         for m in range(a.months):
             m0 = add_months(win0, m)
             m1 = add_months(win0, m + 1)
@@ -264,11 +287,8 @@ def convert(a):
             f = (mmin / mins) if mins > 0 else 0.0
             for direction, share, cap in (("out", out_share, a.cap_out),
                                           ("in", 1.0 - out_share, a.cap_in)):
-                want = calls * f * share
-                n = sround(rng, want)
-                if n > cap:
-                    n = cap
-                    capped[direction] += 1
+                want = calls * f * share * scale[direction]
+                n = min(cap, sround(rng, want))
                 secs = mmin * share * 60.0
                 if n == 0:
                     lost_min += secs / 60.0
@@ -423,7 +443,9 @@ def main():
     c = sp.add_parser("convert", help="Cell2Cell CSV -> events JSONL + labels CSV",
                       description="Expand Cell2Cell rows into churnwatch events "
                       "(see docs/backtest-cell2cell.md for every assumption).")
-    c.add_argument("--input", "-i", default="-", help="CSV, .csv.gz or - (default: stdin)")
+    c.add_argument("--input", "-i", default=DEFAULT_INPUT,
+                   help="CSV, .csv.gz or - (default: ../shared/data/real/cell2celltrain.csv.gz "
+                   "beside the repository)")
     c.add_argument("--out", "-o", required=True, help="events JSON lines, sorted by ts")
     c.add_argument("--labels", "-l", required=True, help="subscriber,churn_ts for Churn=Yes")
     c.add_argument("--roster", help="subscriber,customer_id,churn for every subscriber written")
@@ -431,8 +453,9 @@ def main():
     c.add_argument("--obs-date", default="2026-05-01", help="observation date (first of a month)")
     c.add_argument("--months", type=int, default=4, help="months of traffic before the observation date")
     c.add_argument("--churn-offset-days", type=int, default=45, help="churn_ts = obs-date + this")
-    c.add_argument("--change-mode", choices=["delta", "percent"], default="delta",
-                   help="how PercChange* are read (default delta: absolute change, see doc)")
+    c.add_argument("--change-mode", choices=["delta", "delta-mean", "percent"], default="delta",
+                   help="how PercChange* are read (default delta: absolute change from the "
+                   "monthly column as baseline, see doc)")
     c.add_argument("--cap-out", type=int, default=40, help="max outgoing calls per subscriber-month")
     c.add_argument("--cap-in", type=int, default=10, help="max incoming calls per subscriber-month")
     c.add_argument("--onnet-share", type=float, default=0.6, help="share of contacts on the own network")
@@ -444,16 +467,16 @@ def main():
                    help="baseline invoices for this many months before the window")
     c.add_argument("--shards", type=int, default=1, help="split subscribers into N stratified shards")
     c.add_argument("--shard", type=int, default=0, help="which shard to write (0..N-1)")
-    c.add_argument("--plans", default="examples/plans.yaml")
-    c.add_argument("--networks", default="examples/networks.yaml")
+    c.add_argument("--plans", default=os.path.join(REPO, "examples", "plans.yaml"))
+    c.add_argument("--networks", default=os.path.join(REPO, "examples", "networks.yaml"))
     s = sp.add_parser("score", help="score backtest --alerts files against rosters")
     s.add_argument("--roster", action="append", required=True)
     s.add_argument("--alerts", action="append", required=True)
     s.add_argument("--since", default="2026-01-01T00:00:00Z",
                    help="ignore alerts before this (the traffic window start)")
     p = sp.add_parser("proxy", help="the rule thresholds applied directly to the CSV")
-    p.add_argument("--input", "-i", default="-")
-    p.add_argument("--change-mode", choices=["delta", "percent"], default="delta")
+    p.add_argument("--input", "-i", default=DEFAULT_INPUT)
+    p.add_argument("--change-mode", choices=["delta", "delta-mean", "percent"], default="delta")
     a = ap.parse_args()
     if a.cmd == "convert":
         if not 0 <= a.shard < a.shards:

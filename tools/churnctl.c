@@ -21,6 +21,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{"kafka-dev", ctl_kafka_dev, "[--partitions N]   local development Kafka (mock cluster)"},
 	{"tail-alerts", ctl_tail_alerts, "[-b BROKERS] [--topic T]   follow the alert topic"},
 	{"inspect", ctl_inspect, "-c CONFIG [--json] SUBSCRIBER   one subscriber's state, decoded"},
+	{"features", ctl_features, "-c CONFIG --events F --at DATE --out F.csv   feature vectors"},
+	{"train", ctl_train, "-c CONFIG --events F --labels L --at DATE --out M.json   fit the risk model"},
 };
 
 static void usage(FILE *out)

@@ -13,5 +13,7 @@ int ctl_check_rules(int argc, char **argv);  /* tools/ctl_rules.c */
 int ctl_test_rules(int argc, char **argv);   /* tools/ctl_testrules.c */
 int ctl_backtest(int argc, char **argv);     /* tools/ctl_backtest.c */
 int ctl_inspect(int argc, char **argv);      /* tools/ctl_inspect.c */
+int ctl_features(int argc, char **argv);     /* tools/ctl_score.c */
+int ctl_train(int argc, char **argv);        /* tools/ctl_score.c */
 
 #endif

@@ -51,6 +51,7 @@ struct cw_conf {
 	char *rules;              /* file or directory of *.yaml (local, may override) */
 	char *plans;
 	char *networks;
+	char *model;              /* the learned risk model (NULL: none; docs/score.md) */
 
 	/* time */
 	int64_t lateness_ms;      /* time.lateness (1h) */

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "cw/event.h"
+#include "cw/model.h"
 #include "cw/refdata.h"
 #include "cw/rules.h"
 #include "cw/state.h"
@@ -46,6 +47,10 @@ struct cw_engine {
 	int has_expr;                      /* any enabled when: rule */
 	int has_arpu;                      /* any enabled arpu_drop rule */
 	int64_t expr_horizon_ms;           /* longest window any when: reads */
+	/* The learned score (cw_engine_attach_models; all borrowed). */
+	const struct cw_model *model;      /* `risk` in expressions */
+	const struct cw_model *rule_model[CW_RULES_MAX]; /* detect: score */
+	int scoring;                       /* any model attached */
 };
 
 /*
@@ -56,6 +61,20 @@ void cw_engine_init(struct cw_engine *e, const struct cw_ruleset *rs,
 		    const struct cw_plans *plans,
 		    const struct cw_networks *nets,
 		    const struct cw_engine_conf *conf);
+
+/*
+ * Attach the learned models (borrowed; they must outlive the engine):
+ * `dflt` is what `risk` reads and what a `detect: score` rule without its
+ * own params.model uses; per_rule[i] (may be NULL, or an entry NULL) is
+ * rule i's own. A score rule left without a model is inert. When any
+ * model is attached, the state keeps what the feature vector reads and
+ * ticks run daily, so call this before the first state is decoded.
+ */
+void cw_engine_attach_models(struct cw_engine *e, const struct cw_model *dflt,
+			     const struct cw_model *const *per_rule);
+/* Keep what the feature vector reads without attaching a model
+ * (churnctl features and train). */
+void cw_engine_keep_features(struct cw_engine *e);
 
 enum cw_evidence_kind { CW_EVID_STR, CW_EVID_NUM, CW_EVID_INT, CW_EVID_BOOL /* i */ };
 

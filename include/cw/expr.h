@@ -59,6 +59,7 @@ enum cw_feature {
 	CW_F_DAYS_OVERDUE,      /* whole days past the oldest unpaid invoice's due date */
 	CW_F_IN_COMMITMENT,     /* bool: a contract commitment runs now */
 	CW_F_DAYS_TO_COMMITMENT_END, /* whole days left (negative after; 0 without one) */
+	CW_F_RISK,              /* the configured model's churn probability, 0..1 (docs/score.md) */
 	CW_F__COUNT
 };
 

@@ -85,6 +85,15 @@ void cw_offline_stats(const struct cw_offline *o,
  */
 int cw_offline_state(const struct cw_offline *o, const char *subscriber,
 		     struct cw_state *st);
+/*
+ * Call fn for every subscriber seen, in first-seen order, with its decoded
+ * state (the driver's scratch: valid only during the call). Stops at the
+ * first non-zero return and returns it; -EINVAL if a blob does not decode.
+ */
+int cw_offline_foreach(const struct cw_offline *o,
+		       int (*fn)(void *ctx, const char *subscriber,
+				 const struct cw_state *st),
+		       void *ctx);
 /* Encoded size of `subscriber`'s state, -1 if never seen. */
 long cw_offline_state_size(const struct cw_offline *o,
 			   const char *subscriber);

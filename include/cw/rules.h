@@ -38,6 +38,7 @@ enum cw_detector {
 	CW_DET_OFFNET_FORWARD,
 	CW_DET_PLAN_DOWNGRADE,
 	CW_DET_COMMITMENT_END,
+	CW_DET_SCORE,          /* the learned risk score (docs/score.md) */
 	CW_DET__COUNT
 };
 
@@ -71,6 +72,9 @@ struct cw_rule {
 	int64_t fwd_window_ms;    /* offnet_forward: window (7d) */
 	double downgrade_min_drop;/* plan_downgrade: min_drop (0) */
 	int64_t commitment_before_ms; /* commitment_end: before (required) */
+	double score_threshold;   /* score: threshold (required), 0..1 */
+	char *model_path;         /* score: model (optional; relative paths
+				   * resolved against the rule file's folder) */
 
 	/* where it was defined, for messages */
 	char *file;
