@@ -693,29 +693,22 @@ static void detect_expr(struct firing *f, int64_t at, int64_t ts)
 	fire_commit(f, &a);
 }
 
-/* The strongest reasons: the features that pushed the margin up most. */
+/* The strongest reasons: each feature's value and its contribution. */
 static void evid_reasons(struct cw_alert *a, const float *x,
 			 const double *phi, int n)
 {
-	int used[CW_FV__COUNT] = {0};
+	int idx[CW_FV__COUNT];
 
+	n = cw_model_top_reasons(phi, idx, n);
 	for (int k = 0; k < n; k++) {
-		int best = -1;
+		const char *name = cw_features_name((size_t)idx[k]);
 		char key[CW_EVIDENCE_KEY_MAX];
+		struct cw_evidence *ev = evid_num(a, name, x[idx[k]]);
 
-		for (int i = 0; i < CW_FV__COUNT; i++)
-			if (!used[i] && phi[i] > 0 &&
-			    (best < 0 || phi[i] > phi[best]))
-				best = i;
-		if (best < 0)
-			return;
-		used[best] = 1;
-		struct cw_evidence *ev = evid_num(a, cw_features_name((size_t)best),
-						  x[best]);
-		if (ev && x[best] != floorf(x[best]))
+		if (ev && x[idx[k]] != floorf(x[idx[k]]))
 			ev->decimals = 3;
-		snprintf(key, sizeof(key), "why(%s)", cw_features_name((size_t)best));
-		evid_fixed(a, key, phi[best], 3);
+		snprintf(key, sizeof(key), "why(%s)", name);
+		evid_fixed(a, key, phi[idx[k]], 3);
 	}
 }
 
@@ -1144,8 +1137,9 @@ static void evaluate_event_rules(const struct cw_engine *e,
 		return;
 	for (size_t i = 0; i < e->rules->nrules; i++) {
 		const struct cw_rule *r = &e->rules->rules[i];
-		if (!r->enabled)
-			continue;
+		if (!r->enabled ||
+		    (r->detector == CW_DET_SCORE && !e->rule_model[i]))
+			continue; /* an inert score rule judges nothing */
 		f.rule = i;
 		COUNT_EVAL(&f);
 		switch (r->detector) {

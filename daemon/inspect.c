@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "cw/features.h"
 #include "cw/inspect.h"
 #include "cw/refdata.h"
 #include "cw/sbuf.h"
@@ -152,6 +153,8 @@ static void text_rules(struct cw_sbuf *b, const struct cw_inspect *in)
 		cw_sbuf_printf(b, "  last alerts   none\n");
 }
 
+static void text_risk(struct cw_sbuf *b, const struct cw_inspect *in);
+
 static char *render_text(const struct cw_inspect *in)
 {
 	const struct cw_state *st = in->state;
@@ -188,6 +191,7 @@ static char *render_text(const struct cw_inspect *in)
 	text_usage(&b, in);
 	text_account(&b, in);
 	text_rules(&b, in);
+	text_risk(&b, in);
 	if (in->next_due == INT64_MAX || in->next_due <= 0)
 		cw_sbuf_printf(&b, "  next timer    none\n");
 	else {
@@ -278,6 +282,8 @@ static json_object *json_rules(const struct cw_inspect *in)
 	return a;
 }
 
+static json_object *json_risk(const struct cw_inspect *in);
+
 static char *render_json(const struct cw_inspect *in)
 {
 	const struct cw_state *st = in->state;
@@ -350,6 +356,8 @@ static char *render_json(const struct cw_inspect *in)
 				       : NULL);
 	json_object_object_add(o, "account", acct);
 	json_object_object_add(o, "last_alerts", json_rules(in));
+	if (in->engine->model)
+		json_object_object_add(o, "risk", json_risk(in));
 	json_object_object_add(o, "next_timer",
 			       in->next_due == INT64_MAX || in->next_due <= 0 ? NULL
 									       : jtime(in->next_due));
@@ -359,6 +367,71 @@ static char *render_json(const struct cw_inspect *in)
 		snprintf(out, strlen(s) + 2, "%s\n", s);
 	json_object_put(o);
 	return out;
+}
+
+
+/* ---- the learned score --------------------------------------------------- */
+
+static void text_risk(struct cw_sbuf *b, const struct cw_inspect *in)
+{
+	const struct cw_model *m = in->engine->model;
+	float x[CW_FV__COUNT];
+	double phi[CW_FV__COUNT + 1];
+	int idx[3], n;
+
+	if (!m)
+		return;
+	cw_features_compute(in->engine, in->state, in->at, x);
+	cw_model_contrib(m, x, phi);
+	n = cw_model_top_reasons(phi, idx, 3);
+	cw_sbuf_printf(b, "  risk          %.3f (model %s)", cw_model_score(m, x),
+		       cw_model_id(m));
+	for (int k = 0; k < n; k++)
+		cw_sbuf_printf(b, "%s %s %.9g (+%.3f)", k ? "," : ":",
+			       cw_features_name((size_t)idx[k]), x[idx[k]], phi[idx[k]]);
+	cw_sbuf_printf(b, "\n");
+}
+
+/* A float exactly as churnctl features writes it. */
+static json_object *jfloat(float v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.9g", v);
+	return json_object_new_double_s(v, buf);
+}
+
+static json_object *json_risk(const struct cw_inspect *in)
+{
+	const struct cw_model *m = in->engine->model;
+	float x[CW_FV__COUNT];
+	double phi[CW_FV__COUNT + 1];
+	int idx[3], n;
+	json_object *o, *feats, *why;
+
+	if (!m)
+		return NULL;
+	cw_features_compute(in->engine, in->state, in->at, x);
+	cw_model_contrib(m, x, phi);
+	n = cw_model_top_reasons(phi, idx, 3);
+	o = json_object_new_object();
+	feats = json_object_new_object();
+	why = json_object_new_array();
+	json_object_object_add(o, "score", jnum(cw_model_score(m, x), 3));
+	json_object_object_add(o, "model", json_object_new_string(cw_model_id(m)));
+	for (int k = 0; k < n; k++) {
+		json_object *r = json_object_new_object();
+		json_object_object_add(r, "feature",
+				       json_object_new_string(cw_features_name((size_t)idx[k])));
+		json_object_object_add(r, "value", jfloat(x[idx[k]]));
+		json_object_object_add(r, "contribution", jnum(phi[idx[k]], 3));
+		json_object_array_add(why, r);
+	}
+	json_object_object_add(o, "reasons", why);
+	for (int i = 0; i < CW_FV__COUNT; i++)
+		json_object_object_add(feats, cw_features_name((size_t)i), jfloat(x[i]));
+	json_object_object_add(o, "features", feats);
+	return o;
 }
 
 char *cw_inspect_render(const struct cw_inspect *in, int json)

@@ -125,6 +125,16 @@ static void warn_narrowed(const struct cw_state_profile *was,
 			 now->peer_days, was->peer_days);
 }
 
+/* A score rule left without a model is legal (the shipped risk-high is
+ * inert until a model is configured) but the operator should know. */
+static void warn_inert(const struct cw_runtime *rt)
+{
+	char msg[4096];
+
+	if (cw_runtime_inert_rules(rt, msg, sizeof(msg)) > 0)
+		log_notice("%s", msg);
+}
+
 /*
  * SIGHUP: re-read the configuration file, then rules, plans and networks.
  * Keys that only take effect at start (connections, topics...) are named
@@ -168,6 +178,7 @@ static void reload(struct cw_pipeline *p, struct cw_conf *conf,
 			   rt->rules->nrules, rt->rules->version,
 			   old->rules->version);
 		warn_narrowed(&old->engine.profile, &rt->engine.profile);
+		warn_inert(rt);
 		cw_metrics_set_rules(m, rt->rules);
 		cw_pipeline_swap_runtime(p, rt);
 		cw_metrics_set_reload(m, 1, (int64_t)time(NULL));
@@ -194,9 +205,19 @@ static int check_static(const struct cw_conf *conf,
 	return 0;
 }
 
+static void print_model(const struct cw_runtime *rt)
+{
+	if (rt->model)
+		printf("  model %s (%zu trees, id %s)\n",
+		       cw_model_path(rt->model), cw_model_trees(rt->model),
+		       cw_model_id(rt->model));
+}
+
 static int check_config(const struct cw_conf *conf, struct cw_runtime *rt,
 			const struct cw_secrets *secrets)
 {
+	warn_inert(rt);
+	print_model(rt);
 	printf("configuration OK: %s\n  %zu rules (version %s)\n  %zu plans, "
 	       "%zu network prefixes\n  redis %s%s%s, kafka %s\n",
 	       conf->path ? conf->path : "(defaults)", rt->rules->nrules,
@@ -339,6 +360,7 @@ int main(int argc, char **argv)
 	}
 	cw_metrics_set_rules(metrics, rt->rules);
 	cw_metrics_set_reload(metrics, 1, (int64_t)time(NULL));
+	warn_inert(rt);
 	sd_watchdog_enabled(0, &dctx.watchdog_usec);
 	clock_gettime(CLOCK_MONOTONIC, &dctx.last_ping);
 	log_notice("churnwatchd %s starting: %zu rules (version %.12s), redis %s, kafka %s",

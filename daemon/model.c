@@ -336,8 +336,13 @@ int cw_model_load_buf(const char *buf, size_t len, const char *name,
 	root = json_tokener_parse_ex(tok, buf, (int)len);
 	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != len) {
+		enum json_tokener_error je = json_tokener_get_error(tok);
 		md_fail(err, errlen, name, "not a JSON model (%s)",
-			json_tokener_error_desc(json_tokener_get_error(tok)));
+			je == json_tokener_continue
+				? "the JSON ends early: truncated?"
+				: je == json_tokener_success
+					  ? "bytes after the JSON"
+					  : json_tokener_error_desc(je));
 		goto out;
 	}
 	json_object *learner = md_get(root, json_type_object, "learner");
@@ -544,4 +549,22 @@ void cw_model_contrib(const struct cw_model *m, const float x[CW_FV__COUNT],
 		md_shap_node(&s, m->trees[t].root, 0, path, 1, 1, -1);
 		phi[CW_FV__COUNT] += m->trees[t].mean;
 	}
+}
+
+int cw_model_top_reasons(const double phi[CW_FV__COUNT + 1], int *idx, int n)
+{
+	uint8_t taken[CW_FV__COUNT] = {0};
+	int k = 0;
+
+	for (; k < n; k++) {
+		int best = -1;
+		for (int i = 0; i < CW_FV__COUNT; i++)
+			if (!taken[i] && phi[i] > 0 && (best < 0 || phi[i] > phi[best]))
+				best = i;
+		if (best < 0)
+			break;
+		taken[best] = 1;
+		idx[k] = best;
+	}
+	return k;
 }

@@ -50,6 +50,13 @@ double cw_model_score(const struct cw_model *m, const float x[CW_FV__COUNT]);
 void cw_model_contrib(const struct cw_model *m, const float x[CW_FV__COUNT],
 		      double phi[CW_FV__COUNT + 1]);
 
+/*
+ * The features that raised the margin most: up to n indices into idx, by
+ * decreasing positive contribution (ties: the lower index). Returns how
+ * many (features with no positive contribution are not reasons).
+ */
+int cw_model_top_reasons(const double phi[CW_FV__COUNT + 1], int *idx, int n);
+
 /* First CW_MODEL_ID_LEN hex digits of the file's sha256 (for alerts). */
 const char *cw_model_id(const struct cw_model *m);
 size_t cw_model_trees(const struct cw_model *m);

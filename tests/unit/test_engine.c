@@ -4,11 +4,14 @@
  * determinism and features. Every assertion is an exact value.
  */
 #include <check.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cw/features.h"
+#include "cw/model.h"
 #include "engine_fixture.h"
 #include "cw/inspect.h"
 
@@ -2970,6 +2973,161 @@ START_TEST(golden_all_features)
 }
 END_TEST
 
+
+/* ---- the learned score (detect: score, risk) ------------------------------ */
+
+/*
+ * A one-split model by hand: days_silent < 20 -> margin -2 (p 0.119),
+ * else +2 (p 0.881); equal covers, so the expected margin is 0 and the
+ * whole margin is days_silent's contribution.
+ */
+static struct cw_model *hand_model(void)
+{
+	char json[4096], err[512];
+	struct cw_model *m = NULL;
+
+	snprintf(json, sizeof(json),
+		 "{\"learner\":{\"attributes\":{\"churnwatch_features\":\"%s\","
+		 "\"churnwatch_features_version\":\"1\"},"
+		 "\"objective\":{\"name\":\"binary:logistic\"},"
+		 "\"learner_model_param\":{\"base_score\":\"5E-1\",\"num_class\":\"0\","
+		 "\"num_feature\":\"%d\"},"
+		 "\"gradient_booster\":{\"name\":\"gbtree\",\"model\":{"
+		 "\"gbtree_model_param\":{\"num_parallel_tree\":\"1\"},\"trees\":[{"
+		 "\"left_children\":[1,-1,-1],\"right_children\":[2,-1,-1],"
+		 "\"split_indices\":[%d,0,0],\"split_conditions\":[20,-2,2],"
+		 "\"default_left\":[0,0,0],\"sum_hessian\":[10,5,5]}]}}}}",
+		 cw_features_list(), CW_FV__COUNT, CW_FV_DAYS_SILENT);
+	ck_assert_msg(cw_model_load_buf(json, strlen(json), "hand.json", &m, err,
+					sizeof(err)) == 0, "%s", err);
+	return m;
+}
+
+START_TEST(score_fires_at_threshold_with_reasons)
+{
+	struct fx fx;
+	struct cw_model *m = hand_model();
+
+	fx_open(&fx, "rules:\n"
+		     "  - name: risk-high\n"
+		     "    detect: score\n"
+		     "    params: { threshold: 0.8 }\n"
+		     "    cooldown: 30d\n");
+	cw_engine_attach_models(&fx.eng, m, NULL);
+	ck_assert(fx.eng.scoring);
+	fx_activate(&fx, "2026-03-01T10:00:00Z", "P38");
+	fx_call(&fx, "2026-03-01T11:00:00Z", "out", "8613900000002", "0.5");
+	/* The midnight tick of day 20 judges 20 March 23:59:59.999: 19 whole
+	 * days silent, still below the split. */
+	fx_advance(&fx, "2026-03-21T00:00:00Z");
+	ck_assert_uint_eq(fx.nalerts, 0);
+	fx_advance(&fx, "2026-03-22T00:00:00Z");
+	ck_assert_uint_eq(fx.nalerts, 1);
+	const struct cw_alert *a = &fx.alerts[0];
+	ck_assert_str_eq(a->rule->name, "risk-high");
+	ck_assert_int_eq(a->ts_ms, fx_ms("2026-03-22T00:00:00Z"));
+	fx_evid_str(a, "model", cw_model_id(m));
+	ck_assert_double_eq_tol(fx_evid(a, "risk")->num, 1 / (1 + exp(-2.0)), 1e-9);
+	ck_assert_double_eq_tol(fx_evid(a, "days_silent")->num, 20, 1e-9);
+	ck_assert_double_eq_tol(fx_evid(a, "why(days_silent)")->num, 2.0, 1e-9);
+	/* Cooldown: no second alert at the following ticks. */
+	fx_advance(&fx, "2026-04-10T00:00:00Z");
+	ck_assert_uint_eq(fx.nalerts, 1);
+	fx_close(&fx);
+	cw_model_free(m);
+}
+END_TEST
+
+START_TEST(score_rule_without_model_is_inert)
+{
+	struct fx fx;
+
+	fx_open(&fx, "rules:\n"
+		     "  - name: risk-high\n"
+		     "    detect: score\n"
+		     "    params: { threshold: 0.1 }\n"
+		     "    cooldown: 30d\n");
+	cw_engine_attach_models(&fx.eng, NULL, NULL);
+	ck_assert(!fx.eng.scoring);
+	fx_activate(&fx, "2026-03-01T10:00:00Z", "P38");
+	fx_advance(&fx, "2026-05-01T00:00:00Z");
+	ck_assert_uint_eq(fx.nalerts, 0);
+	/* Nothing attached: no daily ticks are added to the state. */
+	ck_assert_int_eq(fx_next_due(&fx), INT64_MAX);
+	fx_close(&fx);
+}
+END_TEST
+
+START_TEST(risk_feature_in_expressions)
+{
+	struct fx fx;
+	struct cw_model *m = hand_model();
+
+	fx_open(&fx, "rules:\n"
+		     "  - name: risky-and-high\n"
+		     "    when: \"risk >= 0.8 and plan_fee >= 30\"\n"
+		     "    cooldown: 30d\n");
+	cw_engine_attach_models(&fx.eng, m, NULL);
+	fx_activate(&fx, "2026-03-01T10:00:00Z", "P38");
+	fx_call(&fx, "2026-03-01T11:00:00Z", "out", "8613900000002", "0.5");
+	ck_assert_double_eq_tol(fx_feature(&fx, CW_F_RISK, 0, "2026-03-10T00:00:00Z"),
+				1 / (1 + exp(2.0)), 1e-9);
+	fx_advance(&fx, "2026-03-25T00:00:00Z");
+	ck_assert_uint_eq(fx.nalerts, 1);
+	ck_assert_double_eq_tol(fx_evid(&fx.alerts[0], "risk")->num,
+				1 / (1 + exp(-2.0)), 1e-9);
+	ck_assert_int_eq(fx_evid(&fx.alerts[0], "risk")->decimals, 3);
+	fx_close(&fx);
+	cw_model_free(m);
+}
+END_TEST
+
+START_TEST(feature_vector_from_the_state)
+{
+	struct fx fx;
+	float x[CW_FV__COUNT];
+
+	fx_open(&fx, "rules:\n"
+		     "  - name: s\n"
+		     "    detect: silence\n"
+		     "    params: { for: 30d }\n");
+	cw_engine_keep_features(&fx.eng);
+	fx_activate(&fx, "2026-01-01T10:00:00Z", "P38");
+	/* 6 calls a month before the last 30 days, 2 in them. */
+	static const char *const before[] = {
+		"2026-02-01T10:00:00Z", "2026-02-05T10:00:00Z", "2026-02-10T10:00:00Z",
+		"2026-02-15T10:00:00Z", "2026-02-20T10:00:00Z", "2026-02-25T10:00:00Z",
+		"2026-03-01T10:00:00Z", "2026-03-05T10:00:00Z", "2026-03-10T10:00:00Z",
+		"2026-03-15T10:00:00Z", "2026-03-20T10:00:00Z", "2026-03-25T10:00:00Z",
+	};
+	for (size_t i = 0; i < sizeof(before) / sizeof(before[0]); i++)
+		fx_call(&fx, before[i], "out", "8613900000002", "0");
+	fx_call(&fx, "2026-04-05T10:00:00Z", "out", "8613000000009", "0");
+	fx_call(&fx, "2026-04-10T10:00:00Z", "out", "8613900000002", "0");
+	cw_features_compute(&fx.eng, fx.st, fx_ms("2026-05-01T00:00:00Z"), x);
+	ck_assert_float_eq(x[CW_FV_CALLS_OUT_30D], 2);
+	/* before: (14 - 2) / 2 = 6 a month; change (2 - 6) / (2 + 6) */
+	ck_assert_float_eq_tol(x[CW_FV_CALLS_OUT_CHANGE], -0.5f, 1e-6);
+	ck_assert_float_eq_tol(x[CW_FV_MINUTES_OUT_30D], 2.0f, 1e-6);
+	ck_assert_float_eq(x[CW_FV_DAYS_SILENT], 20);
+	ck_assert_float_eq(x[CW_FV_TENURE_DAYS], 119);
+	ck_assert_float_eq(x[CW_FV_PLAN_FEE], 38);
+	ck_assert_float_eq(x[CW_FV_DISTINCT_PEERS_30D], 2);
+	ck_assert_float_eq(x[CW_FV_DISTINCT_PEERS_90D], 2);
+	ck_assert_float_eq_tol(x[CW_FV_OFFNET_SHARE_30D], 0.5f, 1e-6);
+	ck_assert_float_eq(x[CW_FV_SUSPENDED], 0);
+	ck_assert_float_eq(x[CW_FV_TENURE_STAGE], 1);
+	/* Encoded and decoded with the engine's profile: the same vector. */
+	uint8_t buf[CW_STATE_BLOB_MAX];
+	float y[CW_FV__COUNT];
+	int n = fx_blob(&fx, buf, sizeof(buf));
+	ck_assert_int_eq(cw_state_decode(fx.st, &fx.eng.profile, buf, (size_t)n), 0);
+	cw_features_compute(&fx.eng, fx.st, fx_ms("2026-05-01T00:00:00Z"), y);
+	ck_assert_mem_eq(x, y, sizeof(x));
+	fx_close(&fx);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -3026,6 +3184,13 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, feature_offnet_share_peers_silent);
 	tcase_add_test(tc, feature_arpu_tier_boundaries);
 	tcase_add_test(tc, feature_tenure_stage_boundaries);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("score");
+	tcase_add_test(tc, score_fires_at_threshold_with_reasons);
+	tcase_add_test(tc, score_rule_without_model_is_inert);
+	tcase_add_test(tc, risk_feature_in_expressions);
+	tcase_add_test(tc, feature_vector_from_the_state);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("golden");
