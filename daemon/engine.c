@@ -1125,9 +1125,16 @@ static void apply_update(const struct cw_engine *e, struct cw_state *st,
 		st->newest_ms = ev->ts_ms;
 }
 
+/* Event-time hour of a timestamp (the score's event-driven cadence). */
+static int64_t hour_of(int64_t ts)
+{
+	return ts >= 0 ? ts / 3600000 : -((-ts + 3599999) / 3600000);
+}
+
 static void evaluate_event_rules(const struct cw_engine *e,
 				 struct cw_state *st,
 				 const struct cw_event *ev, int64_t prev_out,
+				 int64_t prev_newest,
 				 const struct cw_alert_sink *sink)
 {
 	struct firing f = {e, st, ev->subscriber, 0, sink};
@@ -1163,7 +1170,13 @@ static void evaluate_event_rules(const struct cw_engine *e,
 			detect_expr(&f, now, now);
 			break;
 		case CW_DET_SCORE:
-			detect_score(&f, now, now);
+			/* Scored on the subscriber's first event of each
+			 * event-time hour (a burst of calls costs one
+			 * scoring; the result depends only on the
+			 * subscriber's own events, never on batching) and
+			 * at every daily tick. */
+			if (hour_of(ev->ts_ms) != hour_of(prev_newest))
+				detect_score(&f, now, now);
 			break;
 		case CW_DET_SILENCE:
 			/* Outgoing activity after a gap of at least `for`:
@@ -1234,8 +1247,8 @@ enum cw_apply_result cw_engine_apply(const struct cw_engine *e,
 	 */
 	if (ev->type == CW_EV_DEACTIVATE)
 		cw_engine_advance(e, st, ev->subscriber, ev->ts_ms - 1, sink);
-	int64_t prev_out = st->last_out_ms;
+	int64_t prev_out = st->last_out_ms, prev_newest = st->newest_ms;
 	apply_update(e, st, ev);
-	evaluate_event_rules(e, st, ev, prev_out, sink);
+	evaluate_event_rules(e, st, ev, prev_out, prev_newest, sink);
 	return CW_APPLY_OK;
 }

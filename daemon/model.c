@@ -31,6 +31,20 @@ struct md_node {
 	double cover;     /* sum_hessian: training weight through the node */
 };
 
+/* The walk's view of a node, 12 bytes: what scoring touches, packed so
+ * 150 small trees stay in the first-level cache. The right child is
+ * always left + 1 (XGBoost allocates children in pairs; checked at
+ * load), so the step is arithmetic, not a branch. A leaf reads the
+ * walk's extra NaN slot with "missing goes left" and left = itself, so
+ * stepping past a leaf stays on it: no test for leaves either. */
+struct md_step {
+	float value;      /* split condition, or the leaf value */
+	int16_t feature;  /* CW_FV__COUNT (the NaN slot) for a leaf */
+	uint8_t default_left;
+	uint8_t pad;
+	uint32_t left;    /* absolute */
+};
+
 struct md_tree {
 	uint32_t root;    /* absolute index of node 0 */
 	uint32_t depth;   /* edges on the longest path */
@@ -39,6 +53,7 @@ struct md_tree {
 
 struct cw_model {
 	struct md_node *nodes;
+	struct md_step *steps;           /* nodes[], packed for the walk */
 	size_t nnodes;
 	struct md_tree *trees;
 	size_t ntrees;
@@ -207,11 +222,12 @@ static int md_load_tree(struct cw_model *m, json_object *t, size_t ti,
 			nd[i].feature = -1;
 			continue;
 		}
-		if (l <= 0 || r <= 0 || (size_t)l >= n || (size_t)r >= n ||
+		if (l <= 0 || r != l + 1 || (size_t)r >= n ||
 		    f < 0 || (size_t)f >= nfeat)
 			return md_fail(err, errlen, name,
 				       "tree %zu node %zu: child or feature "
-				       "index out of range", ti, i);
+				       "index out of range (or children not "
+				       "adjacent)", ti, i);
 		nd[i].feature = (int32_t)f;
 		nd[i].left = (uint32_t)l;
 		nd[i].right = (uint32_t)r;
@@ -302,6 +318,18 @@ static int md_load_trees(json_object *learner, struct cw_model *m,
 		if (md_load_tree(m, json_object_array_get_idx(trees, i), i,
 				 CW_FV__COUNT, err, errlen, name) < 0)
 			return -1;
+	m->steps = calloc(m->nnodes, sizeof(*m->steps));
+	if (!m->steps)
+		return md_fail(err, errlen, name, "out of memory");
+	for (size_t i = 0; i < m->nnodes; i++) {
+		int leaf = m->nodes[i].feature < 0;
+		m->steps[i] = (struct md_step){
+			.value = m->nodes[i].value,
+			.feature = (int16_t)(leaf ? CW_FV__COUNT : m->nodes[i].feature),
+			.default_left = leaf ? 1 : m->nodes[i].default_left,
+			.left = leaf ? (uint32_t)i : m->nodes[i].left,
+		};
+	}
 	return 0;
 }
 
@@ -403,6 +431,7 @@ void cw_model_free(struct cw_model *m)
 	if (!m)
 		return;
 	free(m->nodes);
+	free(m->steps);
 	free(m->trees);
 	free(m->path);
 	free(m);
@@ -423,15 +452,56 @@ static uint32_t md_child(const struct md_node *n, const float *x)
 	return v < n->value ? n->left : n->right;
 }
 
+/* One step down from node i (a leaf stays where it is). XGBoost's rule:
+ * v < split goes left; a missing value (NaN) takes the default child.
+ * Written without branches: the path is data, not control flow. */
+static inline uint32_t md_step_from(const struct md_step *s, uint32_t i,
+				    const float *x)
+{
+	float v = x[s[i].feature];
+	unsigned nan = v != v, lt = v < s[i].value;
+	unsigned right = (nan & !s[i].default_left) | (!nan & !lt);
+	return s[i].left + right;
+}
+
+#define MD_LANES 8
+
+/*
+ * Walking one tree is a chain of dependent loads (node -> feature value
+ * -> next node); walking MD_LANES trees side by side lets the CPU overlap
+ * the chains, several times faster than one tree after another. Leaves
+ * are summed in tree order, so the result is the same double whatever the
+ * grouping.
+ */
 double cw_model_margin(const struct cw_model *m, const float x[CW_FV__COUNT])
 {
+	const struct md_step *s = m->steps;
 	double sum = m->base_margin;
+	float xx[CW_FV__COUNT + 1];
+	size_t t = 0;
 
-	for (size_t t = 0; t < m->ntrees; t++) {
-		const struct md_node *n = &m->nodes[m->trees[t].root];
-		while (n->feature >= 0)
-			n = &m->nodes[md_child(n, x)];
-		sum += n->value;
+	memcpy(xx, x, CW_FV__COUNT * sizeof(*x));
+	xx[CW_FV__COUNT] = NAN; /* what leaves read */
+	x = xx;
+
+	for (; t + MD_LANES <= m->ntrees; t += MD_LANES) {
+		uint32_t i[MD_LANES], depth = 0;
+		for (int k = 0; k < MD_LANES; k++) {
+			i[k] = m->trees[t + k].root;
+			if (m->trees[t + k].depth > depth)
+				depth = m->trees[t + k].depth;
+		}
+		for (uint32_t d = 0; d < depth; d++)
+			for (int k = 0; k < MD_LANES; k++)
+				i[k] = md_step_from(s, i[k], x);
+		for (int k = 0; k < MD_LANES; k++)
+			sum += s[i[k]].value;
+	}
+	for (; t < m->ntrees; t++) {
+		uint32_t i = m->trees[t].root;
+		for (uint32_t d = 0; d < m->trees[t].depth; d++)
+			i = md_step_from(s, i, x);
+		sum += s[i].value;
 	}
 	return sum;
 }

@@ -3,7 +3,7 @@
  * pack loaded (by default the shipped one).
  *
  *   bench_rules --events F.jsonl [--rules DIR] [--plans F] [--networks F]
- *               [--batch N]
+ *               [--batch N] [--model M.json]
  *
  * The stream (e.g. `churnctl gen` output) is read in batches of N events
  * (the daemon's kafka.batch_size, 5000). Parsing and grouping are not
@@ -16,6 +16,10 @@
  *       subscriber's events and encoded back after (cw_state_decode /
  *       cw_state_encode with the engine's profile), once per batch.
  *
+ * --model attaches a learned model (docs/score.md): the shipped risk-high
+ * rule then scores every touched subscriber, and the difference against a
+ * run without it is the score's cost per event.
+ *
  * Prints ns/event for both, alerts fired and the blob sizes.
  */
 #include <errno.h>
@@ -27,6 +31,7 @@
 
 #include "cw/engine.h"
 #include "cw/event.h"
+#include "cw/model.h"
 #include "cw/refdata.h"
 #include "cw/rules.h"
 #include "cw/state.h"
@@ -273,7 +278,7 @@ static int br_load(struct br *b, const char *rules, const char *plans,
 static void br_usage(FILE *out)
 {
 	fprintf(out, "usage: bench_rules --events F.jsonl [--rules PATH] [--plans F]\n"
-		     "                   [--networks F] [--batch N]\n"
+		     "                   [--networks F] [--batch N] [--model M.json]\n"
 		     "defaults: rules, examples/plans.yaml, examples/networks.yaml, 5000\n");
 }
 
@@ -281,6 +286,8 @@ int main(int argc, char **argv)
 {
 	const char *events = NULL, *rules = "rules";
 	const char *plans = "examples/plans.yaml", *nets = "examples/networks.yaml";
+	const char *model_path = NULL;
+	struct cw_model *model = NULL;
 	struct br b = {.batch = 5000};
 	struct cw_ruleset *rs = NULL;
 	struct cw_plans *p = NULL;
@@ -303,6 +310,8 @@ int main(int argc, char **argv)
 			plans = v;
 		} else if (v && !strcmp(argv[i], "--networks")) {
 			nets = v;
+		} else if (v && !strcmp(argv[i], "--model")) {
+			model_path = v;
 		} else if (v && !strcmp(argv[i], "--batch")) {
 			char *end;
 			unsigned long n = strtoul(v, &end, 10);
@@ -328,6 +337,17 @@ int main(int argc, char **argv)
 	if (!b.evs || !b.next || !b.touched || !b.scratch || !b.buf ||
 	    br_load(&b, rules, plans, nets, &rs, &p, &nw) < 0)
 		goto out;
+	if (model_path) {
+		char err[512];
+		if (cw_model_load(model_path, &model, err, sizeof(err)) < 0) {
+			fprintf(stderr, "bench_rules: %s\n", err);
+			goto out;
+		}
+		/* Before the first state is decoded: the profile grows. */
+		cw_engine_attach_models(&b.eng, model, NULL);
+		printf("model %s: %zu trees (risk-high scores every touched subscriber)\n",
+		       cw_model_id(model), cw_model_trees(model));
+	}
 	ns_mem = br_pass(&b, events, 0, &nev);
 	if (ns_mem < 0)
 		goto out;
@@ -362,5 +382,6 @@ out:
 	cw_ruleset_free(rs);
 	cw_plans_free(p);
 	cw_networks_free(nw);
+	cw_model_free(model);
 	return rc;
 }

@@ -402,6 +402,124 @@ def score(a):
     return 0
 
 
+
+# ---- evaluate: the rule pack against the learned score ---------------------
+
+def auc_of(pairs):
+    """AUC of (score, label) pairs by ranks, ties sharing their mean rank."""
+    pairs = sorted(pairs)
+    pos = sum(l for _, l in pairs)
+    neg = len(pairs) - pos
+    rs, i = 0.0, 0
+    while i < len(pairs):
+        j = i
+        while j < len(pairs) and pairs[j][0] == pairs[i][0]:
+            j += 1
+        rank = (i + 1 + j) / 2.0
+        rs += rank * sum(l for _, l in pairs[i:j])
+        i = j
+    return (rs - pos * (pos + 1) / 2.0) / (pos * neg) if pos and neg else float("nan")
+
+
+def gain_svg(curves, width=420, height=300):
+    """Inline SVG: cumulative share of churners against share contacted."""
+    pad = 40
+    colors = ["#1f77b4", "#d62728", "#2ca02c", "#999999"]
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d">' % (width, height)]
+    out.append('<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#333"/>' % (
+        pad, 10, width - pad - 10, height - pad - 10))
+    for k, (name, pts) in enumerate(curves):
+        xy = " ".join("%.1f,%.1f" % (pad + x * (width - pad - 10), height - pad - y * (height - pad - 10))
+                      for x, y in pts)
+        out.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>' % (colors[k % 4], xy))
+        out.append('<text x="%d" y="%d" font-size="12" fill="%s">%s</text>' % (
+            pad + 10, 25 + 15 * k, colors[k % 4], html_escape(name)))
+    out.append('<text x="%d" y="%d" font-size="11">share of subscribers contacted</text>' % (pad + 80, height - 8))
+    out.append('<text x="4" y="20" font-size="11">churners</text></svg>')
+    return "\n".join(out)
+
+
+def html_escape(t):
+    return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def evaluate(a):
+    """The held-out subscribers of `churnctl train --scores`: the shipped
+    pack (any rule but the score's), the score, and the two together."""
+    roster = read_roster(a.roster)
+    held = {}
+    with open(a.scores, encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if r["split"] == "test":
+                held[r["subscriber"]] = float(r["score"])
+    subs = sorted(held)
+    label = {s: 1 if roster[s]["churn"] == "1" else 0 for s in subs}
+    n, pos = len(subs), sum(label.values())
+    base = pos / n
+    since = parse_ts(a.since)
+    pack, risk = set(), set()
+    for p in a.alerts:
+        with open(p, encoding="utf-8") as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                al = json.loads(line)
+                if al["subscriber"] not in held or parse_ts(al["ts"]) < since:
+                    continue
+                (risk if al["rule"] == a.score_rule else pack).add(al["subscriber"])
+    ranked = sorted(subs, key=lambda s: (-held[s], s))
+
+    def row(name, chosen):
+        h = sum(label[s] for s in chosen)
+        prec = h / len(chosen) if chosen else 0.0
+        return (name, len(chosen), h, prec, h / pos, prec / base if base else 0.0)
+
+    v = len(pack)
+    union = pack | set(ranked[:v])
+    rows = [row("pack (any rule)", pack),
+            row("score, top %d (the pack's volume)" % v, set(ranked[:v])),
+            row("pack + score top %d (union)" % v, union),
+            row("score, top %d (the union's volume)" % len(union), set(ranked[:len(union)]))]
+    if risk:
+        rows.append(row("%s alerts (live rule, threshold)" % a.score_rule, risk))
+    pack_recall = sum(label[s] for s in pack) / pos
+    hits, at_recall = 0, None
+    for k, s in enumerate(ranked, 1):
+        hits += label[s]
+        if hits / pos >= pack_recall:
+            at_recall = row("score at the pack's recall (top %d)" % k, set(ranked[:k]))
+            break
+    if at_recall:
+        rows.append(at_recall)
+    auc = auc_of([(held[s], label[s]) for s in subs])
+    out = []
+    out.append("held-out subscribers %d, churners %d: base rate %.1f%%" % (n, pos, 100 * base))
+    out.append("score AUC %.4f" % auc)
+    top10 = ranked[:n // 10]
+    out.append("score lift at the top 10%%: %.2f" % ((sum(label[s] for s in top10) / len(top10)) / base))
+    out.append("%-44s %8s %7s %10s %7s %6s" % ("selection", "alerted", "hits", "precision", "recall", "lift"))
+    for r in rows:
+        out.append("%-44s %8d %7d %9.1f%% %6.1f%% %6.2f" % (r[0], r[1], r[2], 100 * r[3], 100 * r[4], r[5]))
+    out.append("gain by decile of the score (cumulative share of churners):")
+    cum, pts = 0, [(0.0, 0.0)]
+    for d in range(10):
+        part = ranked[n * d // 10:n * (d + 1) // 10]
+        cum += sum(label[s] for s in part)
+        pts.append(((d + 1) / 10.0, cum / pos))
+        out.append("  decile %2d  %5.1f%%" % (d + 1, 100 * cum / pos))
+    print("\n".join(out))
+    if a.html:
+        pk = row("pack", pack)
+        curves = [("score", pts), ("pack (one point)", [(0, 0), (pk[1] / n, pk[4]), (1, 1)]),
+                  ("random", [(0, 0), (1, 1)])]
+        with open(a.html, "w", encoding="utf-8") as f:
+            f.write("<!doctype html><meta charset=utf-8><title>churnwatch: pack vs score on Cell2Cell</title>\n")
+            f.write("<h1>Cell2Cell held-out subscribers: rules against the learned score</h1>\n<pre>%s</pre>\n"
+                    % html_escape("\n".join(out)))
+            f.write(gain_svg(curves))
+        print("html: %s" % a.html)
+    return 0
+
 # ---- proxy -----------------------------------------------------------------
 
 def proxy(a):
@@ -474,6 +592,13 @@ def main():
     s.add_argument("--alerts", action="append", required=True)
     s.add_argument("--since", default="2026-01-01T00:00:00Z",
                    help="ignore alerts before this (the traffic window start)")
+    e = sp.add_parser("evaluate", help="the pack against the learned score on held-out subscribers")
+    e.add_argument("--roster", action="append", required=True)
+    e.add_argument("--alerts", action="append", required=True)
+    e.add_argument("--scores", required=True, help="churnctl train --scores output")
+    e.add_argument("--since", default="2026-01-02T00:00:00Z")
+    e.add_argument("--score-rule", default="risk-high", help="the rule that is the score, not the pack")
+    e.add_argument("--html", help="also write a self-contained HTML page with the gain chart")
     p = sp.add_parser("proxy", help="the rule thresholds applied directly to the CSV")
     p.add_argument("--input", "-i", default=DEFAULT_INPUT)
     p.add_argument("--change-mode", choices=["delta", "delta-mean", "percent"], default="delta")
@@ -484,6 +609,8 @@ def main():
         return convert(a)
     if a.cmd == "score":
         return score(a)
+    if a.cmd == "evaluate":
+        return evaluate(a)
     return proxy(a)
 
 
