@@ -48,6 +48,7 @@ for f in /usr/bin/churnwatchd /usr/bin/churnctl \
          /usr/share/churnwatch/rules/20-usage.yaml \
          /usr/share/churnwatch/rules/30-billing.yaml \
          /usr/share/churnwatch/rules/40-account.yaml \
+         /usr/share/churnwatch/rules/50-score.yaml \
          /lib/systemd/system/churnwatchd.service \
          /usr/share/man/man8/churnwatchd.8.gz /usr/share/man/man1/churnctl.1.gz \
          /usr/share/man/man5/churnwatch.yaml.5.gz \
@@ -55,7 +56,7 @@ for f in /usr/bin/churnwatchd /usr/bin/churnctl \
          /usr/share/doc/churnwatch/examples/local-overrides.yaml; do
   check "ships $f" grep -qxF "$f" "$WORK/files"
 done
-for f in README.md guarantees.md packaging.md configuration.md; do
+for f in README.md guarantees.md packaging.md configuration.md score.md; do
   # dh_compress gzips larger docs
   check "ships doc $f" grep -qE "^/usr/share/doc/churnwatch/$f(\.gz)?$" "$WORK/files"
 done

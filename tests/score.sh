@@ -43,7 +43,7 @@ else
 fi
 
 echo "== training"
-"$C" gen --subscribers 1500 --days 120 --seed 5 --churn-rate 0.01 \
+"$C" gen --subscribers 1000 --days 110 --seed 5 --churn-rate 0.01 \
   --out "$DIR/ev.jsonl" --labels "$DIR/lab.csv" 2>/dev/null
 T=(-c "$DIR/off.yaml" --events "$DIR/ev.jsonl" --labels "$DIR/lab.csv" --at 2026-03-27)
 "$C" train "${T[@]}" --out "$DIR/m1.json" --scores "$DIR/s1.csv" >"$DIR/r1.txt" 2>/dev/null

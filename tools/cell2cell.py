@@ -212,6 +212,14 @@ def convert(a):
         e.update(kw)
         per.append((ts, e))
 
+    def bill(ts, sub, rng, period, amount):
+        """An invoice, paid in full 3-15 days later (before the default
+        20-day due date): the table has no arrears, so nobody owes money
+        (without the payments every line would look overdue)."""
+        emit(ts, sub, "invoice", period=period, amount=amount)
+        if amount > 0:
+            emit(ts + rng.randrange(3 * 86400, 15 * 86400), sub, "payment", amount=amount)
+
     for idx, r in chosen:
         cid = r["CustomerID"]
         sub = "%s%08d" % (own_prefix, idx)
@@ -259,8 +267,8 @@ def convert(a):
         for h in range(a.history_months, 0, -1):
             m0 = add_months(win0, -h)
             if m0 >= act_month:
-                emit(add_months(m0, 1).timestamp() + rng.randrange(a.invoice_spread_s), sub,
-                     "invoice", period=m0.strftime("%Y-%m"), amount=round(rev_b, 2))
+                bill(add_months(m0, 1).timestamp() + rng.randrange(a.invoice_spread_s), sub, rng,
+                     m0.strftime("%Y-%m"), round(rev_b, 2))
         if min_b > 0:
             emit(win0.timestamp() - 1 - rng.randrange(3 * 86400), sub, "voice",
                  direction="out", peer=circle[0], duration_s=60, charge=0)
@@ -307,8 +315,8 @@ def convert(a):
                      duration_s=rng.randrange(20, 180), charge=0,
                      forwarded_to=fwd_to)
             # postpaid: the month's bill at the start of the next month
-            emit(m1.timestamp() + rng.randrange(a.invoice_spread_s), sub, "invoice",
-                 period=m0.strftime("%Y-%m"), amount=round(mrev, 2))
+            bill(m1.timestamp() + rng.randrange(a.invoice_spread_s), sub, rng,
+                 m0.strftime("%Y-%m"), round(mrev, 2))
         events += per
 
     events.sort(key=lambda x: (x[0], x[1]["subscriber"], x[1]["event_id"]))
@@ -373,6 +381,8 @@ def score(a):
                     continue
                 al = json.loads(line)
                 rule, sub, ts = al["rule"], al["subscriber"], parse_ts(al["ts"])
+                if rule in a.exclude_rule:
+                    continue
                 key = (p, rule, ts.strftime("%Y-%m-%d"))
                 per_day[key] = per_day.get(key, 0) + 1
                 if ts < since:
@@ -592,6 +602,8 @@ def main():
     s.add_argument("--alerts", action="append", required=True)
     s.add_argument("--since", default="2026-01-01T00:00:00Z",
                    help="ignore alerts before this (the traffic window start)")
+    s.add_argument("--exclude-rule", action="append", default=[],
+                   help="leave this rule's alerts out (e.g. risk-high: the pack alone)")
     e = sp.add_parser("evaluate", help="the pack against the learned score on held-out subscribers")
     e.add_argument("--roster", action="append", required=True)
     e.add_argument("--alerts", action="append", required=True)
