@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cw/conf.h"
+#include "cw/strutil.h"
 #include "cw/event.h"
 #include "cw/expr.h"
 #include "cw/log.h"
@@ -473,34 +474,6 @@ static int conf_is_section(const char *name)
 	return 0;
 }
 
-static size_t conf_levenshtein(const char *a, size_t la, const char *b,
-			       size_t lb)
-{
-	size_t row[CONF_NAME_MAX + 1];
-
-	if (la > CONF_NAME_MAX || lb > CONF_NAME_MAX)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 /*
  * Closest key or section to `name` (every dotted prefix of every key is a
  * candidate, so "kafka.topic" suggests "kafka.topics"). NULL if nothing
@@ -520,7 +493,7 @@ static const char *conf_suggest(const char *name, char *buf, size_t buflen)
 
 			dot = strchr(dot + 1, '.');
 			kl = dot ? (size_t)(dot - k) : strlen(k);
-			d = conf_levenshtein(name, len, k, kl);
+			d = cw_edit_distance(name, len, k, kl, 0);
 			if (d < best && kl < buflen) {
 				best = d;
 				memcpy(buf, k, kl);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cw/strutil.h"
 #include "expr_int.h"
 
 /* ------------------------------------------------------------------ */
@@ -364,44 +365,12 @@ int expr_next(struct parser *p)
 /* Suggestions                                                         */
 /* ------------------------------------------------------------------ */
 
-static char lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-/* Case-insensitive Levenshtein distance, for "did you mean". */
-static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
-{
-	size_t row[64], prev_diag, tmp;
-
-	if (la >= 64 || lb >= 64)
-		return (size_t)-1;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		prev_diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t best = prev_diag + (lower(a[i - 1]) != lower(b[j - 1]));
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			tmp = row[j];
-			row[j] = best;
-			prev_diag = tmp;
-		}
-	}
-	return row[lb];
-}
-
 static void consider(const char *cand, const char *s, size_t len,
 		     const char **best, size_t *best_d)
 {
 	size_t cl = strlen(cand);
 	size_t limit = cl <= 4 ? 1 : cl <= 8 ? 2 : 3;
-	size_t d = edit_distance(s, len, cand, cl);
+	size_t d = cw_edit_distance(s, len, cand, cl, 1);
 
 	if (d <= limit && d < *best_d) {
 		*best = cand;
