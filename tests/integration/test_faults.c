@@ -576,7 +576,7 @@ END_TEST
 			tcase_add_test(tc, t);  \
 	} while (0)
 
-int main(void)
+CW_CHECK_SUITE(faults_suite)
 {
 	TCase *tc = tcase_create("faults");
 	const char *only = getenv("CW_IT_ONLY");
@@ -594,5 +594,5 @@ int main(void)
 	ADD(redis_out_of_memory);
 	ADD(dead_letter_outage);
 	ADD(lost_keys_stop_the_daemon);
-	return check_run_tcase("faults", tc);
+	return cw_check_tcase_suite("faults", tc);
 }

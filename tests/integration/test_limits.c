@@ -179,12 +179,12 @@ START_TEST(future_outlier_cannot_move_time)
 }
 END_TEST
 
-int main(void)
+CW_CHECK_SUITE(limits_suite)
 {
 	TCase *tc = tcase_create("limits");
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, oversized_input_dead_lettered_truncated);
 	tcase_add_test(tc, future_outlier_cannot_move_time);
-	return check_run_tcase("limits", tc);
+	return cw_check_tcase_suite("limits", tc);
 }

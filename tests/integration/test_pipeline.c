@@ -394,12 +394,12 @@ START_TEST(account_kinds_live)
 }
 END_TEST
 
-int main(void)
+CW_CHECK_SUITE(pipeline_suite)
 {
 	TCase *tc = tcase_create("e2e");
 
 	tcase_set_timeout(tc, 800);
 	tcase_add_test(tc, end_to_end);
 	tcase_add_test(tc, account_kinds_live);
-	return check_run_tcase("pipeline", tc);
+	return cw_check_tcase_suite("pipeline", tc);
 }

@@ -188,11 +188,11 @@ START_TEST(sighup_reload)
 }
 END_TEST
 
-int main(void)
+CW_CHECK_SUITE(reload_suite)
 {
 	TCase *tc = tcase_create("reload");
 
 	tcase_set_timeout(tc, 400);
 	tcase_add_test(tc, sighup_reload);
-	return check_run_tcase("reload", tc);
+	return cw_check_tcase_suite("reload", tc);
 }

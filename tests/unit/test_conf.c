@@ -2,6 +2,8 @@
  * test_conf.c — churnwatch.yaml loading (daemon/conf.c, daemon/yamlx.c).
  */
 #include <check.h>
+
+#include "check_main.h"
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -569,7 +571,7 @@ START_TEST(test_yamlx_bounds)
 }
 END_TEST
 
-static Suite *conf_suite(void)
+CW_CHECK_SUITE(conf_suite)
 {
 	Suite *s = suite_create("conf");
 	TCase *tc = tcase_create("core");
@@ -593,13 +595,3 @@ static Suite *conf_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(conf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}

@@ -4,6 +4,8 @@
  * determinism and features. Every assertion is an exact value.
  */
 #include <check.h>
+
+#include "check_main.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -3128,7 +3130,7 @@ START_TEST(feature_vector_from_the_state)
 }
 END_TEST
 
-static Suite *engine_suite(void)
+CW_CHECK_SUITE(engine_suite)
 {
 	Suite *s = suite_create("engine");
 	TCase *tc = tcase_create("silence");
@@ -3201,11 +3203,3 @@ static Suite *engine_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(engine_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}

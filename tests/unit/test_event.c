@@ -3,6 +3,8 @@
  * RFC 3339, money, canonical JSON round trip; plus the log rate limiter.
  */
 #include <check.h>
+
+#include "check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -924,7 +926,7 @@ START_TEST(log_level_and_prefix)
 }
 END_TEST
 
-static Suite *event_suite(void)
+CW_CHECK_SUITE(event_suite)
 {
 	Suite *s = suite_create("event");
 	TCase *tc = tcase_create("parse");
@@ -971,13 +973,3 @@ static Suite *event_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(event_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -5,6 +5,8 @@
  * set per test; it also counts calls so short-circuiting can be observed.
  */
 #include <check.h>
+
+#include "check_main.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -880,7 +882,7 @@ START_TEST(test_jointly_satisfiable)
 }
 END_TEST
 
-static Suite *expr_suite(void)
+CW_CHECK_SUITE(expr_suite)
 {
 	Suite *s = suite_create("expr");
 	TCase *tc = tcase_create("core");
@@ -909,13 +911,3 @@ static Suite *expr_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(expr_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

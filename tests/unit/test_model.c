@@ -5,6 +5,8 @@
  * pred_contribs; every malformed file must be refused with a reason.
  */
 #include <check.h>
+
+#include "check_main.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,7 +200,7 @@ START_TEST(feature_names_are_unique_and_listed)
 }
 END_TEST
 
-static Suite *model_suite(void)
+CW_CHECK_SUITE(model_suite)
 {
 	Suite *s = suite_create("model");
 	TCase *tc = tcase_create("core");
@@ -211,13 +213,3 @@ static Suite *model_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(model_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}

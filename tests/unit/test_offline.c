@@ -2,6 +2,8 @@
  * test_offline.c — the in-memory event-time driver (daemon/offline.c).
  */
 #include <check.h>
+
+#include "check_main.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,7 +276,7 @@ START_TEST(many_subscribers)
 }
 END_TEST
 
-static Suite *offline_suite(void)
+CW_CHECK_SUITE(offline_suite)
 {
 	Suite *s = suite_create("offline");
 	TCase *tc = tcase_create("driver");
@@ -289,11 +291,3 @@ static Suite *offline_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(offline_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}

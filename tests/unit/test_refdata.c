@@ -2,6 +2,8 @@
  * test_refdata.c — plans.yaml and networks.yaml (daemon/refdata.c).
  */
 #include <check.h>
+
+#include "check_main.h"
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,7 +222,7 @@ START_TEST(test_networks_example_file)
 }
 END_TEST
 
-static Suite *refdata_suite(void)
+CW_CHECK_SUITE(refdata_suite)
 {
 	Suite *s = suite_create("refdata");
 	TCase *tc = tcase_create("core");
@@ -236,13 +238,3 @@ static Suite *refdata_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(refdata_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}

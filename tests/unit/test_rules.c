@@ -2,6 +2,8 @@
  * test_rules.c — rule files (daemon/rules.c).
  */
 #include <check.h>
+
+#include "check_main.h"
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -547,7 +549,7 @@ START_TEST(test_too_many_rules)
 }
 END_TEST
 
-static Suite *rules_suite(void)
+CW_CHECK_SUITE(rules_suite)
 {
 	Suite *s = suite_create("rules");
 	TCase *tc = tcase_create("core");
@@ -569,13 +571,3 @@ static Suite *rules_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(rules_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}

@@ -4,6 +4,8 @@
  * input, size for a busy subscriber).
  */
 #include <check.h>
+
+#include "check_main.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -626,7 +628,7 @@ START_TEST(blob_size_busy_subscriber)
 }
 END_TEST
 
-static Suite *state_suite(void)
+CW_CHECK_SUITE(state_suite)
 {
 	Suite *s = suite_create("state");
 	TCase *tc = tcase_create("calendar");
@@ -655,11 +657,3 @@ static Suite *state_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(state_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}

@@ -76,7 +76,7 @@ START_TEST(wall_clock_bounds_it)
 }
 END_TEST
 
-int main(void)
+CW_CHECK_SUITE(watermark_suite)
 {
 	TCase *tc = tcase_create("watermark");
 
@@ -85,5 +85,5 @@ int main(void)
 	tcase_add_test(tc, idle_pairs_do_not_hold_back);
 	tcase_add_test(tc, single_pair_and_too_few_times);
 	tcase_add_test(tc, wall_clock_bounds_it);
-	return check_run_tcase("watermark", tc);
+	return cw_check_tcase_suite("watermark", tc);
 }
