@@ -17,7 +17,6 @@
 #include <xxhash.h>
 
 #include "cw/engine.h"
-#include "cw/features.h"
 
 void cw_engine_conf_default(struct cw_engine_conf *c)
 {
@@ -180,35 +179,6 @@ void cw_engine_init(struct cw_engine *e, const struct cw_ruleset *rs,
 	}
 }
 
-void cw_engine_keep_features(struct cw_engine *e)
-{
-	cw_features_profile(&e->profile);
-}
-
-void cw_engine_attach_models(struct cw_engine *e, const struct cw_model *dflt,
-			     const struct cw_model *const *per_rule)
-{
-	e->model = dflt;
-	e->scoring = dflt != NULL;
-	for (size_t i = 0; e->rules && i < e->rules->nrules && i < CW_RULES_MAX;
-	     i++) {
-		const struct cw_rule *r = &e->rules->rules[i];
-		const struct cw_model *m = per_rule && per_rule[i] ? per_rule[i]
-								   : dflt;
-
-		e->rule_model[i] = r->detector == CW_DET_SCORE ? m : NULL;
-		if (r->enabled && e->rule_model[i])
-			e->scoring = 1;
-	}
-	if (!e->scoring)
-		return;
-	/* A score moves as days pass with no event (silence, tenure): judge
-	 * it at every daily tick, over the longest window it reads. */
-	cw_features_profile(&e->profile);
-	e->has_expr = 1;
-	e->expr_horizon_ms = CW_WINDOW_MAX_MS;
-}
-
 /* ---- features ---------------------------------------------------------- */
 
 static int32_t day_of(const struct cw_engine *e, int64_t ts)
@@ -337,14 +307,10 @@ double cw_engine_feature(void *ctx, enum cw_feature f, int64_t arg)
 			       ? floor((double)(st->acct.commitment_end_ms - c->now) /
 				       CW_DAY_MS)
 			       : 0;
-	case CW_F_RISK: {
-		float x[CW_FV__COUNT];
-
-		if (!c->e->model)
-			return 0;
-		cw_features_compute(c->e, st, c->now, x);
-		return cw_model_score(c->e->model, x);
-	}
+	case CW_F_RISK:
+		return c->e->model && c->e->scorer
+			       ? c->e->scorer->score(c->e->model, c)
+			       : 0;
 	case CW_F__COUNT: break;
 	}
 	return 0;
@@ -419,6 +385,21 @@ static void evid_time(struct cw_alert *a, const char *key, int64_t ts)
 	char buf[40];
 	cw_time_format_rfc3339(ts, buf, sizeof(buf));
 	evid_str(a, key, buf);
+}
+
+struct cw_evidence *cw_evidence_add_num(struct cw_alert *a, const char *key,
+					double v, int decimals)
+{
+	struct cw_evidence *ev = evid_num(a, key, v);
+
+	if (ev)
+		ev->decimals = decimals;
+	return ev;
+}
+
+void cw_evidence_add_str(struct cw_alert *a, const char *key, const char *v)
+{
+	evid_str(a, key, v);
 }
 
 /* A rule is about to judge f's subscriber. */
@@ -693,49 +674,25 @@ static void detect_expr(struct firing *f, int64_t at, int64_t ts)
 	fire_commit(f, &a);
 }
 
-/* The strongest reasons: each feature's value and its contribution. */
-static void evid_reasons(struct cw_alert *a, const float *x,
-			 const double *phi, int n)
-{
-	int idx[CW_FV__COUNT];
-
-	n = cw_model_top_reasons(phi, idx, n);
-	for (int k = 0; k < n; k++) {
-		const char *name = cw_features_name((size_t)idx[k]);
-		char key[CW_EVIDENCE_KEY_MAX];
-		struct cw_evidence *ev = evid_num(a, name, x[idx[k]]);
-
-		if (ev && x[idx[k]] != floorf(x[idx[k]]))
-			ev->decimals = 3;
-		snprintf(key, sizeof(key), "why(%s)", name);
-		evid_fixed(a, key, phi[idx[k]], 3);
-	}
-}
-
 /*
  * The learned score: fires when the rule's model rates the subscriber at
- * or above the threshold. The evidence is the score, the model's id and
- * the three features that raised it most, each with its value and its
- * Tree SHAP contribution to the log-odds ("why(days_silent)": 0.412).
+ * or above the threshold; the scorer adds the evidence (score, model id,
+ * the strongest reasons).
  */
 static void detect_score(struct firing *f, int64_t at, int64_t ts)
 {
 	const struct cw_rule *r = &f->e->rules->rules[f->rule];
 	const struct cw_model *m = f->e->rule_model[f->rule];
-	float x[CW_FV__COUNT];
-	double phi[CW_FV__COUNT + 1], p;
+	struct cw_feature_ctx c = {f->e, f->st, at};
 	struct cw_alert a;
+	double p;
 
-	if (!m)
+	if (!m || !f->e->scorer)
 		return;
-	cw_features_compute(f->e, f->st, at, x);
-	p = cw_model_score(m, x);
+	p = f->e->scorer->score(m, &c);
 	if (p < r->score_threshold || !fire_begin(f, ts, day_of(f->e, ts), &a))
 		return;
-	cw_model_contrib(m, x, phi);
-	evid_fixed(&a, "risk", p, 3);
-	evid_str(&a, "model", cw_model_id(m));
-	evid_reasons(&a, x, phi, 3);
+	f->e->scorer->explain(m, &c, p, &a);
 	fire_commit(f, &a);
 }
 

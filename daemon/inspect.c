@@ -14,6 +14,7 @@
 
 #include "cw/features.h"
 #include "cw/inspect.h"
+#include "cw/model.h"
 #include "cw/refdata.h"
 #include "cw/sbuf.h"
 

@@ -24,6 +24,7 @@
 #include "cw/metrics.h"
 #include "cw/pipeline.h"
 #include "cw/refdata.h"
+#include "cw/model.h"
 #include "cw/runtime.h"
 #include "cw/state.h"
 #include "cw/store.h"

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cw/score.h"
 #include "cw/runtime.h"
 
 /* Append one line to err. */
@@ -112,7 +113,7 @@ static int rt_load_models(const struct cw_conf *c, struct cw_runtime *rt,
 	}
 	if (bad)
 		return -1;
-	cw_engine_attach_models(&rt->engine, rt->model, per_rule);
+	cw_score_attach(&rt->engine, rt->model, per_rule);
 	return 0;
 }
 

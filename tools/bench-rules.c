@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cw/score.h"
 #include "cw/engine.h"
 #include "cw/event.h"
 #include "cw/model.h"
@@ -344,7 +345,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		/* Before the first state is decoded: the profile grows. */
-		cw_engine_attach_models(&b.eng, model, NULL);
+		cw_score_attach(&b.eng, model, NULL);
 		printf("model %s: %zu trees (risk-high scores every touched subscriber)\n",
 		       cw_model_id(model), cw_model_trees(model));
 	}

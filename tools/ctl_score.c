@@ -24,6 +24,7 @@
 #include <xgboost/c_api.h>
 #include <xxhash.h>
 
+#include "cw/score.h"
 #include "cw/conf.h"
 #include "cw/engine.h"
 #include "cw/features.h"
@@ -201,7 +202,7 @@ static int sc_vectors(const struct sc_opts *o, struct cw_runtime **rtp,
 		fprintf(stderr, "%s\n", err);
 		goto out;
 	}
-	cw_engine_keep_features(&(*rtp)->engine);
+	cw_score_keep_features(&(*rtp)->engine);
 	if (cw_offline_new(&(*rtp)->engine, NULL, &off) < 0) {
 		fprintf(stderr, "churnctl: out of memory\n");
 		goto out;

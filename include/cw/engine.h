@@ -17,7 +17,6 @@
 #include <stdint.h>
 
 #include "cw/event.h"
-#include "cw/model.h"
 #include "cw/refdata.h"
 #include "cw/rules.h"
 #include "cw/state.h"
@@ -37,6 +36,23 @@ struct cw_engine_conf {
 
 void cw_engine_conf_default(struct cw_engine_conf *c);
 
+struct cw_model;
+struct cw_alert;
+struct cw_feature_ctx;
+
+/*
+ * The learned score as the engine sees it (implemented by daemon/score.c,
+ * which sits above the engine: features and model read the engine, not
+ * the other way round). score() is the probability for the subscriber of
+ * `c` as of c->now; explain() adds the score's evidence to an alert that
+ * fires on it.
+ */
+struct cw_scorer {
+	double (*score)(const struct cw_model *m, const struct cw_feature_ctx *c);
+	void (*explain)(const struct cw_model *m, const struct cw_feature_ctx *c,
+			double p, struct cw_alert *a);
+};
+
 struct cw_engine {
 	const struct cw_ruleset *rules;    /* borrowed */
 	const struct cw_plans *plans;      /* borrowed */
@@ -47,7 +63,9 @@ struct cw_engine {
 	int has_expr;                      /* any enabled when: rule */
 	int has_arpu;                      /* any enabled arpu_drop rule */
 	int64_t expr_horizon_ms;           /* longest window any when: reads */
-	/* The learned score (cw_engine_attach_models; all borrowed). */
+	/* The learned score, attached from above (cw_score_attach in
+	 * score.h; all borrowed): the engine only calls the scorer. */
+	const struct cw_scorer *scorer;
 	const struct cw_model *model;      /* `risk` in expressions */
 	const struct cw_model *rule_model[CW_RULES_MAX]; /* detect: score */
 	int scoring;                       /* any model attached */
@@ -61,20 +79,6 @@ void cw_engine_init(struct cw_engine *e, const struct cw_ruleset *rs,
 		    const struct cw_plans *plans,
 		    const struct cw_networks *nets,
 		    const struct cw_engine_conf *conf);
-
-/*
- * Attach the learned models (borrowed; they must outlive the engine):
- * `dflt` is what `risk` reads and what a `detect: score` rule without its
- * own params.model uses; per_rule[i] (may be NULL, or an entry NULL) is
- * rule i's own. A score rule left without a model is inert. When any
- * model is attached, the state keeps what the feature vector reads and
- * ticks run daily, so call this before the first state is decoded.
- */
-void cw_engine_attach_models(struct cw_engine *e, const struct cw_model *dflt,
-			     const struct cw_model *const *per_rule);
-/* Keep what the feature vector reads without attaching a model
- * (churnctl features and train). */
-void cw_engine_keep_features(struct cw_engine *e);
 
 enum cw_evidence_kind { CW_EVID_STR, CW_EVID_NUM, CW_EVID_INT, CW_EVID_BOOL /* i */ };
 
@@ -146,6 +150,13 @@ int cw_engine_arpu_tier(const struct cw_engine *e, const struct cw_state *st,
 			int64_t now);
 int cw_engine_tenure_stage(const struct cw_engine *e,
 			   const struct cw_state *st, int64_t now);
+
+/* Evidence for an alert being built (scorers, detectors): a number
+ * written with `decimals` digits (0: shortest exact), or a string. NULL /
+ * nothing when the alert already holds CW_EVIDENCE_MAX entries. */
+struct cw_evidence *cw_evidence_add_num(struct cw_alert *a, const char *key,
+					double v, int decimals);
+void cw_evidence_add_str(struct cw_alert *a, const char *key, const char *v);
 
 /* Feature reader for expressions, exposed for tests/benchmarks. */
 struct cw_feature_ctx {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cw/score.h"
 #include "cw/features.h"
 #include "cw/model.h"
 #include "engine_fixture.h"
@@ -3015,7 +3016,7 @@ START_TEST(score_fires_at_threshold_with_reasons)
 		     "    detect: score\n"
 		     "    params: { threshold: 0.8 }\n"
 		     "    cooldown: 30d\n");
-	cw_engine_attach_models(&fx.eng, m, NULL);
+	cw_score_attach(&fx.eng, m, NULL);
 	ck_assert(fx.eng.scoring);
 	fx_activate(&fx, "2026-03-01T10:00:00Z", "P38");
 	fx_call(&fx, "2026-03-01T11:00:00Z", "out", "8613900000002", "0.5");
@@ -3049,7 +3050,7 @@ START_TEST(score_rule_without_model_is_inert)
 		     "    detect: score\n"
 		     "    params: { threshold: 0.1 }\n"
 		     "    cooldown: 30d\n");
-	cw_engine_attach_models(&fx.eng, NULL, NULL);
+	cw_score_attach(&fx.eng, NULL, NULL);
 	ck_assert(!fx.eng.scoring);
 	fx_activate(&fx, "2026-03-01T10:00:00Z", "P38");
 	fx_advance(&fx, "2026-05-01T00:00:00Z");
@@ -3069,7 +3070,7 @@ START_TEST(risk_feature_in_expressions)
 		     "  - name: risky-and-high\n"
 		     "    when: \"risk >= 0.8 and plan_fee >= 30\"\n"
 		     "    cooldown: 30d\n");
-	cw_engine_attach_models(&fx.eng, m, NULL);
+	cw_score_attach(&fx.eng, m, NULL);
 	fx_activate(&fx, "2026-03-01T10:00:00Z", "P38");
 	fx_call(&fx, "2026-03-01T11:00:00Z", "out", "8613900000002", "0.5");
 	ck_assert_double_eq_tol(fx_feature(&fx, CW_F_RISK, 0, "2026-03-10T00:00:00Z"),
@@ -3093,7 +3094,7 @@ START_TEST(feature_vector_from_the_state)
 		     "  - name: s\n"
 		     "    detect: silence\n"
 		     "    params: { for: 30d }\n");
-	cw_engine_keep_features(&fx.eng);
+	cw_score_keep_features(&fx.eng);
 	fx_activate(&fx, "2026-01-01T10:00:00Z", "P38");
 	/* 6 calls a month before the last 30 days, 2 in them. */
 	static const char *const before[] = {
