@@ -265,7 +265,20 @@ static void write_subscriber(struct cw_pipeline *p, const struct sub *s,
 				    s->id, CW_STATE_BLOB_MAX);
 	}
 	if (n < 0) {
-		pl_dead_letter_state(p, s->id, s->partition, s->nev);
+		/* Handed back: the loop dead-letters it before this batch's
+		 * transaction can go. */
+		struct too_large *tl = pl_grow(p->too_large, &p->too_large_cap,
+					       p->ntoo_large + 1, sizeof(*tl));
+		if (!tl) {
+			log_err("out of memory for the state_too_large dead "
+				"letter of %s", s->id);
+			return;
+		}
+		p->too_large = tl;
+		tl = &p->too_large[p->ntoo_large++];
+		snprintf(tl->sub, sizeof(tl->sub), "%s", s->id);
+		tl->partition = s->partition;
+		tl->nevents = (size_t)s->nev;
 		return;
 	}
 	/* A closed (deactivated) line is kept only as long as inspect and

@@ -123,14 +123,25 @@ static void take_head(struct cw_pipeline *p, enum cw_topic_kind t, int32_t i)
 	int64_t kts = rd_kafka_message_timestamp(m, NULL);
 	if (kts > p->batch_kafka_ts)
 		p->batch_kafka_ts = kts;
-	/* The message is not kept: a valid one lives on as its parsed copy,
-	 * an invalid one as the dead letter's copy. Holding it would pin its
-	 * whole fetch buffer. */
-	if (pt->head_why != CW_INVALID_NONE)
-		pl_dead_letter(p, m, pt->head_why);
-	rd_kafka_message_destroy(m);
-	if (pt->head_why != CW_INVALID_NONE)
+	/* A valid message lives on as its parsed copy and is freed now:
+	 * holding it would pin its whole fetch buffer. An invalid one goes
+	 * back to the loop, which dead-letters it when the collection ends
+	 * (merging does not publish). */
+	if (pt->head_why != CW_INVALID_NONE) {
+		struct reject *r = pl_grow(p->rejects, &p->rejects_cap,
+					   p->nrejects + 1, sizeof(*r));
+		if (!r) {
+			log_err("out of memory for a dead letter at %s/%" PRId32
+				"@%" PRId64, pl_topic_name(p, t), m->partition,
+				m->offset);
+			rd_kafka_message_destroy(m);
+			return;
+		}
+		p->rejects = r;
+		p->rejects[p->nrejects++] = (struct reject){m, pt->head_why};
 		return;
+	}
+	rd_kafka_message_destroy(m);
 	cw_metrics_event(p->metrics, t, pt->head_ev.type);
 	p->stats.events++;
 	if (!pt->have_ts || pt->head_ev.ts_ms > pt->newest_ts) {

@@ -28,30 +28,11 @@
 #include "cw/watermark.h"
 #include "pipeline_int.h"
 
-int64_t pl_wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(int64_t ms)
 {
 	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-}
-
-void pl_heartbeat(struct cw_pipeline *p)
-{
-	if (p->opts.heartbeat)
-		p->opts.heartbeat(p->opts.heartbeat_ctx);
-}
-
-static int stopping(struct cw_pipeline *p)
-{
-	return p->fatal ||
-	       (p->opts.should_stop && p->opts.should_stop(p->opts.heartbeat_ctx));
 }
 
 int cw_pipeline_fatal(const struct cw_pipeline *p)
@@ -103,141 +84,6 @@ static int topic_kind(const struct cw_pipeline *p, const char *name,
 	else
 		return -1;
 	return 0;
-}
-
-const char *pl_topic_name(const struct cw_pipeline *p,
-			  enum cw_topic_kind t)
-{
-	return t == CW_TOPIC_CDR ? p->conf->topic_cdr : p->conf->topic_billing;
-}
-
-void *pl_grow(void *ptr, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return ptr;
-	size_t n = *cap ? *cap : 64;
-	while (n < need)
-		n *= 2;
-	void *np = realloc(ptr, n * elem);
-	if (!np)
-		return NULL;
-	*cap = n;
-	return np;
-}
-
-/*
- * While retrying, keep serving the consumer: its own queue carries only
- * rebalances and errors (messages wait in the partition queues, see
- * merge.c), so polling it takes nothing from the batch. A revocation is
- * then noticed during an outage, and the group does not give our
- * partitions away for want of polls (max.poll.interval.ms). Not inside
- * the rebalance callback itself.
- */
-static void wait_serving_kafka(struct cw_pipeline *p, int64_t ms)
-{
-	int64_t end = pl_wall_ms() + ms;
-
-	if (p->in_callback || !p->consumer) {
-		sleep_ms(ms);
-		return;
-	}
-	for (int64_t left = ms; left > 0 && !p->abandoned; left = end - pl_wall_ms()) {
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(p->consumer,
-							       (int)(left < 100 ? left : 100));
-		if (m) {
-			if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-				log_warn_rl("kafka: %s", rd_kafka_message_errstr(m));
-			rd_kafka_message_destroy(m);
-		}
-		pl_heartbeat(p);
-	}
-}
-
-/* Another instance holds (some of) our pairs: stop writing until the
- * group tells us what we own. */
-static void enter_fenced(struct cw_pipeline *p, const char *why)
-{
-	log_err("%s; discarding the batch, waiting for the consumer group to "
-		"reassign partitions", why);
-	cw_metrics_fenced(p->metrics);
-	cw_metrics_set_ready(p->metrics, 0);
-	cw_store_fence_clear(p->store);
-	p->fenced = 1;
-	p->fenced_log_ms = pl_wall_ms();
-}
-
-static int exchange_once(struct cw_pipeline *p, int64_t *backoff)
-{
-	char err[512];
-
-	if (cw_store_exchange(p->store, err, sizeof(err)) == 0) {
-		if (*backoff > 100)
-			log_notice("redis: connection restored");
-		return 0;
-	}
-	cw_metrics_redis_error(p->metrics);
-	switch (cw_store_last_fault(p->store)) {
-	case CW_STORE_FENCED:
-		enter_fenced(p, err);
-		return -2;
-	case CW_STORE_PERMANENT:
-		/* Retrying cannot heal it: stop without acknowledging
-		 * anything; the batch is read again after the fix. */
-		log_err("%s; stopping (exit 1): retrying cannot fix this", err);
-		p->fatal = 1;
-		return -1;
-	case CW_STORE_OOM:
-		cw_metrics_redis_oom(p->metrics);
-		log_err_rl("redis refused the batch for lack of memory (%s); "
-			   "retrying, nothing is skipped: raise maxmemory", err);
-		break;
-	default:
-		break;
-	}
-	cw_metrics_set_ready(p->metrics, 0);
-	log_warn_rl("redis: exchange failed, retrying in %" PRId64 " ms: %s",
-		    *backoff, err);
-	pl_heartbeat(p);
-	if (stopping(p))
-		return -1;
-	wait_serving_kafka(p, *backoff);
-	if (p->abandoned)
-		return -2;
-	*backoff = *backoff * 2 > 5000 ? 5000 : *backoff * 2;
-	if (cw_store_reconnect(p->store, err, sizeof(err)) < 0) {
-		switch (cw_store_last_fault(p->store)) {
-		case CW_STORE_FENCED:
-			cw_store_discard(p->store);
-			enter_fenced(p, err);
-			return -2;
-		case CW_STORE_PERMANENT:
-			log_err("%s; stopping (exit 1)", err);
-			p->fatal = 1;
-			return -1;
-		default:
-			log_warn_rl("redis reconnect: %s", err);
-		}
-	}
-	return 1;
-}
-
-int pl_exchange(struct cw_pipeline *p)
-{
-	int64_t backoff = 100;
-	int rc;
-
-	if (p->in_exchange++ == 0)
-		p->abandoned = 0;
-	while ((rc = exchange_once(p, &backoff)) > 0)
-		;
-	p->in_exchange--;
-	return rc;
-}
-
-void pl_part_key(const struct cw_pipeline *p, enum cw_topic_kind t,
-		 int32_t part, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/%" PRId32, pl_topic_name(p, t), part);
 }
 
 /* Reply index of every command on_assign queues, per list element. */
@@ -650,7 +496,7 @@ int cw_pipeline_step(struct cw_pipeline *p)
 				"reassign partitions");
 			p->fenced_log_ms = pl_wall_ms();
 		}
-		wait_serving_kafka(p, 100);
+		pl_wait_serving_kafka(p, 100);
 		return 0;
 	}
 	if (p->alerts_inflight + p->dlq_inflight > INFLIGHT_MAX) {
@@ -664,6 +510,7 @@ int cw_pipeline_step(struct cw_pipeline *p)
 	int info_mem = -1, info_stats = -1;
 	p->batch_kafka_ts = -1;
 	pl_collect(p);
+	pl_dead_letter_rejects(p);
 	consumed = p->nmsgs;
 	/* Nothing taken: nothing is waiting, so the input is not behind
 	 * (rather than freezing at the last batch's value while idle). */
@@ -720,6 +567,7 @@ int cw_pipeline_step(struct cw_pipeline *p)
 	p->pending_msgs = consumed;
 	if (p->nsubs || consumed) {
 		pl_apply_batch(p, &r, wm_before);
+		pl_dead_letter_too_large(p);
 		cw_metrics_rule_evaluations(p->metrics, p->rt->rules, p->evals);
 		memset(p->evals, 0, sizeof(p->evals));
 	}
@@ -753,7 +601,7 @@ static int connect_redis(struct cw_pipeline *p, char *err, size_t errlen)
 	while ((rc = cw_store_open(&so, &p->store, err, errlen)) < 0) {
 		if (rc == -2)
 			return -2; /* authentication refused: configuration */
-		if (pl_wall_ms() - start > p->conf->startup_retry_ms || stopping(p))
+		if (pl_wall_ms() - start > p->conf->startup_retry_ms || pl_stopping(p))
 			return -1;
 		log_warn("%s (retrying)", err);
 		pl_heartbeat(p);
@@ -812,7 +660,7 @@ static int connect_kafka(struct cw_pipeline *p, char *err, size_t errlen)
 		/* A topic the cluster says does not exist may be being
 		 * created: retry within the budget, then it is a
 		 * configuration error (exit 1), not an outage (exit 2). */
-		if (pl_wall_ms() - start > p->conf->startup_retry_ms || stopping(p))
+		if (pl_wall_ms() - start > p->conf->startup_retry_ms || pl_stopping(p))
 			return ncdr == -2 || nbill == -2 ? CW_PIPE_CONFIG
 							 : CW_PIPE_UNREACHABLE;
 		log_warn("%s (retrying)", err);
@@ -984,6 +832,8 @@ void cw_pipeline_free(struct cw_pipeline *p)
 	if (p->pending_offsets)
 		rd_kafka_topic_partition_list_destroy(p->pending_offsets);
 	pl_drop_heads(p);
+	pl_free_rejects(p);
+	free(p->too_large);
 	if (p->consumer)
 		rd_kafka_destroy(p->consumer);
 	if (p->producer) {

@@ -1,15 +1,25 @@
 /*
  * pipeline_int.h — internals shared by the pipeline's files (not installed).
  *
- *   pipeline.c  the loop, rebalancing, watermark, life cycle
- *   merge.c     per-partition queues merged pairwise in event time
- *   apply.c     subscriber table, Redis reads, applying, the transaction
+ *   pipeline.c  the loop, rebalancing, watermark, life cycle: it calls
+ *               the files below and none of them calls it back
+ *   merge.c     per-partition queues merged pairwise in event time; hands
+ *               invalid messages back (p->rejects) instead of publishing
+ *   apply.c     subscriber table, Redis reads, applying, the transaction;
+ *               hands states too large to keep back (p->too_large)
  *   publish.c   alerts, dead letters, the outbox, post-commit
+ *   exchange.c  one Redis round trip, retried through outages while the
+ *               consumer is still served (used by pipeline.c and publish.c)
+ * The small helpers all of them use are static inline below.
  */
 #ifndef CW_PIPELINE_INT_H
 #define CW_PIPELINE_INT_H
 
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -72,6 +82,20 @@ struct dr_rec {
 	char id[CW_ALERT_ID_LEN + 1];
 };
 
+/* An invalid message taken by merge.c, dead-lettered by the loop. */
+struct reject {
+	rd_kafka_message_t *m;    /* owned until dead-lettered */
+	enum cw_invalid why;
+};
+
+/* A subscriber whose state would not fit (apply.c), dead-lettered by the
+ * loop before the batch's transaction goes. */
+struct too_large {
+	char sub[CW_SUB_MAX + 1];
+	int32_t partition;
+	size_t nevents;
+};
+
 struct limit_slot {
 	uint32_t rule_hash;
 	int32_t day;
@@ -122,6 +146,11 @@ struct cw_pipeline {
 	uint64_t batch_late, batch_dups;     /* of the batch being applied */
 	uint64_t pending_late, pending_dups; /* of the pending transaction */
 
+	struct reject *rejects;  /* of the batch being collected */
+	size_t nrejects, rejects_cap;
+	struct too_large *too_large; /* of the batch just applied */
+	size_t ntoo_large, too_large_cap;
+
 	struct delivered *delivered;
 	size_t ndelivered, delivered_cap;
 	int64_t dlq_inflight;
@@ -158,6 +187,57 @@ struct reads {
 	int sweep[PARTS_MAX];     /* reply index per partition, -1 none */
 };
 
+/* ---- helpers every part uses -------------------------------------------- */
+
+static inline int64_t pl_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Grow an array to hold `need` elements (doubling); NULL when out of
+ * memory (the old array is then still valid). */
+static inline void *pl_grow(void *ptr, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return ptr;
+	size_t n = *cap ? *cap : 64;
+	while (n < need)
+		n *= 2;
+	void *np = realloc(ptr, n * elem);
+	if (!np)
+		return NULL;
+	*cap = n;
+	return np;
+}
+
+static inline void pl_heartbeat(struct cw_pipeline *p)
+{
+	if (p->opts.heartbeat)
+		p->opts.heartbeat(p->opts.heartbeat_ctx);
+}
+
+static inline int pl_stopping(struct cw_pipeline *p)
+{
+	return p->fatal ||
+	       (p->opts.should_stop && p->opts.should_stop(p->opts.heartbeat_ctx));
+}
+
+static inline const char *pl_topic_name(const struct cw_pipeline *p,
+					enum cw_topic_kind t)
+{
+	return t == CW_TOPIC_CDR ? p->conf->topic_cdr : p->conf->topic_billing;
+}
+
+/* "<topic>/<partition>": the field of off:/wm: hashes. */
+static inline void pl_part_key(const struct cw_pipeline *p,
+			       enum cw_topic_kind t, int32_t part, char *buf,
+			       size_t len)
+{
+	snprintf(buf, len, "%s/%" PRId32, pl_topic_name(p, t), part);
+}
+
 /* apply.c */
 void pl_apply_batch(struct cw_pipeline *p, const struct reads *r,
 		    int64_t wm_before);
@@ -173,23 +253,20 @@ void pl_destroy_msgs(struct cw_pipeline *p);
 void pl_drop_heads(struct cw_pipeline *p);
 int pl_part_unread(struct cw_pipeline *p, enum cw_topic_kind t,
 		   int32_t part);
-/* pipeline.c */
+/* exchange.c */
 /* Send what is queued, retrying through outages. 0: done; -1: stopping
  * or a permanent error (nothing acknowledged); -2: the batch is void
  * (fenced, or the partitions were revoked while retrying): drop it. */
 int pl_exchange(struct cw_pipeline *p);
-void *pl_grow(void *ptr, size_t *cap, size_t need, size_t elem);
-void pl_heartbeat(struct cw_pipeline *p);
-void pl_part_key(const struct cw_pipeline *p, enum cw_topic_kind t,
-		 int32_t part, char *buf, size_t len);
-const char *pl_topic_name(const struct cw_pipeline *p,
-			  enum cw_topic_kind t);
-int64_t pl_wall_ms(void);
+/* Sleep ms while serving the consumer (rebalances, errors). */
+void pl_wait_serving_kafka(struct cw_pipeline *p, int64_t ms);
 /* publish.c */
-void pl_dead_letter_state(struct cw_pipeline *p, const char *subscriber,
-			  int32_t partition, size_t nevents);
-void pl_dead_letter(struct cw_pipeline *p, const rd_kafka_message_t *m,
-		    enum cw_invalid why);
+/* Dead-letter what merge.c rejected and what apply.c could not keep
+ * (p->rejects, p->too_large), emptying both lists. */
+void pl_dead_letter_rejects(struct cw_pipeline *p);
+void pl_dead_letter_too_large(struct cw_pipeline *p);
+/* Forget rejects not yet dead-lettered (shutdown). */
+void pl_free_rejects(struct cw_pipeline *p);
 void pl_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
 void pl_drop_pending(struct cw_pipeline *p);
 int pl_flush_pending(struct cw_pipeline *p);

@@ -88,8 +88,8 @@ static int produce(struct cw_pipeline *p, const char *topic, const char *key,
 	}
 }
 
-void pl_dead_letter(struct cw_pipeline *p, const rd_kafka_message_t *m,
-		    enum cw_invalid why)
+static void dead_letter(struct cw_pipeline *p, const rd_kafka_message_t *m,
+			enum cw_invalid why)
 {
 	rd_kafka_headers_t *h = rd_kafka_headers_new(5);
 	const char *reason = cw_invalid_str(why);
@@ -141,8 +141,8 @@ void pl_dead_letter(struct cw_pipeline *p, const rd_kafka_message_t *m,
  * this batch cannot be kept, so they are not dropped silently: a record
  * on the dead-letter topic (reason state_too_large) and a metric.
  */
-void pl_dead_letter_state(struct cw_pipeline *p, const char *subscriber,
-			  int32_t partition, size_t nevents)
+static void dead_letter_state(struct cw_pipeline *p, const char *subscriber,
+			      int32_t partition, size_t nevents)
 {
 	rd_kafka_headers_t *h = rd_kafka_headers_new(2);
 	struct dr_rec *rec = calloc(1, sizeof(*rec));
@@ -176,6 +176,33 @@ void pl_dead_letter_state(struct cw_pipeline *p, const char *subscriber,
 		p->dlq_inflight--;
 		free(rec);
 	}
+}
+
+void pl_dead_letter_rejects(struct cw_pipeline *p)
+{
+	for (size_t i = 0; i < p->nrejects; i++) {
+		dead_letter(p, p->rejects[i].m, p->rejects[i].why);
+		rd_kafka_message_destroy(p->rejects[i].m);
+	}
+	p->nrejects = 0;
+}
+
+void pl_free_rejects(struct cw_pipeline *p)
+{
+	for (size_t i = 0; i < p->nrejects; i++)
+		rd_kafka_message_destroy(p->rejects[i].m);
+	p->nrejects = 0;
+	free(p->rejects);
+	p->rejects = NULL;
+	p->rejects_cap = 0;
+}
+
+void pl_dead_letter_too_large(struct cw_pipeline *p)
+{
+	for (size_t i = 0; i < p->ntoo_large; i++)
+		dead_letter_state(p, p->too_large[i].sub, p->too_large[i].partition,
+				  p->too_large[i].nevents);
+	p->ntoo_large = 0;
 }
 
 /* Dead letters of a batch must be in Kafka before its offsets are stored:
