@@ -41,7 +41,7 @@ struct cw_alert;
 struct cw_feature_ctx;
 
 /*
- * The learned score as the engine sees it (implemented by daemon/score.c,
+ * The learned score as the engine sees it (implemented by daemon/core/score.c,
  * which sits above the engine: features and model read the engine, not
  * the other way round). score() is the probability for the subscriber of
  * `c` as of c->now; explain() adds the score's evidence to an alert that

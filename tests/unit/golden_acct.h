@@ -3,7 +3,7 @@
  * (tcase golden), made with CW_GOLDEN_PRINT=1. They changed twice from the
  * version-1 vectors kept in test_engine.c: the state blob carries the
  * account (version 2: suspension, invoices, commitment, deactivation),
- * and timers due before an event are run before it (daemon/apply.c), so
+ * and timers due before an event are run before it (daemon/io/apply.c), so
  * a tick judges the state as of its due time whatever the batching or
  * how far one partition runs ahead of the others. The
  * version-1 blobs still decode and re-encode byte-identically

@@ -1,5 +1,5 @@
 /*
- * test_conf.c — churnwatch.yaml loading (daemon/conf.c, daemon/yamlx.c).
+ * test_conf.c — churnwatch.yaml loading (daemon/core/conf.c, daemon/core/yamlx.c).
  */
 #include <check.h>
 

@@ -1558,7 +1558,7 @@ static void gold_step(const struct cw_engine *eng, struct cw_state *scratch,
 						 (size_t)o->len[sub]), 0);
 	else
 		cw_state_init(scratch);
-	/* as daemon/apply.c: timers up to each event before it, then to
+	/* as daemon/io/apply.c: timers up to each event before it, then to
 	 * the watermark */
 	for (size_t k = 0; k < nidx; k++) {
 		int64_t ts = evs[idx[k]].ts_ms;

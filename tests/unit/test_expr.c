@@ -1,5 +1,5 @@
 /*
- * test_expr.c — unit tests for the rule expression language (daemon/expr*.c).
+ * test_expr.c — unit tests for the rule expression language (daemon/core/expr*.c).
  *
  * Expressions are evaluated against a fake feature reader whose values are
  * set per test; it also counts calls so short-circuiting can be observed.

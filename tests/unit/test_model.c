@@ -1,5 +1,5 @@
 /*
- * test_model.c — the in-process scorer (daemon/model.c) against XGBoost
+ * test_model.c — the in-process scorer (daemon/core/model.c) against XGBoost
  * itself: a model trained here with XGBoost's C API must load, and its
  * margins and Tree SHAP contributions must equal XGBoost's predict and
  * pred_contribs; every malformed file must be refused with a reason.

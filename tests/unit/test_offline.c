@@ -1,5 +1,5 @@
 /*
- * test_offline.c — the in-memory event-time driver (daemon/offline.c).
+ * test_offline.c — the in-memory event-time driver (daemon/core/offline.c).
  */
 #include <check.h>
 

@@ -1,5 +1,5 @@
 /*
- * test_refdata.c — plans.yaml and networks.yaml (daemon/refdata.c).
+ * test_refdata.c — plans.yaml and networks.yaml (daemon/core/refdata.c).
  */
 #include <check.h>
 

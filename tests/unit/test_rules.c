@@ -1,5 +1,5 @@
 /*
- * test_rules.c — rule files (daemon/rules.c).
+ * test_rules.c — rule files (daemon/core/rules.c).
  */
 #include <check.h>
 
