@@ -34,6 +34,7 @@
 #include "cw/runtime.h"
 #include "cw/store.h"
 #include "cw/yamlx.h"
+#include "cw/strutil.h"
 #include "ctl.h"
 
 /* The development Kafka keeps ~5 MB per partition and drops older
@@ -228,32 +229,16 @@ static void env_fini(struct bt_env *env)
 
 /* ---- feeding events ------------------------------------------------------ */
 
-/* The value of a top-level string field, found by a light scan (the real
- * parser runs in the pipeline; this only routes and keys the message). */
-static int scan_field(const char *line, const char *field, char *out,
-		      size_t outlen)
+/* Route by the line's type, found by the light scan (the real parser runs
+ * in the pipeline; this only routes and keys the message). */
+static const char *route(const struct cw_conf *c, const char *line,
+			 size_t len)
 {
-	char pat[32];
-	snprintf(pat, sizeof(pat), "\"%s\":\"", field);
-	const char *p = strstr(line, pat);
-	if (!p)
-		return -1;
-	p += strlen(pat);
-	size_t n = strcspn(p, "\"");
-	if (n >= outlen)
-		return -1;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return 0;
-}
-
-static const char *route(const struct cw_conf *c, const char *line)
-{
-	char type[32];
+	const char *type;
+	size_t tl = cw_json_scan_str(line, len, "type", 31, &type);
 	int t;
 
-	if (scan_field(line, "type", type, sizeof(type)) == 0 &&
-	    (t = cw_event_type_lookup(type, strlen(type))) >= 0 &&
+	if (tl && (t = cw_event_type_lookup(type, tl)) >= 0 &&
 	    cw_event_type_topic((enum cw_event_type)t) == CW_TOPIC_BILLING)
 		return c->topic_billing;
 	return c->topic_cdr; /* and unknown types: the daemon dead-letters them */
@@ -262,16 +247,18 @@ static const char *route(const struct cw_conf *c, const char *line)
 static int produce_line(rd_kafka_t *rk, const struct cw_conf *c, char *line,
 			size_t len)
 {
-	char key[64] = "";
+	const char *key = "";
+	size_t klen;
+
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		line[--len] = '\0';
 	if (!len)
 		return 0;
-	scan_field(line, "subscriber", key, sizeof(key));
+	klen = cw_json_scan_str(line, len, "subscriber", 63, &key);
 	for (;;) {
 		rd_kafka_resp_err_t e = rd_kafka_producev(rk,
-			RD_KAFKA_V_TOPIC(route(c, line)),
-			RD_KAFKA_V_KEY(key, strlen(key)),
+			RD_KAFKA_V_TOPIC(route(c, line, len)),
+			RD_KAFKA_V_KEY(key, klen),
 			RD_KAFKA_V_VALUE(line, len),
 			RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
 		if (!e)

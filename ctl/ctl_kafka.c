@@ -22,6 +22,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "cw/strutil.h"
 #include "ctl.h"
 #include "cw/event.h"
 #include "cw/conf.h"
@@ -219,40 +220,6 @@ static void replay_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaq
 			rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
 }
 
-/* Find the string value of top-level-looking field `name` by a light scan
- * (no unescaping; a value with a backslash or over CTL_KEY_MAX is not
- * found). Returns its length and sets *val, or 0. */
-static size_t json_scan_str(const char *buf, size_t len, const char *name, const char **val)
-{
-	size_t nlen = strlen(name);
-	const char *p = buf, *end = buf + len;
-
-	while ((p = memmem(p, (size_t)(end - p), name, nlen)) != NULL) {
-		const char *q = p + nlen, *v;
-
-		p = q;
-		if (p - nlen == buf || p[-(long)nlen - 1] != '"' || q >= end || *q != '"')
-			continue;
-		q++;
-		while (q < end && (*q == ' ' || *q == '\t'))
-			q++;
-		if (q >= end || *q++ != ':')
-			continue;
-		while (q < end && (*q == ' ' || *q == '\t'))
-			q++;
-		if (q >= end || *q++ != '"')
-			continue;
-		v = q;
-		while (q < end && *q != '"' && *q != '\\' && q - v <= CTL_KEY_MAX)
-			q++;
-		if (q >= end || *q != '"')
-			return 0;
-		*val = v;
-		return (size_t)(q - v);
-	}
-	return 0;
-}
-
 static int is_billing_type(const char *t, size_t n)
 {
 	int type = cw_event_type_lookup(t, n);
@@ -391,9 +358,9 @@ static uint64_t replay_loop(rd_kafka_t *rk, FILE *in, rd_kafka_topic_t *cdr,
 			n--;
 		if (n == 0)
 			continue;
-		klen = json_scan_str(line, (size_t)n, "subscriber", &key);
+		klen = cw_json_scan_str(line, (size_t)n, "subscriber", CTL_KEY_MAX, &key);
 		if (autoroute) {
-			tlen = json_scan_str(line, (size_t)n, "type", &type);
+			tlen = cw_json_scan_str(line, (size_t)n, "type", CTL_KEY_MAX, &type);
 			if (tlen && is_billing_type(type, tlen))
 				rkt = billing;
 		}

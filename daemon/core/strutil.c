@@ -40,3 +40,35 @@ size_t cw_edit_distance(const char *a, size_t la, const char *b, size_t lb,
 	}
 	return row[lb];
 }
+
+size_t cw_json_scan_str(const char *buf, size_t len, const char *name,
+			size_t max, const char **val)
+{
+	size_t nlen = strlen(name);
+	const char *p = buf, *end = buf + len;
+
+	while (nlen && (p = memmem(p, (size_t)(end - p), name, nlen)) != NULL) {
+		const char *q = p + nlen, *v;
+
+		p = q;
+		if (p - nlen == buf || p[-(long)nlen - 1] != '"' || q >= end || *q != '"')
+			continue;
+		q++;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q >= end || *q++ != ':')
+			continue;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q >= end || *q++ != '"')
+			continue;
+		v = q;
+		while (q < end && *q != '"' && *q != '\\' && (size_t)(q - v) <= max)
+			q++;
+		if (q >= end || *q != '"')
+			return 0;
+		*val = v;
+		return (size_t)(q - v);
+	}
+	return 0;
+}

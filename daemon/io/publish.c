@@ -18,6 +18,7 @@
 #include "cw/pipeline.h"
 #include "cw/state.h"
 #include "cw/store.h"
+#include "cw/strutil.h"
 #include "pipeline_int.h"
 
 void pl_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -334,10 +335,10 @@ void pl_republish_outbox(struct cw_pipeline *p, const int32_t *parts,
 				memcpy(a.json, js, jl);
 				a.json[jl] = '\0';
 				/* The subscriber is the message key. */
-				const char *s = strstr(a.json, "\"subscriber\":\"");
-				if (s)
-					snprintf(a.sub, sizeof(a.sub), "%.*s",
-						 (int)strcspn(s + 14, "\""), s + 14);
+				const char *s;
+				size_t sl = cw_json_scan_str(a.json, jl, "subscriber",
+							     CW_SUB_MAX, &s);
+				snprintf(a.sub, sizeof(a.sub), "%.*s", (int)sl, sl ? s : "");
 				publish_alert(p, &a);
 				total++;
 			}
