@@ -12,10 +12,10 @@
 
 #include <xxhash.h>
 
+#include "cw/batch.h"
 #include "cw/offline.h"
 
 #define OFF_NONE UINT32_MAX
-#define OFF_LIMIT_SLOTS 8   /* event-time days remembered per rule */
 
 struct off_entry {
 	char sub[CW_SUB_MAX + 1];
@@ -26,10 +26,6 @@ struct off_entry {
 	uint32_t cap;
 };
 
-struct off_limit {
-	int32_t day;
-	int64_t count;
-};
 
 struct cw_offline {
 	const struct cw_engine *e;      /* borrowed */
@@ -43,54 +39,20 @@ struct cw_offline {
 	uint32_t *heap;                 /* entry ids; room for cap_heap */
 	uint32_t nheap, cap_heap;
 
-	struct off_limit limits[CW_RULES_MAX][OFF_LIMIT_SLOTS];
+	struct cw_flood flood;
 
 	struct cw_state *st;            /* scratch, decoded per subscriber */
 	uint8_t *buf;                   /* scratch, CW_STATE_BLOB_MAX */
 	struct cw_offline_stats stats;
 };
 
-/* ---- flood guard (rule limit) ------------------------------------------ */
-
-static size_t rule_index(const struct cw_offline *o, const struct cw_rule *r)
-{
-	return (size_t)(r - o->e->rules->rules);
-}
-
-/* The daemon's semantics: at most `limit` alerts of a rule per UTC
- * event-time day; days are remembered in a few slots per rule, the oldest
- * day making room. Returns 1 when the alert must be withheld. */
-static int limit_hit(struct cw_offline *o, const struct cw_alert *a)
-{
-	const struct cw_rule *r = a->rule;
-	struct off_limit *slots, *victim;
-	int32_t day = cw_day_of(a->ts_ms, 0);
-
-	if (r->limit_per_day <= 0)
-		return 0;
-	slots = o->limits[rule_index(o, r) % CW_RULES_MAX];
-	victim = &slots[0];
-	for (int i = 0; i < OFF_LIMIT_SLOTS; i++) {
-		if (slots[i].count && slots[i].day == day) {
-			victim = &slots[i];
-			goto found;
-		}
-		if (!slots[i].count || slots[i].day < victim->day)
-			victim = &slots[i];
-	}
-	*victim = (struct off_limit){day, 0};
-found:
-	if (victim->count >= r->limit_per_day)
-		return 1;
-	victim->count++;
-	return 0;
-}
+/* ---- flood guard (rule limit): batch.h's, as in the daemon ---------- */
 
 static int guard_emit(void *ctx, const struct cw_alert *a)
 {
 	struct cw_offline *o = ctx;
 
-	if (limit_hit(o, a)) {
+	if (cw_flood_admit(&o->flood, o->e, a)) {
 		o->stats.suppressed++;
 		return 1;
 	}
@@ -280,8 +242,9 @@ static void load_state(struct cw_offline *o, const struct off_entry *en)
 static int store_state(struct cw_offline *o, uint32_t id)
 {
 	struct off_entry *en = &o->ent[id];
-	int n = cw_state_encode(o->st, &o->e->profile, o->buf,
-				CW_STATE_BLOB_MAX);
+	int dropped;
+	int n = cw_batch_encode(o->e, o->st, o->buf, CW_STATE_BLOB_MAX,
+				&dropped);
 
 	if (n < 0)
 		return -EOVERFLOW;
@@ -350,7 +313,7 @@ int cw_offline_event(struct cw_offline *o, const struct cw_event *ev)
 		return -ENOMEM;
 	o->stats.events++;
 	load_state(o, &o->ent[id]);
-	res = cw_engine_apply(o->e, o->st, ev, &o->guard);
+	res = cw_batch_apply(o->e, o->st, ev, &o->guard);
 	if (res == CW_APPLY_DUPLICATE) {
 		o->stats.duplicates++;
 		return 1;

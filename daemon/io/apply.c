@@ -19,6 +19,7 @@
 #include "cw/pipeline.h"
 #include "cw/state.h"
 #include "cw/store.h"
+#include "cw/batch.h"
 #include "pipeline_int.h"
 
 /* Decimal text of v into buf (at least 24 bytes); returns the length. */
@@ -179,21 +180,6 @@ void pl_take_sweep(struct cw_pipeline *p, const struct reads *r)
 	}
 }
 
-static struct limit_slot *limit_slot(struct cw_pipeline *p, uint32_t rule,
-				     int32_t day)
-{
-	struct limit_slot *victim = &p->limits_guard[0];
-	for (int i = 0; i < LIMIT_SLOTS; i++) {
-		struct limit_slot *s = &p->limits_guard[i];
-		if (s->count && s->rule_hash == rule && s->day == day)
-			return s;
-		if (!s->count || s->day < victim->day)
-			victim = s;
-	}
-	*victim = (struct limit_slot){rule, day, 0};
-	return victim;
-}
-
 struct sink_ctx {
 	struct cw_pipeline *p;
 	int32_t partition;
@@ -206,16 +192,11 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 	struct cw_pipeline *p = c->p;
 	const struct cw_rule *r = a->rule;
 
-	if (r->limit_per_day > 0) {
-		uint32_t h = (uint32_t)XXH32(r->name, strlen(r->name), 0);
-		struct limit_slot *s = limit_slot(p, h, cw_day_of(a->ts_ms, 0));
-		if (s->count >= r->limit_per_day) {
-			cw_metrics_alert(p->metrics, r->name, r->severity, 1);
-			log_warn_rl("rule %s: daily limit %" PRId64 " reached; alert suppressed",
-				    r->name, r->limit_per_day);
-			return 1;
-		}
-		s->count++;
+	if (cw_flood_admit(&p->flood, &p->rt->engine, a)) {
+		cw_metrics_alert(p->metrics, r->name, r->severity, 1);
+		log_warn_rl("rule %s: daily limit %" PRId64 " reached; alert suppressed",
+			    r->name, r->limit_per_day);
+		return 1;
 	}
 	char *json = cw_alert_to_json(a, p->rt->rules->version);
 	struct pending_alert *pa = pl_grow(p->palerts, &p->palerts_cap,
@@ -247,23 +228,15 @@ static void write_subscriber(struct cw_pipeline *p, const struct sub *s,
 	char key[KEY_MAX], score[24];
 	size_t kl = state_key(p, s->id, key);
 	const char *duekey = p->due_key[s->partition];
-	int n = cw_state_encode(st, &p->rt->engine.profile, p->blob,
-				CW_STATE_BLOB_MAX);
+	int dropped;
+	int n = cw_batch_encode(&p->rt->engine, st, p->blob, CW_STATE_BLOB_MAX,
+				&dropped);
 
-	if (n < 0 && st->ndedup) {
-		/* The event ids are the part that grows with traffic: keep
-		 * the state, give up de-duplication for this subscriber. */
-		uint32_t kept = st->ndedup;
-		st->ndedup = 0;
-		n = cw_state_encode(st, &p->rt->engine.profile, p->blob,
-				    CW_STATE_BLOB_MAX);
-		st->ndedup = kept;
-		if (n >= 0)
-			log_warn_rl("state of %s is over %d bytes: its event ids "
-				    "are dropped (duplicates of its recent events "
-				    "are no longer recognised)",
-				    s->id, CW_STATE_BLOB_MAX);
-	}
+	if (dropped)
+		log_warn_rl("state of %s is over %d bytes: its event ids "
+			    "are dropped (duplicates of its recent events "
+			    "are no longer recognised)",
+			    s->id, CW_STATE_BLOB_MAX);
 	if (n < 0) {
 		/* Handed back: the loop dead-letters it before this batch's
 		 * transaction can go. */
@@ -318,20 +291,14 @@ static void apply_subscriber(struct cw_pipeline *p, const struct sub *s,
 	}
 	for (int i = s->first_ev; i >= 0; i = p->ev_next[i]) {
 		const struct cw_event *ev = &p->events[i];
-		/* Timers due before this event are judged on the state as of
-		 * their due time, before it: the result must not depend on
-		 * where batches begin or how far this partition runs ahead of
-		 * the others (guarantee 3). The pair merge applies partition
-		 * N of cdr and billing in ts order, so every earlier event of
-		 * the subscriber is in (the assumption the silence gap makes
-		 * too); one that is not is late, and counted so. */
-		cw_engine_advance(e, st, s->id, ev->ts_ms, &sink);
-		if (wm_before != INT64_MIN && ev->ts_ms < wm_before) {
+		/* The pair merge applies partition N of cdr and billing in
+		 * ts order, so every earlier event of the subscriber is in
+		 * (the assumption the silence gap makes too); one that is
+		 * not is late, and counted so. */
+		if (wm_before != INT64_MIN && ev->ts_ms < wm_before)
 			p->batch_late++;
-		}
-		if (cw_engine_apply(e, st, ev, &sink) == CW_APPLY_DUPLICATE) {
+		if (cw_batch_apply(e, st, ev, &sink) == CW_APPLY_DUPLICATE)
 			p->batch_dups++;
-		}
 	}
 	if (p->watermark != INT64_MIN)
 		cw_engine_advance(e, st, s->id, p->watermark, &sink);

@@ -23,6 +23,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "cw/batch.h"
 #include "cw/engine.h"
 #include "cw/failpoint.h"
 #include "cw/pipeline.h"
@@ -33,7 +34,6 @@
 #define PARTS_MAX 1024
 #define SWEEP_TOTAL 8000          /* due subscribers loaded per batch */
 #define INFLIGHT_MAX 100000       /* produce back-pressure threshold */
-#define LIMIT_SLOTS 512           /* flood-guard (rule, day) counters */
 #define KEY_MAX 96
 
 struct part {
@@ -96,11 +96,6 @@ struct too_large {
 	size_t nevents;
 };
 
-struct limit_slot {
-	uint32_t rule_hash;
-	int32_t day;
-	int64_t count;
-};
 
 struct cw_pipeline {
 	const struct cw_conf *conf;
@@ -156,7 +151,7 @@ struct cw_pipeline {
 	int64_t dlq_inflight;
 	int64_t alerts_inflight;
 
-	struct limit_slot limits_guard[LIMIT_SLOTS];
+	struct cw_flood flood;        /* rule limits (batch.h) */
 
 	struct cw_state *scratch;
 	uint8_t *blob;

@@ -9,11 +9,14 @@
  *     for every event or timer run, exactly as the pipeline round-trips it
  *     through Redis — so a rule that reads something the profile drops
  *     behaves here as it would in production;
- *   - timers run only from cw_offline_advance(watermark), in due order
- *     (a min-heap on cw_engine_next_due), never from an event;
+ *   - an event first runs its own subscriber's timers due up to its ts,
+ *     then applies (cw_batch_apply, the daemon's step); every other timer
+ *     runs from cw_offline_advance(watermark), in due order (a min-heap
+ *     on cw_engine_next_due);
  *   - a rule's `limit:` is enforced per event-time (UTC) day across all
- *     subscribers, like the daemon's flood guard: a suppressed alert is
- *     still recorded in the state and is not handed to the sink.
+ *     subscribers by the daemon's own flood guard (struct cw_flood): a
+ *     suppressed alert is still recorded in the state and is not handed
+ *     to the sink.
  *
  * Nothing is global: any number of drivers may coexist. Not thread-safe.
  */
@@ -52,8 +55,9 @@ void cw_offline_free(struct cw_offline *o);
 
 /*
  * Apply one valid event (cw_event_parse output): decode its subscriber's
- * state, cw_engine_apply, encode, re-schedule. Runs no timers: call
- * cw_offline_advance() with the watermark first, as the daemon does.
+ * state, run its timers due up to the event's ts and apply the event
+ * (cw_batch_apply, as the daemon does), encode, re-schedule. Other
+ * subscribers' timers wait for cw_offline_advance(watermark).
  * O(log subscribers) besides the engine's own work.
  * Returns 0 applied, 1 duplicate, -ENOMEM, or -EOVERFLOW when the state
  * would not encode within CW_STATE_BLOB_MAX (the event is then lost).
