@@ -3,8 +3,10 @@
  *
  * Every key lives in conf_keys[]: its dotted name, type, where it is
  * stored, its default (as the text an operator would write), bounds and a
- * one-line description. Defaults, parsing, --help output and
- * docs/configuration.md all come from that table, so they cannot drift.
+ * one-line description. Defaults, parsing and `churnwatchd --help` all
+ * come from that table, so they cannot drift; the man page and
+ * docs/configuration.md are written by hand, and tests/man_coverage.sh
+ * fails when the man page misses a key --help lists.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -2,9 +2,11 @@
  * engine.h — the pure rule engine: applies events to a subscriber's state,
  * runs event-time timers, and decides which rules fire.
  *
- * Nothing here knows about Kafka or Redis. The same code runs in the daemon,
- * in `churnctl backtest` and in `churnctl test-rules`, which is what makes
- * "the same events give the same alerts live, replayed or back-tested" true.
+ * Nothing here knows about Kafka or Redis, nor about the learned score's
+ * features and models (they are attached through struct cw_scorer). The
+ * same code runs in the daemon, in `churnctl backtest` and in `churnctl
+ * test-rules` (through batch.h's step), which is what makes "the same
+ * events give the same alerts live, replayed or back-tested" true.
  *
  * Per subscriber, everything is a function of its own ordered events and of
  * the times at which timers are run (cw_engine_advance): a timer due at T is
@@ -126,9 +128,12 @@ enum cw_apply_result {
 };
 
 /*
- * Apply one valid event for `st` (the event's subscriber): de-duplicate, run
- * timers due up to the event's time, update state, evaluate event-driven
- * rules. Alerts go to `sink`.
+ * Apply one valid event for `st` (the event's subscriber): de-duplicate,
+ * update state, evaluate event-driven rules. Alerts go to `sink`. It runs
+ * no timers, with one exception: a deactivate first settles what was due
+ * before it (the line closes for good). Drivers run the subscriber's
+ * timers due up to the event's ts first: cw_batch_apply (batch.h) does
+ * both, and is what the daemon and the in-memory driver call.
  */
 enum cw_apply_result cw_engine_apply(const struct cw_engine *e,
 				     struct cw_state *st,
