@@ -34,6 +34,7 @@
 #include "cw/runtime.h"
 #include "cw/store.h"
 #include "cw/yamlx.h"
+#include "cw/statestore.h"
 #include "cw/strutil.h"
 #include "ctl.h"
 
@@ -168,44 +169,34 @@ static int start_mock_kafka(struct bt_env *env, const struct cw_conf *c,
 static void drop_scratch(const struct cw_conf *c,
 			 const struct cw_secrets *secrets, const char *prefix)
 {
-	char err[256], match[160], cursor[32] = "0";
+	char err[256];
 	struct cw_store *s = NULL;
+	struct cw_statestore *ss = NULL;
 	struct cw_store_opts so = {.url = c->redis_url,
 				   .password = secrets->redis_password,
 				   .username = secrets->redis_username,
 				   .prefix = prefix,
 				   .timeout_ms = 5000};
-	size_t removed = 0;
+	struct cw_ss_opts sso = {.group = c->group_id};
+	long removed;
 
 	if (cw_store_open(&so, &s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "churnctl backtest: cleanup: %s\n", err);
 		return;
 	}
-	snprintf(match, sizeof(match), "%s*", prefix);
-	do {
-		int i = cw_store_queue(s, 6, (const char *[]){"SCAN", cursor, "MATCH",
-			match, "COUNT", "1000"}, NULL);
-		if (cw_store_exchange(s, err, sizeof(err)) < 0) {
-			fprintf(stderr, "churnctl backtest: cleanup of %s: %s\n", match, err);
-			break;
-		}
-		size_t len, nkeys = cw_store_reply_sublen(s, i, 1);
-		const char *cur = cw_store_reply_str(s, i, 0, &len);
-		snprintf(cursor, sizeof(cursor), "%.*s", cur ? (int)len : 1, cur ? cur : "0");
-		for (size_t k = 0; k < nkeys; k++) {
-			const char *key = cw_store_reply_substr(s, i, 1, (int)k, &len);
-			if (key)
-				cw_store_queue(s, 2, (const char *[]){"UNLINK", key},
-					       (const size_t[]){6, len});
-		}
-		cw_store_release(s);
-		removed += nkeys;
-		if (nkeys && cw_store_exchange(s, err, sizeof(err)) < 0)
-			break;
-		cw_store_release(s);
-	} while (strcmp(cursor, "0"));
+	sso.store = s;
+	if (cw_ss_new(&sso, &ss) < 0) {
+		fprintf(stderr, "churnctl backtest: cleanup: out of memory\n");
+		cw_store_close(s);
+		return;
+	}
+	removed = cw_ss_drop_prefix(ss, err, sizeof(err));
+	if (removed < 0)
+		fprintf(stderr, "churnctl backtest: cleanup of %s*: %s\n", prefix, err);
+	else
+		fprintf(stderr, "backtest: removed %ld scratch keys\n", removed);
+	cw_ss_free(ss);
 	cw_store_close(s);
-	fprintf(stderr, "backtest: removed %zu scratch keys\n", removed);
 }
 
 static void env_fini(struct bt_env *env)

@@ -13,6 +13,7 @@
 #include "cw/log.h"
 #include "cw/runtime.h"
 #include "cw/store.h"
+#include "cw/statestore.h"
 #include "ctl.h"
 
 struct inspect_opts {
@@ -76,100 +77,40 @@ static int inspect_parse(int argc, char **argv, struct inspect_opts *o)
 	return 0;
 }
 
-/* The subscriber's due time: its member in one of the due:<partition>
- * sets (the partition count is the topic's, unknown here: scan them). */
-static int64_t inspect_due(struct cw_store *s, const char *sub, char *err,
-			   size_t errlen)
-{
-	char match[160], cursor[32] = "0";
-	int64_t due = INT64_MAX;
-
-	if (cw_store_key(s, match, sizeof(match), "due:*") < 0)
-		return INT64_MAX;
-	do {
-		int i = cw_store_queue(s, 6, (const char *[]){"SCAN", cursor, "MATCH",
-					     match, "COUNT", "1000"}, NULL);
-		size_t len, nkeys;
-		const char *cur;
-		int idx[64];
-		size_t nidx = 0;
-
-		if (cw_store_exchange(s, err, errlen) < 0)
-			return -1;
-		nkeys = cw_store_reply_sublen(s, i, 1);
-		cur = cw_store_reply_str(s, i, 0, &len);
-		snprintf(cursor, sizeof(cursor), "%.*s", cur ? (int)len : 1, cur ? cur : "0");
-		for (size_t k = 0; k < nkeys && nidx < 64; k++) {
-			const char *key = cw_store_reply_substr(s, i, 1, (int)k, &len);
-			char keybuf[160];
-
-			if (!key || len >= sizeof(keybuf))
-				continue;
-			memcpy(keybuf, key, len);
-			keybuf[len] = '\0';
-			idx[nidx++] = cw_store_queue(s, 3, (const char *[]){"ZSCORE",
-							      keybuf, sub}, NULL);
-		}
-		cw_store_release(s);
-		if (nidx && cw_store_exchange(s, err, errlen) < 0)
-			return -1;
-		for (size_t k = 0; k < nidx; k++) {
-			const char *v = cw_store_reply_str(s, idx[k], -1, &len);
-			char num[40];
-
-			if (!v || len >= sizeof(num))
-				continue;
-			memcpy(num, v, len);
-			num[len] = '\0';
-			if (strtoll(num, NULL, 10) < due)
-				due = strtoll(num, NULL, 10);
-		}
-		cw_store_release(s);
-	} while (strcmp(cursor, "0"));
-	return due;
-}
-
 static int inspect_run(const struct inspect_opts *o, const struct cw_conf *conf,
-		       const struct cw_runtime *rt, struct cw_store *s,
+		       const struct cw_runtime *rt, struct cw_statestore *ss,
 		       struct cw_state *st)
 {
-	char key[160], err[512];
+	char err[512];
+	uint8_t *blob = NULL;
 	size_t len;
-	int i, rc = 1;
+	int rc = 1;
 	int64_t at = 0, due;
 
-	if (cw_store_key(s, key, sizeof(key), "s:%s", o->subscriber) < 0)
-		return 1;
-	i = cw_store_queue(s, 2, (const char *[]){"GET", key}, NULL);
-	if (cw_store_exchange(s, err, sizeof(err)) < 0) {
-		fprintf(stderr, "churnctl inspect: %s\n", err);
-		return 1;
-	}
-	const char *blob = cw_store_reply_str(s, i, -1, &len);
-	if (!blob) {
-		fprintf(stderr, "churnctl inspect: no state for %s under %s (never seen, "
-			"or expired after redis.state_ttl)\n", o->subscriber, key);
-		cw_store_release(s);
-		return 1;
-	}
-	if (cw_state_decode(st, &rt->engine.profile, (const uint8_t *)blob, len) < 0) {
-		fprintf(stderr, "churnctl inspect: the state of %s does not decode "
-			"(corrupt, or written by a newer churnwatch)\n", o->subscriber);
-		cw_store_release(s);
-		return 1;
-	}
-	cw_store_release(s);
 	if (o->at && cw_time_parse_rfc3339(o->at, strlen(o->at), &at) < 0) {
 		fprintf(stderr, "churnctl inspect: --at '%s' is not an RFC 3339 time\n", o->at);
 		return 2;
 	}
-	if (!o->at)
-		at = st->clock_ms > st->newest_ms ? st->clock_ms : st->newest_ms;
-	due = inspect_due(s, o->subscriber, err, sizeof(err));
-	if (due < 0) {
+	if (cw_ss_read_subscriber(ss, o->subscriber, &blob, &len, &due, err,
+				  sizeof(err)) < 0) {
 		fprintf(stderr, "churnctl inspect: %s\n", err);
 		return 1;
 	}
+	if (!blob) {
+		fprintf(stderr, "churnctl inspect: no state for %s under %ss:%s (never "
+			"seen, or expired after redis.state_ttl)\n", o->subscriber,
+			conf->key_prefix, o->subscriber);
+		return 1;
+	}
+	if (cw_state_decode(st, &rt->engine.profile, blob, len) < 0) {
+		fprintf(stderr, "churnctl inspect: the state of %s does not decode "
+			"(corrupt, or written by a newer churnwatch)\n", o->subscriber);
+		free(blob);
+		return 1;
+	}
+	free(blob);
+	if (!o->at)
+		at = st->clock_ms > st->newest_ms ? st->clock_ms : st->newest_ms;
 	struct cw_inspect in = {&rt->engine, st, o->subscriber, at, due};
 	char *text = cw_inspect_render(&in, o->json);
 	if (text) {
@@ -177,7 +118,6 @@ static int inspect_run(const struct inspect_opts *o, const struct cw_conf *conf,
 		rc = 0;
 	}
 	free(text);
-	(void)conf;
 	return rc;
 }
 
@@ -188,6 +128,7 @@ int ctl_inspect(int argc, char **argv)
 	struct cw_runtime *rt = NULL;
 	struct cw_secrets secrets = {0};
 	struct cw_store *s = NULL;
+	struct cw_statestore *ss = NULL;
 	struct cw_state *st = NULL;
 	char err[8192];
 	int rc = inspect_parse(argc, argv, &o);
@@ -215,14 +156,16 @@ int ctl_inspect(int argc, char **argv)
 		fprintf(stderr, "churnctl inspect: %s\n", err);
 		goto out;
 	}
+	struct cw_ss_opts sso = {.store = s, .group = conf.group_id};
 	st = malloc(sizeof(*st)); /* large: the rings for 180 days */
-	if (!st) {
+	if (!st || cw_ss_new(&sso, &ss) < 0) {
 		fprintf(stderr, "churnctl inspect: out of memory\n");
 		goto out;
 	}
-	rc = inspect_run(&o, &conf, rt, s, st);
+	rc = inspect_run(&o, &conf, rt, ss, st);
 out:
 	free(st);
+	cw_ss_free(ss);
 	cw_store_close(s);
 	cw_secrets_fini(&secrets);
 	cw_runtime_free(rt);

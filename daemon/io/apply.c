@@ -22,35 +22,6 @@
 #include "cw/batch.h"
 #include "pipeline_int.h"
 
-/* Decimal text of v into buf (at least 24 bytes); returns the length. */
-size_t pl_i64_to_str(int64_t v, char *buf)
-{
-	char tmp[24];
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	size_t k = 0, n = 0;
-	do {
-		tmp[k++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		buf[n++] = '-';
-	while (k)
-		buf[n++] = tmp[--k];
-	buf[n] = '\0';
-	return n;
-}
-
-/* P s:<subscriber> into buf (KEY_MAX); returns the length. */
-static size_t state_key(const struct cw_pipeline *p, const char *sub,
-			char *buf)
-{
-	size_t n = strlen(sub);
-	memcpy(buf, cw_store_prefix(p->store), p->prefix_len);
-	memcpy(buf + p->prefix_len, "s:", 2);
-	memcpy(buf + p->prefix_len + 2, sub, n + 1);
-	return p->prefix_len + 2 + n;
-}
-
 static struct sub *sub_find(struct cw_pipeline *p, const char *id,
 			    int32_t partition)
 {
@@ -111,40 +82,23 @@ static int sweep_limit(const struct cw_pipeline *p)
 
 void pl_queue_reads(struct cw_pipeline *p, struct reads *r)
 {
-	char due[KEY_MAX], upto[32], limit[16];
-
 	r->mget = -1;
 	if (p->nsubs) {
-		size_t n = p->nsubs + 1;
-		const char **argv = malloc(n * sizeof(*argv));
-		size_t *lens = malloc(n * sizeof(*lens));
-		char (*keys)[KEY_MAX] = malloc(p->nsubs * KEY_MAX);
-		if (argv && lens && keys) {
-			argv[0] = "MGET";
-			lens[0] = 4;
-			for (size_t i = 0; i < p->nsubs; i++) {
-				argv[i + 1] = keys[i];
-				lens[i + 1] = state_key(p, p->subs[p->sub_order[i]].id,
-							keys[i]);
-			}
-			r->mget = cw_store_queue(p->store, (int)n, argv, lens);
+		const char **ids = malloc(p->nsubs * sizeof(*ids));
+		if (ids) {
+			for (size_t i = 0; i < p->nsubs; i++)
+				ids[i] = p->subs[p->sub_order[i]].id;
+			r->mget = cw_ss_queue_states(p->ss, ids, p->nsubs);
 		}
-		free(argv);
-		free(lens);
-		free(keys);
+		free(ids);
 	}
-	snprintf(upto, sizeof(upto), "%" PRId64, p->watermark);
-	snprintf(limit, sizeof(limit), "%d", sweep_limit(p));
 	for (int i = 0; i < p->nparts && i < PARTS_MAX; i++) {
 		r->sweep[i] = -1;
 		if (!p->parts[CW_TOPIC_CDR][i].assigned || p->watermark == INT64_MIN)
 			continue;
 		if (p->watermark <= p->swept_upto[i] && !p->sweep_more[i])
 			continue;
-		cw_store_key(p->store, due, sizeof(due), "due:%d", i);
-		r->sweep[i] = cw_store_queue(p->store, 7,
-			(const char *[]){"ZRANGEBYSCORE", due, "-inf", upto,
-					 "LIMIT", "0", limit}, NULL);
+		r->sweep[i] = cw_ss_queue_due(p->ss, i, p->watermark, sweep_limit(p));
 		p->swept_upto[i] = p->watermark;
 	}
 }
@@ -183,7 +137,6 @@ void pl_take_sweep(struct cw_pipeline *p, const struct reads *r)
 struct sink_ctx {
 	struct cw_pipeline *p;
 	int32_t partition;
-	const char *outbox_key;
 };
 
 static int sink_emit(void *ctx, const struct cw_alert *a)
@@ -215,9 +168,7 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 	snprintf(pa->sub, sizeof(pa->sub), "%s", a->subscriber);
 	pa->partition = c->partition;
 	pa->src_kafka_ts = p->batch_kafka_ts > 0 ? p->batch_kafka_ts : 0;
-	cw_store_queue(p->store, 4,
-		       (const char *[]){"HSET", c->outbox_key, a->alert_id, json},
-		       NULL);
+	cw_ss_put_outbox(p->ss, c->partition, a->alert_id, json);
 	cw_metrics_alert(p->metrics, r->name, r->severity, 0);
 	return 0;
 }
@@ -225,9 +176,6 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 static void write_subscriber(struct cw_pipeline *p, const struct sub *s,
 			     struct cw_state *st, int64_t due)
 {
-	char key[KEY_MAX], score[24];
-	size_t kl = state_key(p, s->id, key);
-	const char *duekey = p->due_key[s->partition];
 	int dropped;
 	int n = cw_batch_encode(&p->rt->engine, st, p->blob, CW_STATE_BLOB_MAX,
 				&dropped);
@@ -256,16 +204,8 @@ static void write_subscriber(struct cw_pipeline *p, const struct sub *s,
 	}
 	/* A closed (deactivated) line is kept only as long as inspect and
 	 * late events need it; the number may be given to someone else. */
-	const char *ttl = st->flags & CW_ST_DEACTIVATED ? p->ttl_closed : p->ttl;
-	cw_store_queue(p->store, 5,
-		       (const char *[]){"SET", key, (const char *)p->blob, "PX", ttl},
-		       (const size_t[]){3, kl, (size_t)n, 2, strlen(ttl)});
-	if (due == INT64_MAX) {
-		cw_store_queue(p->store, 3, (const char *[]){"ZREM", duekey, s->id}, NULL);
-	} else {
-		pl_i64_to_str(due, score);
-		cw_store_queue(p->store, 4, (const char *[]){"ZADD", duekey, score, s->id}, NULL);
-	}
+	cw_ss_put_state(p->ss, s->id, s->partition, p->blob, (size_t)n,
+			(st->flags & CW_ST_DEACTIVATED) != 0, due);
 }
 
 static void apply_subscriber(struct cw_pipeline *p, const struct sub *s,
@@ -274,7 +214,7 @@ static void apply_subscriber(struct cw_pipeline *p, const struct sub *s,
 {
 	const struct cw_engine *e = &p->rt->engine;
 	struct cw_state *st = p->scratch;
-	struct sink_ctx sc = {p, s->partition, p->outbox_key[s->partition]};
+	struct sink_ctx sc = {p, s->partition};
 	struct cw_alert_sink sink = {sink_emit, &sc, p->evals};
 
 	if (blob) {
@@ -284,8 +224,7 @@ static void apply_subscriber(struct cw_pipeline *p, const struct sub *s,
 		cw_state_init(st);
 		if (s->nev == 0) {
 			/* Swept but expired: forget its timer. */
-			cw_store_queue(p->store, 3, (const char *[]){"ZREM",
-				       p->due_key[s->partition], s->id}, NULL);
+			cw_ss_forget_due(p->ss, s->id, s->partition);
 			return;
 		}
 	}
@@ -307,22 +246,15 @@ static void apply_subscriber(struct cw_pipeline *p, const struct sub *s,
 
 static void queue_progress(struct cw_pipeline *p)
 {
-	char key_off[KEY_MAX], key_wm[KEY_MAX], field[KEY_MAX], v[32];
+	char field[KEY_MAX];
 
-	cw_store_key(p->store, key_off, sizeof(key_off), "off:%s", p->conf->group_id);
-	cw_store_key(p->store, key_wm, sizeof(key_wm), "wm:%s", p->conf->group_id);
 	p->pending_offsets = rd_kafka_topic_partition_list_new(16);
-	/* The sentinels of lost-key detection (store.h), written with the
-	 * offsets they vouch for. */
-	for (int i = 0; i < p->nparts && i < PARTS_MAX; i++) {
-		if (!(p->parts[CW_TOPIC_CDR][i].dirty && p->parts[CW_TOPIC_CDR][i].assigned) &&
-		    !(p->parts[CW_TOPIC_BILLING][i].dirty && p->parts[CW_TOPIC_BILLING][i].assigned))
-			continue;
-		snprintf(field, sizeof(field), CW_STORE_SENTINEL_FIELD "%d", i);
-		cw_store_queue(p->store, 4, (const char *[]){"ZADD", p->due_key[i], "+inf",
-			       p->sentinel}, NULL);
-		cw_store_queue(p->store, 4, (const char *[]){"HSET", key_off, field, "1"}, NULL);
-	}
+	/* The sentinels of lost-key detection (statestore.h), written with
+	 * the offsets they vouch for. */
+	for (int i = 0; i < p->nparts && i < PARTS_MAX; i++)
+		if ((p->parts[CW_TOPIC_CDR][i].dirty && p->parts[CW_TOPIC_CDR][i].assigned) ||
+		    (p->parts[CW_TOPIC_BILLING][i].dirty && p->parts[CW_TOPIC_BILLING][i].assigned))
+			cw_ss_put_sentinels(p->ss, i);
 	for (int t = 0; t < CW_TOPIC__COUNT; t++) {
 		for (int i = 0; i < p->nparts && i < PARTS_MAX; i++) {
 			struct part *pt = &p->parts[t][i];
@@ -330,12 +262,8 @@ static void queue_progress(struct cw_pipeline *p)
 				continue;
 			pt->dirty = 0;
 			pl_part_key(p, (enum cw_topic_kind)t, i, field, sizeof(field));
-			snprintf(v, sizeof(v), "%" PRId64, pt->next_offset);
-			cw_store_queue(p->store, 4, (const char *[]){"HSET", key_off, field, v}, NULL);
-			if (pt->have_ts) {
-				snprintf(v, sizeof(v), "%" PRId64, pt->newest_ts);
-				cw_store_queue(p->store, 4, (const char *[]){"HSET", key_wm, field, v}, NULL);
-			}
+			cw_ss_put_progress(p->ss, field, pt->next_offset, pt->have_ts,
+					   pt->newest_ts);
 			if (p->pending_offsets)
 				rd_kafka_topic_partition_list_add(
 					p->pending_offsets, pl_topic_name(p, (enum cw_topic_kind)t), i)
@@ -346,13 +274,9 @@ static void queue_progress(struct cw_pipeline *p)
 
 void pl_queue_outbox_cleanup(struct cw_pipeline *p)
 {
-	char key[KEY_MAX];
-	for (size_t i = 0; i < p->ndelivered; i++) {
-		cw_store_key(p->store, key, sizeof(key), "outbox:%" PRId32,
-			     p->delivered[i].partition);
-		cw_store_queue(p->store, 3,
-			       (const char *[]){"HDEL", key, p->delivered[i].id}, NULL);
-	}
+	for (size_t i = 0; i < p->ndelivered; i++)
+		cw_ss_delete_outbox(p->ss, p->delivered[i].partition,
+				    p->delivered[i].id);
 	p->ndelivered = 0;
 }
 
@@ -360,7 +284,7 @@ void pl_queue_outbox_cleanup(struct cw_pipeline *p)
 void pl_apply_batch(struct cw_pipeline *p, const struct reads *r,
 		    int64_t wm_before)
 {
-	cw_store_queue(p->store, 1, (const char *[]){"MULTI"}, NULL);
+	cw_ss_begin(p->ss);
 	for (size_t i = 0; i < p->nsubs; i++) {
 		const struct sub *s = &p->subs[p->sub_order[i]];
 		size_t len = 0;
@@ -371,7 +295,7 @@ void pl_apply_batch(struct cw_pipeline *p, const struct reads *r,
 	}
 	queue_progress(p);
 	pl_queue_outbox_cleanup(p);
-	cw_store_queue(p->store, 1, (const char *[]){"EXEC"}, NULL);
+	cw_ss_commit(p->ss);
 	p->pending = 1;
 	p->pending_late = p->batch_late;
 	p->pending_dups = p->batch_dups;

@@ -216,22 +216,18 @@ static int assign_read(struct cw_pipeline *p,
 		       rd_kafka_topic_partition_list_t *parts,
 		       struct assign_reads *ar)
 {
-	char key_off[KEY_MAX], key_wm[KEY_MAX], field[KEY_MAX], key[KEY_MAX];
+	char field[KEY_MAX];
 
-	cw_store_key(p->store, key_off, sizeof(key_off), "off:%s", p->conf->group_id);
-	cw_store_key(p->store, key_wm, sizeof(key_wm), "wm:%s", p->conf->group_id);
 	/* The previous assignment's WATCH is still armed on this connection:
 	 * our own INCRs below would make the next EXEC fail. */
-	cw_store_queue(p->store, 1, (const char *[]){"UNWATCH"}, NULL);
+	cw_ss_queue_unwatch(p->ss);
 	for (int i = 0; i < parts->cnt; i++) {
 		enum cw_topic_kind t;
 		ar[i] = (struct assign_reads){-1, -1, -1, -1, -1};
 		if (topic_kind(p, parts->elems[i].topic, &t) < 0 ||
 		    parts->elems[i].partition >= PARTS_MAX || t != CW_TOPIC_CDR)
 			continue;
-		cw_store_key(p->store, key, sizeof(key), "fence:%s:%" PRId32,
-			     p->conf->group_id, parts->elems[i].partition);
-		ar[i].fence = cw_store_queue(p->store, 2, (const char *[]){"INCR", key}, NULL);
+		ar[i].fence = cw_ss_queue_take_fence(p->ss, parts->elems[i].partition);
 	}
 	for (int i = 0; i < parts->cnt; i++) {
 		enum cw_topic_kind t;
@@ -239,17 +235,12 @@ static int assign_read(struct cw_pipeline *p,
 		    parts->elems[i].partition >= PARTS_MAX)
 			continue;
 		pl_part_key(p, t, parts->elems[i].partition, field, sizeof(field));
-		ar[i].off = cw_store_queue(p->store, 3, (const char *[]){"HGET", key_off, field}, NULL);
-		ar[i].wm = cw_store_queue(p->store, 3, (const char *[]){"HGET", key_wm, field}, NULL);
+		ar[i].off = cw_ss_queue_offset(p->ss, field);
+		ar[i].wm = cw_ss_queue_newest(p->ss, field);
 		if (t != CW_TOPIC_CDR)
 			continue;
-		ar[i].sentinel = cw_store_queue(p->store, 3,
-			(const char *[]){"ZSCORE", p->due_key[parts->elems[i].partition],
-					 p->sentinel}, NULL);
-		snprintf(field, sizeof(field), CW_STORE_SENTINEL_FIELD "%" PRId32,
-			 parts->elems[i].partition);
-		ar[i].marker = cw_store_queue(p->store, 3,
-			(const char *[]){"HGET", key_off, field}, NULL);
+		ar[i].sentinel = cw_ss_queue_timer_sentinel(p->ss, parts->elems[i].partition);
+		ar[i].marker = cw_ss_queue_offset_sentinel(p->ss, parts->elems[i].partition);
 	}
 	return pl_exchange(p);
 }
@@ -271,8 +262,7 @@ static int assign_fence(struct cw_pipeline *p,
 		if (ar[i].fence < 0 ||
 		    cw_store_reply_int(p->store, ar[i].fence, &epochs[n]) < 0)
 			continue;
-		cw_store_key(p->store, keys[n], KEY_MAX, "fence:%s:%" PRId32,
-			     p->conf->group_id, parts->elems[i].partition);
+		cw_ss_fence_key(p->ss, parts->elems[i].partition, keys[n], KEY_MAX);
 		kp[n] = keys[n];
 		n++;
 	}
@@ -748,28 +738,25 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 	rc = connect_kafka(p, err, errlen);
 	if (rc != CW_PIPE_OK)
 		goto fail;
-	p->due_key = calloc((size_t)p->nparts, KEY_MAX);
-	p->outbox_key = calloc((size_t)p->nparts, KEY_MAX);
-	if (!p->due_key || !p->outbox_key) {
-		snprintf(err, errlen, "out of memory");
-		rc = CW_PIPE_CONFIG;
-		goto fail;
-	}
-	for (int i = 0; i < p->nparts; i++) {
-		cw_store_key(p->store, p->due_key[i], KEY_MAX, "due:%d", i);
-		cw_store_key(p->store, p->outbox_key[i], KEY_MAX, "outbox:%d", i);
-	}
-	p->prefix_len = strlen(cw_store_prefix(p->store));
-	if (p->prefix_len > 64) {
+	if (strlen(cw_store_prefix(p->store)) > 64) {
 		/* Keys are built in fixed buffers on the hot path. */
 		snprintf(err, errlen, "redis.key_prefix is longer than 64 bytes");
 		rc = CW_PIPE_CONFIG;
 		goto fail;
 	}
-	snprintf(p->sentinel, sizeof(p->sentinel), CW_STORE_TIMER_SENTINEL "%s",
-		 p->conf->group_id);
-	pl_i64_to_str(p->conf->state_ttl_ms, p->ttl);
-	pl_i64_to_str(p->conf->closed_ttl_ms, p->ttl_closed);
+	struct cw_ss_opts so = {
+		.store = p->store,
+		.group = p->conf->group_id,
+		.nparts = p->nparts,
+		.state_ttl_ms = p->conf->state_ttl_ms,
+		.closed_ttl_ms = p->conf->closed_ttl_ms,
+	};
+	if (cw_ss_new(&so, &p->ss) < 0) {
+		snprintf(err, errlen, "kafka.group_id or redis.key_prefix too long "
+			 "for a key, or out of memory");
+		rc = CW_PIPE_CONFIG;
+		goto fail;
+	}
 	*out = p;
 	return CW_PIPE_OK;
 fail:
@@ -852,8 +839,7 @@ void cw_pipeline_free(struct cw_pipeline *p)
 	free(p->delivered);
 	free(p->scratch);
 	free(p->blob);
-	free(p->due_key);
-	free(p->outbox_key);
+	cw_ss_free(p->ss);
 	free(p);
 }
 

@@ -28,6 +28,7 @@
 #include "cw/failpoint.h"
 #include "cw/pipeline.h"
 #include "cw/state.h"
+#include "cw/statestore.h"
 #include "cw/store.h"
 #include "cw/watermark.h"
 
@@ -166,13 +167,7 @@ struct cw_pipeline {
 	int64_t memcheck_ms;          /* last eviction-policy check (wall) */
 	int64_t input_lag_ms;
 
-	/* Keys and strings used per subscriber, built once (hot path). */
-	char (*due_key)[KEY_MAX];     /* P due:<partition> */
-	char (*outbox_key)[KEY_MAX];  /* P outbox:<partition> */
-	char sentinel[KEY_MAX];       /* member of due:<n>: "~<group>" */
-	char ttl[24];
-	char ttl_closed[24];          /* redis.closed_ttl, for deactivated lines */
-	size_t prefix_len;
+	struct cw_statestore *ss;     /* the key layout over p->store */
 
 	struct cw_pipeline_stats stats;
 };
@@ -237,7 +232,6 @@ static inline void pl_part_key(const struct cw_pipeline *p,
 void pl_apply_batch(struct cw_pipeline *p, const struct reads *r,
 		    int64_t wm_before);
 void pl_group_events(struct cw_pipeline *p);
-size_t pl_i64_to_str(int64_t v, char *buf);
 void pl_queue_outbox_cleanup(struct cw_pipeline *p);
 void pl_queue_reads(struct cw_pipeline *p, struct reads *r);
 void pl_subs_reset(struct cw_pipeline *p);

@@ -309,18 +309,15 @@ int pl_flush_pending(struct cw_pipeline *p)
 void pl_republish_outbox(struct cw_pipeline *p, const int32_t *parts,
 			 size_t n)
 {
-	char key[KEY_MAX];
 	int *idx = calloc(n ? n : 1, sizeof(*idx));
 	if (!idx)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		cw_store_key(p->store, key, sizeof(key), "outbox:%" PRId32, parts[i]);
-		idx[i] = cw_store_queue(p->store, 2, (const char *[]){"HGETALL", key}, NULL);
-	}
+	for (size_t i = 0; i < n; i++)
+		idx[i] = cw_ss_queue_outbox(p->ss, parts[i]);
 	if (pl_exchange(p) == 0) {
 		size_t total = 0;
 		for (size_t i = 0; i < n; i++) {
-			size_t m = cw_store_reply_len(p->store, idx[i]);
+			size_t m = idx[i] >= 0 ? cw_store_reply_len(p->store, idx[i]) : 0;
 			for (size_t j = 0; j + 1 < m; j += 2) {
 				size_t il, jl;
 				const char *id = cw_store_reply_str(p->store, idx[i], (int)j, &il);

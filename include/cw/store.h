@@ -7,20 +7,10 @@
  * sent again: every write churnwatch queues is an absolute SET/HSET/ZADD/
  * HDEL inside MULTI/EXEC, so repeating it is harmless.
  *
- * Key layout (prefix P = redis.key_prefix, default "cw:"):
- *   P s:<subscriber>          string  subscriber state blob (docs/state.md)
- *   P due:<partition>         zset    subscriber -> next timer due (ms)
- *   P off:<group>             hash    "<topic>/<partition>" -> next offset
- *   P wm:<group>              hash    "<topic>/<partition>" -> newest ts
- *   P outbox:<partition>      hash    alert_id -> alert JSON (undelivered)
- *   P fence:<group>:<pair>    string  owner epoch of partition pair N
- *
- * Sentinels make lost keys visible (docs/guarantees.md): each batch
- * transaction that stores offsets of pair N also writes the member
- * CW_STORE_TIMER_SENTINEL<group> (score +inf, never due) of due:<N> and the
- * field CW_STORE_SENTINEL_FIELD<N> ("~due/N") of off:<group>. Subscriber
- * ids are digits and topic names do not start with '~', so neither can
- * be taken for a subscriber or a partition.
+ * What the keys are and which commands go on them is statestore.h's
+ * business (daemon/io/statestore.c): no other file names a key. This
+ * file itself sends only what a connection needs (AUTH, SELECT, PING,
+ * WATCH for fencing, INFO). The sentinel names below are shared with it.
  */
 #ifndef CW_STORE_H
 #define CW_STORE_H

@@ -1,0 +1,478 @@
+/*
+ * statestore.c — churnwatch's Redis key layout and the commands on it
+ * (see statestore.h). Keys of the hot path are built once; the rest on
+ * demand with cw_store_key.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cw/statestore.h"
+
+struct cw_statestore {
+	struct cw_store *store;       /* borrowed */
+	char group[CW_SS_KEY_MAX];
+	int nparts;
+	char (*due_key)[CW_SS_KEY_MAX];    /* P due:<n> */
+	char (*outbox_key)[CW_SS_KEY_MAX]; /* P outbox:<n> */
+	char off_key[CW_SS_KEY_MAX];       /* P off:<group> */
+	char wm_key[CW_SS_KEY_MAX];        /* P wm:<group> */
+	char sentinel[CW_SS_KEY_MAX];      /* member of due:<n>: "~<group>" */
+	char ttl[24], ttl_closed[24];
+	size_t prefix_len;
+};
+
+int cw_ss_new(const struct cw_ss_opts *o, struct cw_statestore **out)
+{
+	struct cw_statestore *ss = calloc(1, sizeof(*ss));
+	int n = o->nparts > 0 ? o->nparts : 0;
+
+	if (!ss)
+		return -ENOMEM;
+	ss->store = o->store;
+	ss->nparts = n;
+	ss->prefix_len = strlen(cw_store_prefix(o->store));
+	if (snprintf(ss->group, sizeof(ss->group), "%s", o->group ? o->group : "") >=
+		    (int)sizeof(ss->group) ||
+	    cw_store_key(o->store, ss->off_key, sizeof(ss->off_key), "off:%s", ss->group) < 0 ||
+	    cw_store_key(o->store, ss->wm_key, sizeof(ss->wm_key), "wm:%s", ss->group) < 0 ||
+	    snprintf(ss->sentinel, sizeof(ss->sentinel), CW_STORE_TIMER_SENTINEL "%s",
+		     ss->group) >= (int)sizeof(ss->sentinel)) {
+		free(ss);
+		return -EINVAL;
+	}
+	snprintf(ss->ttl, sizeof(ss->ttl), "%" PRId64, o->state_ttl_ms);
+	snprintf(ss->ttl_closed, sizeof(ss->ttl_closed), "%" PRId64, o->closed_ttl_ms);
+	if (n) {
+		ss->due_key = calloc((size_t)n, CW_SS_KEY_MAX);
+		ss->outbox_key = calloc((size_t)n, CW_SS_KEY_MAX);
+		if (!ss->due_key || !ss->outbox_key) {
+			cw_ss_free(ss);
+			return -ENOMEM;
+		}
+		for (int i = 0; i < n; i++)
+			if (cw_store_key(o->store, ss->due_key[i], CW_SS_KEY_MAX, "due:%d", i) < 0 ||
+			    cw_store_key(o->store, ss->outbox_key[i], CW_SS_KEY_MAX,
+					 "outbox:%d", i) < 0) {
+				cw_ss_free(ss);
+				return -EINVAL;
+			}
+	}
+	*out = ss;
+	return 0;
+}
+
+void cw_ss_free(struct cw_statestore *ss)
+{
+	if (!ss)
+		return;
+	free(ss->due_key);
+	free(ss->outbox_key);
+	free(ss);
+}
+
+struct cw_store *cw_ss_store(const struct cw_statestore *ss)
+{
+	return ss->store;
+}
+
+/* P s:<subscriber> into buf (CW_SS_KEY_MAX); returns the length. Built
+ * without printf: it is made for every subscriber of every batch. */
+static size_t state_key(const struct cw_statestore *ss, const char *sub,
+			char *buf)
+{
+	size_t n = strlen(sub);
+
+	if (ss->prefix_len + 2 + n >= CW_SS_KEY_MAX)
+		n = CW_SS_KEY_MAX - 3 - ss->prefix_len;
+	memcpy(buf, cw_store_prefix(ss->store), ss->prefix_len);
+	memcpy(buf + ss->prefix_len, "s:", 2);
+	memcpy(buf + ss->prefix_len + 2, sub, n);
+	buf[ss->prefix_len + 2 + n] = '\0';
+	return ss->prefix_len + 2 + n;
+}
+
+/* Decimal text of v into buf (at least 24 bytes); returns the length. */
+static size_t i64_to_str(int64_t v, char *buf)
+{
+	char tmp[24];
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t k = 0, n = 0;
+
+	do {
+		tmp[k++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		buf[n++] = '-';
+	while (k)
+		buf[n++] = tmp[--k];
+	buf[n] = '\0';
+	return n;
+}
+
+static int part_ok(const struct cw_statestore *ss, int32_t p)
+{
+	return p >= 0 && p < ss->nparts;
+}
+
+/* ---- a batch's reads ---------------------------------------------------- */
+
+int cw_ss_queue_states(struct cw_statestore *ss, const char *const *subs,
+		       size_t n)
+{
+	const char **argv = malloc((n + 1) * sizeof(*argv));
+	size_t *lens = malloc((n + 1) * sizeof(*lens));
+	char (*keys)[CW_SS_KEY_MAX] = malloc((n + 1) * CW_SS_KEY_MAX);
+	int idx = -1;
+
+	if (argv && lens && keys) {
+		argv[0] = "MGET";
+		lens[0] = 4;
+		for (size_t i = 0; i < n; i++) {
+			argv[i + 1] = keys[i];
+			lens[i + 1] = state_key(ss, subs[i], keys[i]);
+		}
+		idx = cw_store_queue(ss->store, (int)(n + 1), argv, lens);
+	}
+	free(argv);
+	free(lens);
+	free(keys);
+	return idx;
+}
+
+int cw_ss_queue_due(struct cw_statestore *ss, int32_t partition,
+		    int64_t upto, int limit)
+{
+	char u[24], l[24];
+
+	if (!part_ok(ss, partition))
+		return -1;
+	i64_to_str(upto, u);
+	i64_to_str(limit, l);
+	return cw_store_queue(ss->store, 7,
+			      (const char *[]){"ZRANGEBYSCORE", ss->due_key[partition],
+					       "-inf", u, "LIMIT", "0", l},
+			      NULL);
+}
+
+/* ---- the batch transaction ------------------------------------------------ */
+
+void cw_ss_begin(struct cw_statestore *ss)
+{
+	cw_store_queue(ss->store, 1, (const char *[]){"MULTI"}, NULL);
+}
+
+void cw_ss_commit(struct cw_statestore *ss)
+{
+	cw_store_queue(ss->store, 1, (const char *[]){"EXEC"}, NULL);
+}
+
+void cw_ss_put_state(struct cw_statestore *ss, const char *sub,
+		     int32_t partition, const uint8_t *blob, size_t len,
+		     int closed, int64_t due)
+{
+	char key[CW_SS_KEY_MAX], score[24];
+	size_t kl = state_key(ss, sub, key);
+	const char *ttl = closed ? ss->ttl_closed : ss->ttl;
+
+	cw_store_queue(ss->store, 5,
+		       (const char *[]){"SET", key, (const char *)blob, "PX", ttl},
+		       (const size_t[]){3, kl, len, 2, strlen(ttl)});
+	if (!part_ok(ss, partition))
+		return;
+	if (due == INT64_MAX) {
+		cw_ss_forget_due(ss, sub, partition);
+	} else {
+		i64_to_str(due, score);
+		cw_store_queue(ss->store, 4,
+			       (const char *[]){"ZADD", ss->due_key[partition], score, sub},
+			       NULL);
+	}
+}
+
+void cw_ss_forget_due(struct cw_statestore *ss, const char *sub,
+		      int32_t partition)
+{
+	if (part_ok(ss, partition))
+		cw_store_queue(ss->store, 3,
+			       (const char *[]){"ZREM", ss->due_key[partition], sub},
+			       NULL);
+}
+
+void cw_ss_put_outbox(struct cw_statestore *ss, int32_t partition,
+		      const char *alert_id, const char *json)
+{
+	if (part_ok(ss, partition))
+		cw_store_queue(ss->store, 4,
+			       (const char *[]){"HSET", ss->outbox_key[partition],
+						alert_id, json},
+			       NULL);
+}
+
+void cw_ss_delete_outbox(struct cw_statestore *ss, int32_t partition,
+			 const char *alert_id)
+{
+	if (part_ok(ss, partition))
+		cw_store_queue(ss->store, 3,
+			       (const char *[]){"HDEL", ss->outbox_key[partition],
+						alert_id},
+			       NULL);
+}
+
+void cw_ss_put_sentinels(struct cw_statestore *ss, int32_t partition)
+{
+	char field[CW_SS_KEY_MAX];
+
+	if (!part_ok(ss, partition))
+		return;
+	snprintf(field, sizeof(field), CW_STORE_SENTINEL_FIELD "%" PRId32, partition);
+	cw_store_queue(ss->store, 4,
+		       (const char *[]){"ZADD", ss->due_key[partition], "+inf",
+					ss->sentinel},
+		       NULL);
+	cw_store_queue(ss->store, 4,
+		       (const char *[]){"HSET", ss->off_key, field, "1"}, NULL);
+}
+
+void cw_ss_put_progress(struct cw_statestore *ss, const char *field,
+			int64_t next_offset, int have_ts, int64_t newest_ts)
+{
+	char v[24];
+
+	i64_to_str(next_offset, v);
+	cw_store_queue(ss->store, 4,
+		       (const char *[]){"HSET", ss->off_key, field, v}, NULL);
+	if (have_ts) {
+		i64_to_str(newest_ts, v);
+		cw_store_queue(ss->store, 4,
+			       (const char *[]){"HSET", ss->wm_key, field, v}, NULL);
+	}
+}
+
+/* ---- assignment ------------------------------------------------------------ */
+
+void cw_ss_queue_unwatch(struct cw_statestore *ss)
+{
+	cw_store_queue(ss->store, 1, (const char *[]){"UNWATCH"}, NULL);
+}
+
+int cw_ss_fence_key(const struct cw_statestore *ss, int32_t pair, char *buf,
+		    size_t len)
+{
+	return cw_store_key(ss->store, buf, len, "fence:%s:%" PRId32, ss->group,
+			    pair);
+}
+
+int cw_ss_queue_take_fence(struct cw_statestore *ss, int32_t pair)
+{
+	char key[CW_SS_KEY_MAX];
+
+	if (cw_ss_fence_key(ss, pair, key, sizeof(key)) < 0)
+		return -1;
+	return cw_store_queue(ss->store, 2, (const char *[]){"INCR", key}, NULL);
+}
+
+int cw_ss_queue_offset(struct cw_statestore *ss, const char *field)
+{
+	return cw_store_queue(ss->store, 3,
+			      (const char *[]){"HGET", ss->off_key, field}, NULL);
+}
+
+int cw_ss_queue_newest(struct cw_statestore *ss, const char *field)
+{
+	return cw_store_queue(ss->store, 3,
+			      (const char *[]){"HGET", ss->wm_key, field}, NULL);
+}
+
+int cw_ss_queue_timer_sentinel(struct cw_statestore *ss, int32_t pair)
+{
+	if (!part_ok(ss, pair))
+		return -1;
+	return cw_store_queue(ss->store, 3,
+			      (const char *[]){"ZSCORE", ss->due_key[pair],
+					       ss->sentinel},
+			      NULL);
+}
+
+int cw_ss_queue_offset_sentinel(struct cw_statestore *ss, int32_t pair)
+{
+	char field[CW_SS_KEY_MAX];
+
+	snprintf(field, sizeof(field), CW_STORE_SENTINEL_FIELD "%" PRId32, pair);
+	return cw_store_queue(ss->store, 3,
+			      (const char *[]){"HGET", ss->off_key, field}, NULL);
+}
+
+int cw_ss_queue_outbox(struct cw_statestore *ss, int32_t pair)
+{
+	if (!part_ok(ss, pair))
+		return -1;
+	return cw_store_queue(ss->store, 2,
+			      (const char *[]){"HGETALL", ss->outbox_key[pair]}, NULL);
+}
+
+/* ---- tools ----------------------------------------------------------------- */
+
+/* Run `each` over every key matching P<pattern>, SCAN in rounds. */
+static int ss_scan(struct cw_statestore *ss, const char *pattern,
+		   int (*each)(void *ctx, const char *key, size_t len),
+		   void *ctx, char *err, size_t errlen)
+{
+	struct cw_store *s = ss->store;
+	char match[160], cursor[32] = "0";
+
+	if (cw_store_key(s, match, sizeof(match), "%s", pattern) < 0) {
+		snprintf(err, errlen, "key prefix too long");
+		return -1;
+	}
+	do {
+		int i = cw_store_queue(s, 6, (const char *[]){"SCAN", cursor, "MATCH",
+					     match, "COUNT", "1000"}, NULL);
+		size_t len, nkeys;
+		const char *cur;
+
+		if (cw_store_exchange(s, err, errlen) < 0)
+			return -1;
+		nkeys = cw_store_reply_sublen(s, i, 1);
+		cur = cw_store_reply_str(s, i, 0, &len);
+		snprintf(cursor, sizeof(cursor), "%.*s", cur ? (int)len : 1, cur ? cur : "0");
+		for (size_t k = 0; k < nkeys; k++) {
+			const char *key = cw_store_reply_substr(s, i, 1, (int)k, &len);
+			if (key && each(ctx, key, len) < 0) {
+				cw_store_release(s);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+		}
+		cw_store_release(s);
+	} while (strcmp(cursor, "0"));
+	return 0;
+}
+
+struct ss_keys {
+	char (*v)[160];
+	size_t n, cap;
+};
+
+static int ss_collect(void *ctx, const char *key, size_t len)
+{
+	struct ss_keys *k = ctx;
+
+	if (len >= sizeof(k->v[0]))
+		return 0;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 64;
+		char (*v)[160] = realloc(k->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		k->v = v;
+		k->cap = cap;
+	}
+	memcpy(k->v[k->n], key, len);
+	k->v[k->n++][len] = '\0';
+	return 0;
+}
+
+/* The subscriber's due time: its member in one of the due:<partition>
+ * sets (a tool does not know the partition count: scan them). */
+static int ss_find_due(struct cw_statestore *ss, const char *sub, int64_t *due,
+		       char *err, size_t errlen)
+{
+	struct cw_store *s = ss->store;
+	struct ss_keys keys = {0};
+	int rc = -1;
+
+	*due = INT64_MAX;
+	if (ss_scan(ss, "due:*", ss_collect, &keys, err, errlen) < 0)
+		goto out;
+	for (size_t k = 0; k < keys.n; k++) {
+		size_t len;
+		char num[40];
+		int i = cw_store_queue(s, 3, (const char *[]){"ZSCORE", keys.v[k], sub},
+				       NULL);
+		if (cw_store_exchange(s, err, errlen) < 0)
+			goto out;
+		const char *v = cw_store_reply_str(s, i, -1, &len);
+		if (v && len < sizeof(num)) {
+			memcpy(num, v, len);
+			num[len] = '\0';
+			if (strtoll(num, NULL, 10) < *due)
+				*due = strtoll(num, NULL, 10);
+		}
+		cw_store_release(s);
+	}
+	rc = 0;
+out:
+	free(keys.v);
+	return rc;
+}
+
+int cw_ss_read_subscriber(struct cw_statestore *ss, const char *sub,
+			  uint8_t **blob, size_t *len, int64_t *due,
+			  char *err, size_t errlen)
+{
+	struct cw_store *s = ss->store;
+	char key[CW_SS_KEY_MAX];
+	const char *v;
+	int i;
+
+	*blob = NULL;
+	*len = 0;
+	state_key(ss, sub, key);
+	i = cw_store_queue(s, 2, (const char *[]){"GET", key}, NULL);
+	if (cw_store_exchange(s, err, errlen) < 0)
+		return -1;
+	v = cw_store_reply_str(s, i, -1, len);
+	if (v) {
+		*blob = malloc(*len ? *len : 1);
+		if (!*blob) {
+			cw_store_release(s);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		memcpy(*blob, v, *len);
+	}
+	cw_store_release(s);
+	if (!*blob) {
+		*due = INT64_MAX;
+		return 0;
+	}
+	if (ss_find_due(ss, sub, due, err, errlen) < 0) {
+		free(*blob);
+		*blob = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+struct ss_unlinking {
+	struct cw_store *s;
+	long removed;
+};
+
+static int ss_unlink(void *ctx, const char *key, size_t len)
+{
+	struct ss_unlinking *u = ctx;
+
+	cw_store_queue(u->s, 2, (const char *[]){"UNLINK", key}, (const size_t[]){6, len});
+	u->removed++;
+	return 0;
+}
+
+long cw_ss_drop_prefix(struct cw_statestore *ss, char *err, size_t errlen)
+{
+	struct ss_unlinking u = {ss->store, 0};
+
+	/* UNLINKs queued by one SCAN round go with the next round's SCAN
+	 * (or the last exchange below): deleting while scanning is safe,
+	 * SCAN guarantees every key present throughout is returned. */
+	if (ss_scan(ss, "*", ss_unlink, &u, err, errlen) < 0)
+		return -1;
+	if (cw_store_queued(ss->store) && cw_store_exchange(ss->store, err, errlen) < 0)
+		return -1;
+	cw_store_release(ss->store);
+	return u.removed;
+}
