@@ -231,23 +231,12 @@ static void schedule(struct cw_offline *o, uint32_t id, int64_t due)
 
 /* ---- state round trip --------------------------------------------------- */
 
-static void load_state(struct cw_offline *o, const struct off_entry *en)
-{
-	if (!en->blob || cw_state_decode(o->st, &o->e->profile, en->blob,
-					 en->len) < 0)
-		cw_state_init(o->st);
-}
-
-/* Encode the scratch state back into entry `id` and re-schedule it. */
-static int store_state(struct cw_offline *o, uint32_t id)
+/* Keep the step's encoding (o->buf, n bytes) as entry `id`'s state and
+ * re-schedule it. */
+static int keep_blob(struct cw_offline *o, uint32_t id, int n, int64_t due)
 {
 	struct off_entry *en = &o->ent[id];
-	int dropped;
-	int n = cw_batch_encode(o->e, o->st, o->buf, CW_STATE_BLOB_MAX,
-				&dropped);
 
-	if (n < 0)
-		return -EOVERFLOW;
 	if ((uint32_t)n > en->cap) {
 		uint8_t *b = realloc(en->blob, (size_t)n);
 		if (!b)
@@ -261,9 +250,25 @@ static int store_state(struct cw_offline *o, uint32_t id)
 	en->len = (uint32_t)n;
 	if ((uint64_t)n > o->stats.state_max)
 		o->stats.state_max = (uint64_t)n;
-	schedule(o, id, cw_engine_next_due(o->e, o->st));
+	schedule(o, id, due);
 	return 0;
 }
+
+/* Run batch.h's step for entry `id` (its events: the chain from `first`,
+ * none when -1) and keep what it encoded. */
+static int step(struct cw_offline *o, uint32_t id, const struct cw_event *ev,
+		int64_t watermark, struct cw_step_result *r)
+{
+	static const int no_next = -1;
+	struct off_entry *en = &o->ent[id];
+
+	cw_batch_step(o->e, o->st, en->sub, en->blob, en->len, ev, &no_next,
+		      ev ? 0 : -1, INT64_MIN, watermark, &o->guard, o->buf, r);
+	if (r->len < 0)
+		return -EOVERFLOW;
+	return keep_blob(o, id, r->len, r->next_due);
+}
+
 
 /* ---- public ------------------------------------------------------------ */
 
@@ -306,20 +311,21 @@ void cw_offline_free(struct cw_offline *o)
 int cw_offline_event(struct cw_offline *o, const struct cw_event *ev)
 {
 	uint32_t id = entry_get(o, ev->subscriber);
-	enum cw_apply_result res;
+	struct cw_step_result r;
 	int rc;
 
 	if (id == OFF_NONE || heap_reserve(o) < 0)
 		return -ENOMEM;
 	o->stats.events++;
-	load_state(o, &o->ent[id]);
-	res = cw_batch_apply(o->e, o->st, ev, &o->guard);
-	if (res == CW_APPLY_DUPLICATE) {
+	/* Timers due before a duplicate still ran: keep the state either way. */
+	rc = step(o, id, ev, INT64_MIN, &r);
+	if (rc < 0)
+		return rc;
+	if (r.duplicates) {
 		o->stats.duplicates++;
 		return 1;
 	}
-	rc = store_state(o, id);
-	return rc < 0 ? rc : 0;
+	return 0;
 }
 
 int cw_offline_advance_some(struct cw_offline *o, int64_t watermark,
@@ -333,12 +339,9 @@ int cw_offline_advance_some(struct cw_offline *o, int64_t watermark,
 	while (o->nheap && o->ent[o->heap[0]].due <= watermark &&
 	       (max == 0 || (size_t)run < max)) {
 		uint32_t id = o->heap[0];
-		int rc;
+		struct cw_step_result r;
+		int rc = step(o, id, NULL, watermark, &r);
 
-		load_state(o, &o->ent[id]);
-		cw_engine_advance(o->e, o->st, o->ent[id].sub, watermark,
-				  &o->guard);
-		rc = store_state(o, id);
 		if (rc < 0) {
 			schedule(o, id, INT64_MAX); /* keep the old blob */
 			return rc;

@@ -22,54 +22,20 @@
 #include "cw/batch.h"
 #include "pipeline_int.h"
 
-static struct sub *sub_find(struct cw_pipeline *p, const char *id,
-			    int32_t partition)
-{
-	size_t mask = p->subs_cap - 1;
-	size_t h = (size_t)XXH3_64bits(id, strlen(id)) & mask;
-
-	for (;; h = (h + 1) & mask) {
-		struct sub *s = &p->subs[h];
-		if (!s->used) {
-			s->used = 1;
-			snprintf(s->id, sizeof(s->id), "%s", id);
-			s->partition = partition;
-			s->first_ev = -1;
-			s->nev = 0;
-			p->sub_order[p->nsubs++] = (int)h;
-			return s;
-		}
-		if (!strcmp(s->id, id))
-			return s;
-	}
-}
-
 void pl_subs_reset(struct cw_pipeline *p)
 {
-	for (size_t i = 0; i < p->nsubs; i++)
-		p->subs[p->sub_order[i]].used = 0;
-	p->nsubs = 0;
+	cw_batch_subs_reset(&p->subs);
 }
 
-/* Chain each event to its subscriber, keeping each chain ordered by
- * (ts, arrival): the order a subscriber's events are applied in. */
+/* Every event to its subscriber (batch.h's table), then the subscribers
+ * the last sweep found due. */
 void pl_group_events(struct cw_pipeline *p)
 {
-	for (size_t i = 0; i < p->nevents; i++) {
-		struct cw_event *ev = &p->events[i];
-		struct sub *s = sub_find(p, ev->subscriber, p->ev_part[i]);
-		int *link = &s->first_ev;
-		while (*link >= 0 &&
-		       (p->events[*link].ts_ms < ev->ts_ms ||
-			(p->events[*link].ts_ms == ev->ts_ms &&
-			 p->events[*link].topic <= ev->topic)))
-			link = &p->ev_next[*link];
-		p->ev_next[i] = *link;
-		*link = (int)i;
-		s->nev++;
-	}
+	cw_batch_subs_chain(&p->subs, p->events, p->ev_part, p->ev_next,
+			    p->nevents);
 	for (size_t i = 0; i < p->nswept; i++)
-		(void)sub_find(p, p->swept[i].id, p->swept[i].partition);
+		(void)cw_batch_subs_get(&p->subs, p->swept[i].id,
+					p->swept[i].partition);
 	p->nswept = 0;
 }
 
@@ -83,12 +49,12 @@ static int sweep_limit(const struct cw_pipeline *p)
 void pl_queue_reads(struct cw_pipeline *p, struct reads *r)
 {
 	r->mget = -1;
-	if (p->nsubs) {
-		const char **ids = malloc(p->nsubs * sizeof(*ids));
+	if (p->subs.n) {
+		const char **ids = malloc(p->subs.n * sizeof(*ids));
 		if (ids) {
-			for (size_t i = 0; i < p->nsubs; i++)
-				ids[i] = p->subs[p->sub_order[i]].id;
-			r->mget = cw_ss_queue_states(p->ss, ids, p->nsubs);
+			for (size_t i = 0; i < p->subs.n; i++)
+				ids[i] = p->subs.slot[p->subs.order[i]].id;
+			r->mget = cw_ss_queue_states(p->ss, ids, p->subs.n);
 		}
 		free(ids);
 	}
@@ -116,7 +82,7 @@ void pl_take_sweep(struct cw_pipeline *p, const struct reads *r)
 			n = p->nswept < SWEEP_TOTAL ? SWEEP_TOTAL - p->nswept : 0;
 			p->sweep_more[i] = 1;
 		}
-		struct sub *sw = pl_grow(p->swept, &p->swept_cap, p->nswept + n,
+		struct cw_batch_sub *sw = pl_grow(p->swept, &p->swept_cap, p->nswept + n,
 				      sizeof(*sw));
 		if (!sw)
 			continue;
@@ -126,7 +92,7 @@ void pl_take_sweep(struct cw_pipeline *p, const struct reads *r)
 			const char *s = cw_store_reply_str(p->store, r->sweep[i], (int)j, &len);
 			if (!s || len > CW_SUB_MAX)
 				continue;
-			struct sub *e = &p->swept[p->nswept++];
+			struct cw_batch_sub *e = &p->swept[p->nswept++];
 			memcpy(e->id, s, len);
 			e->id[len] = '\0';
 			e->partition = i;
@@ -173,75 +139,62 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 	return 0;
 }
 
-static void write_subscriber(struct cw_pipeline *p, const struct sub *s,
-			     struct cw_state *st, int64_t due)
+/* A state that does not fit: handed back, the loop dead-letters it
+ * before this batch's transaction can go. */
+static void hand_back_too_large(struct cw_pipeline *p,
+				const struct cw_batch_sub *s)
 {
-	int dropped;
-	int n = cw_batch_encode(&p->rt->engine, st, p->blob, CW_STATE_BLOB_MAX,
-				&dropped);
+	struct too_large *tl = pl_grow(p->too_large, &p->too_large_cap,
+				       p->ntoo_large + 1, sizeof(*tl));
+	if (!tl) {
+		log_err("out of memory for the state_too_large dead letter of %s",
+			s->id);
+		return;
+	}
+	p->too_large = tl;
+	tl = &p->too_large[p->ntoo_large++];
+	snprintf(tl->sub, sizeof(tl->sub), "%s", s->id);
+	tl->partition = s->partition;
+	tl->nevents = (size_t)s->nev;
+}
 
-	if (dropped)
+static void apply_subscriber(struct cw_pipeline *p, const struct cw_batch_sub *s,
+			     const char *blob, size_t bloblen,
+			     int64_t wm_before)
+{
+	struct sink_ctx sc = {p, s->partition};
+	struct cw_alert_sink sink = {sink_emit, &sc, p->evals};
+	struct cw_step_result r;
+
+	if (!blob && s->nev == 0) {
+		/* Swept but expired: forget its timer. */
+		cw_ss_forget_due(p->ss, s->id, s->partition);
+		return;
+	}
+	/* The pair merge applies partition N of cdr and billing in ts
+	 * order, so every earlier event of the subscriber is in (the
+	 * assumption the silence gap makes too); one that is not is late,
+	 * and counted so. */
+	cw_batch_step(&p->rt->engine, p->scratch, s->id, (const uint8_t *)blob,
+		      bloblen, p->events, p->ev_next, s->first_ev, wm_before,
+		      p->watermark, &sink, p->blob, &r);
+	p->batch_late += r.late;
+	p->batch_dups += r.duplicates;
+	if (r.corrupt)
+		log_warn_rl("state of %s is corrupt; starting afresh", s->id);
+	if (r.dropped_ids)
 		log_warn_rl("state of %s is over %d bytes: its event ids "
 			    "are dropped (duplicates of its recent events "
 			    "are no longer recognised)",
 			    s->id, CW_STATE_BLOB_MAX);
-	if (n < 0) {
-		/* Handed back: the loop dead-letters it before this batch's
-		 * transaction can go. */
-		struct too_large *tl = pl_grow(p->too_large, &p->too_large_cap,
-					       p->ntoo_large + 1, sizeof(*tl));
-		if (!tl) {
-			log_err("out of memory for the state_too_large dead "
-				"letter of %s", s->id);
-			return;
-		}
-		p->too_large = tl;
-		tl = &p->too_large[p->ntoo_large++];
-		snprintf(tl->sub, sizeof(tl->sub), "%s", s->id);
-		tl->partition = s->partition;
-		tl->nevents = (size_t)s->nev;
+	if (r.len < 0) {
+		hand_back_too_large(p, s);
 		return;
 	}
 	/* A closed (deactivated) line is kept only as long as inspect and
 	 * late events need it; the number may be given to someone else. */
-	cw_ss_put_state(p->ss, s->id, s->partition, p->blob, (size_t)n,
-			(st->flags & CW_ST_DEACTIVATED) != 0, due);
-}
-
-static void apply_subscriber(struct cw_pipeline *p, const struct sub *s,
-			     const char *blob, size_t bloblen,
-			     int64_t wm_before)
-{
-	const struct cw_engine *e = &p->rt->engine;
-	struct cw_state *st = p->scratch;
-	struct sink_ctx sc = {p, s->partition};
-	struct cw_alert_sink sink = {sink_emit, &sc, p->evals};
-
-	if (blob) {
-		if (cw_state_decode(st, &e->profile, (const uint8_t *)blob, bloblen) < 0)
-			log_warn_rl("state of %s is corrupt; starting afresh", s->id);
-	} else {
-		cw_state_init(st);
-		if (s->nev == 0) {
-			/* Swept but expired: forget its timer. */
-			cw_ss_forget_due(p->ss, s->id, s->partition);
-			return;
-		}
-	}
-	for (int i = s->first_ev; i >= 0; i = p->ev_next[i]) {
-		const struct cw_event *ev = &p->events[i];
-		/* The pair merge applies partition N of cdr and billing in
-		 * ts order, so every earlier event of the subscriber is in
-		 * (the assumption the silence gap makes too); one that is
-		 * not is late, and counted so. */
-		if (wm_before != INT64_MIN && ev->ts_ms < wm_before)
-			p->batch_late++;
-		if (cw_batch_apply(e, st, ev, &sink) == CW_APPLY_DUPLICATE)
-			p->batch_dups++;
-	}
-	if (p->watermark != INT64_MIN)
-		cw_engine_advance(e, st, s->id, p->watermark, &sink);
-	write_subscriber(p, s, st, cw_engine_next_due(e, st));
+	cw_ss_put_state(p->ss, s->id, s->partition, p->blob, (size_t)r.len,
+			(p->scratch->flags & CW_ST_DEACTIVATED) != 0, r.next_due);
 }
 
 static void queue_progress(struct cw_pipeline *p)
@@ -285,8 +238,8 @@ void pl_apply_batch(struct cw_pipeline *p, const struct reads *r,
 		    int64_t wm_before)
 {
 	cw_ss_begin(p->ss);
-	for (size_t i = 0; i < p->nsubs; i++) {
-		const struct sub *s = &p->subs[p->sub_order[i]];
+	for (size_t i = 0; i < p->subs.n; i++) {
+		const struct cw_batch_sub *s = &p->subs.slot[p->subs.order[i]];
 		size_t len = 0;
 		const char *blob = r->mget >= 0
 			? cw_store_reply_str(p->store, r->mget, (int)i, &len)

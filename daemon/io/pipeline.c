@@ -555,7 +555,7 @@ int cw_pipeline_step(struct cw_pipeline *p)
 		}
 	}
 	p->pending_msgs = consumed;
-	if (p->nsubs || consumed) {
+	if (p->subs.n || consumed) {
 		pl_apply_batch(p, &r, wm_before);
 		pl_dead_letter_too_large(p);
 		cw_metrics_rule_evaluations(p->metrics, p->rt->rules, p->evals);
@@ -702,18 +702,15 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 	cw_event_limits_default(&p->limits, pl_wall_ms());
 	p->limits.max_future_ms = p->conf->max_future_ms;
 	bs = (size_t)p->conf->batch_size;
-	p->subs_cap = 1;
-	while (p->subs_cap < 2 * (bs + (size_t)SWEEP_TOTAL + 50 * PARTS_MAX))
-		p->subs_cap *= 2;
 	p->events = calloc(bs, sizeof(*p->events));
 	p->ev_part = calloc(bs, sizeof(*p->ev_part));
 	p->ev_next = calloc(bs, sizeof(*p->ev_next));
-	p->subs = calloc(p->subs_cap, sizeof(*p->subs));
-	p->sub_order = calloc(p->subs_cap, sizeof(*p->sub_order));
 	p->scratch = malloc(sizeof(*p->scratch));
 	p->blob = malloc(CW_STATE_BLOB_MAX);
-	if (!p->events || !p->ev_part || !p->ev_next || !p->subs ||
-	    !p->sub_order || !p->scratch || !p->blob) {
+	/* A batch touches at most its events' subscribers, the swept ones
+	 * and the sweep's per-partition floor. */
+	if (!p->events || !p->ev_part || !p->ev_next || !p->scratch || !p->blob ||
+	    cw_batch_subs_init(&p->subs, bs + (size_t)SWEEP_TOTAL + 50 * PARTS_MAX) < 0) {
 		snprintf(err, errlen, "out of memory");
 		rc = CW_PIPE_CONFIG;
 		goto fail;
@@ -832,8 +829,7 @@ void cw_pipeline_free(struct cw_pipeline *p)
 	free(p->events);
 	free(p->ev_part);
 	free(p->ev_next);
-	free(p->subs);
-	free(p->sub_order);
+	cw_batch_subs_fini(&p->subs);
 	free(p->swept);
 	free(p->palerts);
 	free(p->delivered);

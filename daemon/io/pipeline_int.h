@@ -49,14 +49,6 @@ struct part {
 	struct cw_event head_ev;
 };
 
-/* One subscriber touched by the current batch. */
-struct sub {
-	char id[CW_SUB_MAX + 1];
-	int32_t partition;
-	int first_ev;       /* index into batch events, -1 none; chained */
-	int nev;
-	int used;
-};
 
 #define DLQ_PAYLOAD_MAX (64 * 1024) /* bad input copied to the DLQ, at most */
 
@@ -123,14 +115,11 @@ struct cw_pipeline {
 	int32_t *ev_part;
 	int *ev_next;
 	size_t nevents;
-	struct sub *subs;        /* open addressing table */
-	size_t subs_cap;
-	int *sub_order;          /* indices of used slots, in first-seen order */
-	size_t nsubs;
+	struct cw_batch_subs subs; /* subscribers touched (batch.h) */
 	int rebalanced;
 
 	/* subscribers found due by the last sweep, loaded with the next batch */
-	struct sub *swept;
+	struct cw_batch_sub *swept;
 	size_t nswept, swept_cap;
 
 	/* the previous batch's transaction, queued in the store, not yet sent */

@@ -9,6 +9,7 @@
 #ifndef CW_BATCH_H
 #define CW_BATCH_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,68 @@ enum cw_apply_result cw_batch_apply(const struct cw_engine *e,
  */
 int cw_batch_encode(const struct cw_engine *e, struct cw_state *st,
 		    uint8_t *buf, size_t cap, int *dropped_ids);
+
+/* ---- the subscriber table of a batch ------------------------------------- */
+
+/* One subscriber touched by a batch: its events chained in the order they
+ * are applied, (ts, topic), through a caller's `next` array. */
+struct cw_batch_sub {
+	char id[CW_SUB_MAX + 1];
+	int32_t partition;
+	int first_ev;       /* index into the batch's events, -1 none */
+	int nev;
+	int used;
+};
+
+/* Open addressing on the subscriber id; `order` lists the used slots in
+ * first-seen order, the order the batch is applied and written in. */
+struct cw_batch_subs {
+	struct cw_batch_sub *slot;
+	int *order;
+	size_t cap;         /* a power of two, at least twice the most
+			     * subscribers one batch can touch */
+	size_t n;
+};
+
+/* 0, or -ENOMEM. `most` is the most subscribers one batch can touch. */
+int cw_batch_subs_init(struct cw_batch_subs *t, size_t most);
+void cw_batch_subs_fini(struct cw_batch_subs *t);
+void cw_batch_subs_reset(struct cw_batch_subs *t);
+/* The subscriber's entry, added (with no events) if new. */
+struct cw_batch_sub *cw_batch_subs_get(struct cw_batch_subs *t,
+				       const char *id, int32_t partition);
+/* Chain events[0..n) to their subscribers (partition of event i in
+ * parts[i]), each chain ordered by (ts, topic) with arrival breaking
+ * ties: the order a subscriber's events are applied in. */
+void cw_batch_subs_chain(struct cw_batch_subs *t, const struct cw_event *events,
+			 const int32_t *parts, int *next, size_t n);
+
+/* ---- the per-subscriber step ---------------------------------------------- */
+
+struct cw_step_result {
+	int64_t next_due;   /* INT64_MAX: no timer */
+	int len;            /* encoded length; -1: does not fit (dead-letter) */
+	int dropped_ids;    /* event ids given up to fit */
+	int corrupt;        /* the stored blob did not decode: started afresh */
+	uint32_t late;      /* events older than wm_before */
+	uint32_t duplicates;
+};
+
+/*
+ * One subscriber's whole step, what the daemon does per subscriber per
+ * batch and the in-memory driver per event or timer run: decode `blob`
+ * (NULL: a fresh state), apply its events (the chain from `first`
+ * through `next`, in order, each after the timers due before it: see
+ * cw_batch_apply), run the timers due up to `watermark` (INT64_MIN:
+ * none), encode into out (CW_STATE_BLOB_MAX) and say when it is next due.
+ * Alerts go to `sink`. `st` is the caller's scratch state.
+ */
+void cw_batch_step(const struct cw_engine *e, struct cw_state *st,
+		   const char *sub, const uint8_t *blob, size_t bloblen,
+		   const struct cw_event *events, const int *next, int first,
+		   int64_t wm_before, int64_t watermark,
+		   const struct cw_alert_sink *sink, uint8_t *out,
+		   struct cw_step_result *r);
 
 /*
  * The flood guard: at most a rule's `limit:` alerts per UTC event-time
