@@ -357,6 +357,15 @@ def convert(a):
 
 # ---- score -----------------------------------------------------------------
 
+def read_alerts(paths):
+    """Every alert of the --alerts files (backtest --alerts JSON lines)."""
+    for p in paths:
+        with open(p, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    yield p, json.loads(line)
+
+
 def read_roster(paths):
     roster = {}
     for p in paths:
@@ -374,24 +383,19 @@ def score(a):
     first = {}      # (rule, sub) -> first in-window alert
     per_day = {}
     dropped = {}
-    for p in a.alerts:
-        with open(p, encoding="utf-8") as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                al = json.loads(line)
-                rule, sub, ts = al["rule"], al["subscriber"], parse_ts(al["ts"])
-                if rule in a.exclude_rule:
-                    continue
-                key = (p, rule, ts.strftime("%Y-%m-%d"))
-                per_day[key] = per_day.get(key, 0) + 1
-                if ts < since:
-                    dropped[rule] = dropped.get(rule, 0) + 1
-                    continue
-                for r in (rule, "(any rule)"):
-                    k = (r, sub)
-                    if k not in first or ts < first[k]:
-                        first[k] = ts
+    for p, al in read_alerts(a.alerts):
+        rule, sub, ts = al["rule"], al["subscriber"], parse_ts(al["ts"])
+        if rule in a.exclude_rule:
+            continue
+        key = (p, rule, ts.strftime("%Y-%m-%d"))
+        per_day[key] = per_day.get(key, 0) + 1
+        if ts < since:
+            dropped[rule] = dropped.get(rule, 0) + 1
+            continue
+        for r in (rule, "(any rule)"):
+            k = (r, sub)
+            if k not in first or ts < first[k]:
+                first[k] = ts
     rules = sorted({r for r, _ in first} - {"(any rule)"}) + ["(any rule)"]
     print("%d subscribers, %d churners: base rate %.1f%%; alerts before %s not scored: %s" % (
         len(roster), churners, 100 * base, a.since,
@@ -468,15 +472,10 @@ def evaluate(a):
     base = pos / n
     since = parse_ts(a.since)
     pack, risk = set(), set()
-    for p in a.alerts:
-        with open(p, encoding="utf-8") as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                al = json.loads(line)
-                if al["subscriber"] not in held or parse_ts(al["ts"]) < since:
-                    continue
-                (risk if al["rule"] == a.score_rule else pack).add(al["subscriber"])
+    for _, al in read_alerts(a.alerts):
+        if al["subscriber"] not in held or parse_ts(al["ts"]) < since:
+            continue
+        (risk if al["rule"] == a.score_rule else pack).add(al["subscriber"])
     ranked = sorted(subs, key=lambda s: (-held[s], s))
 
     def row(name, chosen):
