@@ -610,7 +610,7 @@ void cw_model_contrib(const struct cw_model *m, const float x[CW_FV__COUNT],
 		      double phi[CW_FV__COUNT + 1])
 {
 	/* Each level copies the path: (depth+2)(depth+3)/2 entries at most. */
-	struct md_path path[(CW_MODEL_DEPTH_MAX + 2) * (CW_MODEL_DEPTH_MAX + 3) / 2];
+	struct md_path path[(CW_MODEL_DEPTH_MAX + 2) * (CW_MODEL_DEPTH_MAX + 3) / 2] = {{0}};
 	struct md_shap s = {m, x, phi};
 
 	memset(phi, 0, (CW_FV__COUNT + 1) * sizeof(*phi));
