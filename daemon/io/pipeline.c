@@ -1,13 +1,18 @@
 /*
- * pipeline.c — the batch loop behind churnwatchd (see pipeline.h).
+ * pipeline.c — the batch loop behind churnwatchd (see pipeline.h). It
+ * orchestrates: merge.c collects a batch, apply.c runs the core's step
+ * per subscriber and queues the transaction through statestore.c,
+ * publish.c produces alerts and dead letters, exchange.c makes the Redis
+ * round trip; none of them calls back here.
  *
  * Ownership: a message consumed from a partition queue waits as that
- * partition's head (owned by struct part) until collect() takes it; it is
- * destroyed right there (the batch keeps the parsed copy) or on the
- * revocation path (drop_heads). Alert JSON
- * strings are owned by the pending batch until handed to the producer
- * (RD_KAFKA_MSG_F_FREE). Delivery-report records (struct dr_rec) are owned
- * by librdkafka between produce and their delivery report.
+ * partition's head (owned by struct part) until pl_collect takes it; a
+ * valid one is destroyed right there (the batch keeps the parsed copy),
+ * an invalid one waits in p->rejects until this loop has dead-lettered
+ * it, and heads are destroyed on the revocation path (pl_drop_heads).
+ * Alert JSON strings are owned by the pending batch until handed to the
+ * producer (RD_KAFKA_MSG_F_FREE). Delivery-report records (struct dr_rec)
+ * are owned by librdkafka between produce and their delivery report.
  */
 #include <errno.h>
 #include <inttypes.h>
