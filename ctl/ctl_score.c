@@ -260,7 +260,7 @@ static int sc_parse_at(const char *s, int64_t *out)
 	return cw_time_parse_rfc3339(s, strlen(s), out);
 }
 
-static int sc_usage(const char *cmd, int train, FILE *f)
+static int sc_usage(int train, FILE *f)
 {
 	if (!train)
 		fprintf(f,
@@ -280,7 +280,6 @@ static int sc_usage(const char *cmd, int train, FILE *f)
 			"cut-off against labels (subscriber,churn_ts): 1 when churn_ts falls in\n"
 			"(DATE, DATE + horizon]. A subscriber-hash split holds out --test-fraction;\n"
 			"the report (AUC, lift, gain by decile, calibration) is on that part.\n");
-	(void)cmd;
 	return f == stdout ? 0 : 2;
 }
 
@@ -355,16 +354,17 @@ static int sc_args(int argc, char **argv, int train, struct sc_opts *o)
 			}
 			break;
 		case 't':
-		case 'd':
-			c = c == 't' ? (o->trees = (int)strtol(optarg, &end, 10))
-				     : (o->depth = (int)strtol(optarg, &end, 10));
-			if (errno || *end || end == optarg || c < 1 ||
-			    o->trees > 5000 || o->depth > CW_MODEL_DEPTH_MAX - 1) {
-				fprintf(stderr, "churnctl: --trees 1..5000, --depth 1..%d\n",
-					CW_MODEL_DEPTH_MAX - 1);
+		case 'd': {
+			long v = strtol(optarg, &end, 10);
+			long max = c == 't' ? 5000 : CW_MODEL_DEPTH_MAX - 1;
+			if (errno || *end || end == optarg || v < 1 || v > max) {
+				fprintf(stderr, "churnctl: --%s %s: expected 1..%ld\n",
+					c == 't' ? "trees" : "depth", optarg, max);
 				return 2;
 			}
+			*(c == 't' ? &o->trees : &o->depth) = (int)v;
 			break;
+		}
 		case 'E':
 		case 'T': {
 			double v = strtod(optarg, &end);
@@ -377,15 +377,15 @@ static int sc_args(int argc, char **argv, int train, struct sc_opts *o)
 			*(c == 'E' ? &o->eta : &o->test_fraction) = v;
 			break;
 		}
-		case 'h': return sc_usage(argv[0], train, stdout);
-		default: return sc_usage(argv[0], train, stderr);
+		case 'h': return sc_usage(train, stdout);
+		default: return sc_usage(train, stderr);
 		}
 	}
 	if (optind != argc || !o->config || !o->nevents || !have_at || !o->out ||
 	    (train && !o->nlabels)) {
 		fprintf(stderr, "churnctl %s: needs -c CONFIG, --events, --at, "
 			"--out%s\n", argv[0], train ? " and --labels" : "");
-		return sc_usage(argv[0], train, stderr);
+		return sc_usage(train, stderr);
 	}
 	return -1;
 }

@@ -19,16 +19,7 @@ CW_BUILD=$BUILD
 D="$BUILD/churnwatchd"
 DIR=$(mktemp -d /tmp/cw-ops.XXXXXX)
 trap 'cw_cleanup; rm -rf "$DIR"' EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-# expect NAME WANT_RC REGEX CMD... — exit status and a stderr/stdout match
-expect() {
-  local name=$1 want=$2 re=$3 out rc=0; shift 3
-  out=$("$@" 2>&1) || rc=$?
-  if [ "$rc" -eq "$want" ] && grep -qE -- "$re" <<<"$out"; then ok "$name"
-  else bad "$name (exit $rc, want $want; /$re/): $(head -c 600 <<<"$out")"; fi
-}
+. "$(dirname "$0")/checks.sh"
 
 cw_redis "$DIR"
 cw_kafka "$DIR" 4
@@ -317,5 +308,4 @@ after="$(R DBSIZE) $(R GET "cw:s:$SUB" | md5sum)"
 [ "$before" = "$after" ] && ok "inspect changed nothing in Redis" || bad "inspect wrote: $before / $after"
 expect "inspect of an unknown subscriber" 1 "no state for 86100000000" "$CW_BUILD/churnctl" inspect -c "$RUN" 86100000000
 
-[ "$fails" -eq 0 ] && echo "ops: all checks passed" || echo "ops: $fails checks failed"
-[ "$fails" -eq 0 ]
+check_summary ops

@@ -19,15 +19,7 @@ CW_BUILD=$BUILD
 C="$BUILD/churnctl"
 DIR=$(mktemp -d /tmp/cw-score.XXXXXX)
 trap 'cw_cleanup; rm -rf "$DIR"' EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-expect() { # expect NAME WANT_RC REGEX CMD...
-  local name=$1 want=$2 re=$3 out rc=0; shift 3
-  out=$("$@" 2>&1) || rc=$?
-  if [ "$rc" -eq "$want" ] && grep -qE -- "$re" <<<"$out"; then ok "$name"
-  else bad "$name (exit $rc, want $want; /$re/): $(head -c 600 <<<"$out")"; fi
-}
+. "$(dirname "$0")/checks.sh"
 
 printf 'rules: %s/rules\nplans: %s/examples/plans.yaml\nnetworks: %s/examples/networks.yaml\n' \
   "$CW_ROOT" "$CW_ROOT" "$CW_ROOT" >"$DIR/off.yaml"
@@ -157,5 +149,4 @@ grep -q "reload refused" "$DIR/d.log" && grep -q "live.json: not a JSON model" "
 [ "$(cw_metric "$PORT" churnwatch_rules_last_reload_success)" = 0 ] && kill -0 "$DPID" &&
   ok "the daemon runs on with the old model (reload success 0)" || bad "daemon state after a bad reload"
 
-[ "$fails" -eq 0 ] && echo "score: all checks passed" || echo "score: $fails checks failed"
-[ "$fails" -eq 0 ]
+check_summary score

@@ -443,13 +443,11 @@ const char *cw_model_path(const struct cw_model *m) { return m->path; }
 
 /* ---- scoring ------------------------------------------------------------ */
 
-static uint32_t md_child(const struct md_node *n, const float *x)
+/* x with the extra NaN slot that leaves read (see struct md_step). */
+static void md_with_leaf_slot(const float *x, float xx[CW_FV__COUNT + 1])
 {
-	float v = x[n->feature];
-
-	if (isnan(v))
-		return n->default_left ? n->left : n->right;
-	return v < n->value ? n->left : n->right;
+	memcpy(xx, x, CW_FV__COUNT * sizeof(*x));
+	xx[CW_FV__COUNT] = NAN;
 }
 
 /* One step down from node i (a leaf stays where it is). XGBoost's rule:
@@ -480,8 +478,7 @@ double cw_model_margin(const struct cw_model *m, const float x[CW_FV__COUNT])
 	float xx[CW_FV__COUNT + 1];
 	size_t t = 0;
 
-	memcpy(xx, x, CW_FV__COUNT * sizeof(*x));
-	xx[CW_FV__COUNT] = NAN; /* what leaves read */
+	md_with_leaf_slot(x, xx);
 	x = xx;
 
 	for (; t + MD_LANES <= m->ntrees; t += MD_LANES) {
@@ -566,7 +563,7 @@ static double md_unwound_sum(const struct md_path *p, unsigned d, unsigned k)
 
 struct md_shap {
 	const struct cw_model *m;
-	const float *x;
+	const float *x;      /* with the leaf slot (md_with_leaf_slot) */
 	double *phi;
 };
 
@@ -585,7 +582,8 @@ static void md_shap_node(const struct md_shap *s, uint32_t ni, unsigned d,
 						(p[i].one - p[i].zero) * n->value;
 		return;
 	}
-	uint32_t hot = md_child(n, s->x);
+	/* The child x goes to, by the walk's own step (one split rule). */
+	uint32_t hot = md_step_from(s->m->steps, ni, s->x);
 	uint32_t cold = hot == n->left ? n->right : n->left;
 	double w = n->cover;
 	double hot_zero = w > 0 ? s->m->nodes[hot].cover / w : 0;
@@ -611,8 +609,10 @@ void cw_model_contrib(const struct cw_model *m, const float x[CW_FV__COUNT],
 {
 	/* Each level copies the path: (depth+2)(depth+3)/2 entries at most. */
 	struct md_path path[(CW_MODEL_DEPTH_MAX + 2) * (CW_MODEL_DEPTH_MAX + 3) / 2] = {{0}};
-	struct md_shap s = {m, x, phi};
+	float xx[CW_FV__COUNT + 1];
+	struct md_shap s = {m, xx, phi};
 
+	md_with_leaf_slot(x, xx);
 	memset(phi, 0, (CW_FV__COUNT + 1) * sizeof(*phi));
 	phi[CW_FV__COUNT] = m->base_margin;
 	for (size_t t = 0; t < m->ntrees; t++) {
