@@ -431,6 +431,7 @@ static int write_config(struct cwh *h, int i)
 		"kafka:\n"
 		"  brokers: \"%s\"\n"
 		"  group_id: \"%s\"\n"
+		"%s"
 		"  properties:\n"
 		"    \"client.id\": \"cwit-%d\"\n"
 		"    \"session.timeout.ms\": \"6000\"\n"
@@ -443,7 +444,7 @@ static int write_config(struct cwh *h, int i)
 		"networks: \"%s/examples/networks.yaml\"\n"
 		"metrics:\n"
 		"  listen: \"127.0.0.1:%d\"\n",
-		h->bootstrap, h->group, i, d->props, h->redis_sock, h->rules, h->srcdir,
+		h->bootstrap, h->group, d->kafka, i, d->props, h->redis_sock, h->rules, h->srcdir,
 		h->srcdir, d->port);
 	return fclose(f) == 0 ? 0 : -1;
 }

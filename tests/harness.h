@@ -30,6 +30,7 @@ struct cwh_daemon {
 	/* Set before the first start of the slot: */
 	char failpoint[64];      /* CHURNWATCH_FAILPOINT for the process */
 	char props[256];         /* extra kafka.properties lines, YAML */
+	char kafka[128];         /* extra kafka: keys, YAML ("  key: value\n") */
 };
 
 struct cwh {

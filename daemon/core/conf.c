@@ -79,6 +79,16 @@ static const struct conf_key conf_keys[] = {
 	 "file or $CREDENTIALS_DIRECTORY/NAME holding sasl.password; unset: none"},
 	{"kafka.batch_size", CT_INT, OFF(batch_size), "5000", 1, 1000000,
 	 "most messages applied in one batch"},
+	{"kafka.group_instance_id", CT_STR0, OFF(group_instance_id), "auto", 0, 0,
+	 "static group membership: auto (<host>-$CW_INSTANCE when the systemd "
+	 "unit sets CW_INSTANCE, else none), none, or an id unique per running "
+	 "instance"},
+	{"kafka.prefetch", CT_INT, OFF(prefetch), "400000", 10000, 10000000,
+	 "messages fetched ahead, all input partitions together (memory: "
+	 "about 0.5 KB each while catching up)"},
+	{"kafka.assignment", CT_STR, OFF(assignment), "group", 0, 0,
+	 "group: share the partitions with the consumer group; all: read every "
+	 "partition without joining it (one instance; instant restarts)"},
 	{"kafka.batch_wait", CT_DUR, OFF(batch_wait_ms), "50ms", 0, 60 * MS_S,
 	 "longest wait to fill a batch"},
 	{"redis.url", CT_STR, OFF(redis_url), "redis://127.0.0.1:6379/0", 0, 0,
@@ -720,7 +730,14 @@ static int conf_validate(struct conf_load *L, const struct cw_conf *c)
 {
 	const struct conf_key *hi = conf_find("segments.arpu_high");
 	const struct conf_key *mat = conf_find("segments.tenure_mature");
+	const struct conf_key *asg = conf_find("kafka.assignment");
 
+	if (strcmp(c->assignment, "group") && strcmp(c->assignment, "all")) {
+		yx_errf(L->err, L->errlen, L->doc, L->seen[asg - conf_keys],
+			"kafka.assignment must be 'group' or 'all', not '%s'",
+			c->assignment);
+		return -1;
+	}
 	if (c->arpu_mid > c->arpu_high) {
 		yx_errf(L->err, L->errlen, L->doc, L->seen[hi - conf_keys],
 			"segments.arpu_high must not be below segments.arpu_mid");

@@ -49,6 +49,7 @@ static int sweep_limit(const struct cw_pipeline *p)
 void pl_queue_reads(struct cw_pipeline *p, struct reads *r)
 {
 	r->mget = -1;
+	r->carry = NULL;
 	if (p->subs.n) {
 		const char **ids = malloc(p->subs.n * sizeof(*ids));
 		if (ids) {
@@ -58,6 +59,11 @@ void pl_queue_reads(struct cw_pipeline *p, struct reads *r)
 		}
 		free(ids);
 	}
+	if (p->pending) {
+		pl_queue_held(p);
+		r->carry = p->held;
+	}
+	/* After the transaction: the due index as it leaves it. */
 	for (int i = 0; i < p->nparts && i < PARTS_MAX; i++) {
 		r->sweep[i] = -1;
 		if (!p->parts[CW_TOPIC_CDR][i].assigned || p->watermark == INT64_MIN)
@@ -100,6 +106,134 @@ void pl_take_sweep(struct cw_pipeline *p, const struct reads *r)
 	}
 }
 
+/* ---- a stepped batch (struct batch_out) ---------------------------------- */
+
+void pl_out_clear(struct batch_out *o)
+{
+	for (size_t i = 0; i < o->nalerts; i++)
+		free(o->alerts[i].json);
+	o->nalerts = 0;
+	if (o->index)
+		memset(o->index, 0xff, o->index_cap * sizeof(*o->index));
+	o->nsubs = 0;
+	o->arena_len = 0;
+	o->nprogress = 0;
+	o->msgs = o->late = o->dups = 0;
+	o->used = 0;
+}
+
+void pl_out_free(struct batch_out *o)
+{
+	pl_out_clear(o);
+	free(o->subs);
+	free(o->index);
+	free(o->arena);
+	free(o->alerts);
+	free(o->progress);
+	memset(o, 0, sizeof(*o));
+}
+
+static size_t out_slot(const struct batch_out *o, const char *id)
+{
+	return (size_t)XXH3_64bits(id, strlen(id)) & (o->index_cap - 1);
+}
+
+/* What the batch wrote for `id`, or NULL when it did not touch it. */
+static const struct out_sub *out_find(const struct batch_out *o, const char *id)
+{
+	if (!o || !o->nsubs)
+		return NULL;
+	for (size_t h = out_slot(o, id);; h = (h + 1) & (o->index_cap - 1)) {
+		int i = o->index[h];
+		if (i < 0)
+			return NULL;
+		if (!strcmp(o->subs[i].id, id))
+			return &o->subs[i];
+	}
+}
+
+/* Room for `n` subscribers (each id once) and their index; -1 on ENOMEM. */
+static int out_reserve(struct batch_out *o, size_t n)
+{
+	size_t want = 16;
+
+	while (want < 2 * n + 2)
+		want *= 2;
+	if (want > o->index_cap) {
+		int *ni = malloc(want * sizeof(*ni));
+		if (!ni)
+			return -1;
+		free(o->index);
+		o->index = ni;
+		o->index_cap = want;
+		memset(o->index, 0xff, want * sizeof(*ni));
+	}
+	struct out_sub *ns = pl_grow(o->subs, &o->subs_cap, n, sizeof(*ns));
+	if (!ns)
+		return -1;
+	o->subs = ns;
+	return 0;
+}
+
+/* A new entry for `s` (out_reserve'd before), indexed. */
+static struct out_sub *out_add(struct batch_out *o, const struct cw_batch_sub *s)
+{
+	struct out_sub *e = &o->subs[o->nsubs];
+	size_t h = out_slot(o, s->id);
+
+	while (o->index[h] >= 0)
+		h = (h + 1) & (o->index_cap - 1);
+	o->index[h] = (int)o->nsubs++;
+	memcpy(e->id, s->id, sizeof(e->id));
+	e->partition = s->partition;
+	e->kind = OUT_KEEP;
+	e->closed = 0;
+	e->due = INT64_MAX;
+	e->off = e->len = 0;
+	return e;
+}
+
+/* Where the next blob is encoded: room for the largest one. */
+static uint8_t *out_blob_room(struct batch_out *o)
+{
+	if (o->arena_cap - o->arena_len < CW_STATE_BLOB_MAX) {
+		size_t cap = o->arena_cap ? o->arena_cap : 1 << 20;
+		while (cap - o->arena_len < CW_STATE_BLOB_MAX)
+			cap *= 2;
+		uint8_t *na = realloc(o->arena, cap);
+		if (!na)
+			return NULL;
+		o->arena = na;
+		o->arena_cap = cap;
+	}
+	return o->arena + o->arena_len;
+}
+
+/* Offsets and event-time progress of the partitions this batch read:
+ * taken now, while they are this batch's, and written with its states. */
+static void snapshot_progress(struct cw_pipeline *p, struct batch_out *o)
+{
+	for (int t = 0; t < CW_TOPIC__COUNT; t++) {
+		for (int i = 0; i < p->nparts && i < PARTS_MAX; i++) {
+			struct part *pt = &p->parts[t][i];
+			if (!pt->dirty || !pt->assigned)
+				continue;
+			struct out_progress *g = pl_grow(o->progress, &o->progress_cap,
+							 o->nprogress + 1, sizeof(*g));
+			if (!g) {
+				/* Left dirty: the next batch writes it. */
+				log_err("out of memory recording the progress of a batch");
+				return;
+			}
+			o->progress = g;
+			pt->dirty = 0;
+			o->progress[o->nprogress++] = (struct out_progress){
+				(enum cw_topic_kind)t, i, pt->next_offset, pt->have_ts,
+				pt->newest_ts};
+		}
+	}
+}
+
 struct sink_ctx {
 	struct cw_pipeline *p;
 	int32_t partition;
@@ -109,6 +243,7 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 {
 	struct sink_ctx *c = ctx;
 	struct cw_pipeline *p = c->p;
+	struct batch_out *o = p->next;
 	const struct cw_rule *r = a->rule;
 
 	if (cw_flood_admit(&p->flood, &p->rt->engine, a)) {
@@ -118,8 +253,8 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 		return 1;
 	}
 	char *json = cw_alert_to_json(a, p->rt->rules->version);
-	struct pending_alert *pa = pl_grow(p->palerts, &p->palerts_cap,
-					p->npalerts + 1, sizeof(*pa));
+	struct pending_alert *pa = pl_grow(o->alerts, &o->alerts_cap,
+					   o->nalerts + 1, sizeof(*pa));
 	if (!json || !pa) {
 		/* The firing is recorded; losing its text would lose the
 		 * alert, so fail loudly rather than silently. */
@@ -127,14 +262,13 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 		free(json);
 		return 1;
 	}
-	p->palerts = pa;
-	pa = &p->palerts[p->npalerts++];
+	o->alerts = pa;
+	pa = &o->alerts[o->nalerts++];
 	pa->json = json;
 	memcpy(pa->id, a->alert_id, sizeof(pa->id));
 	snprintf(pa->sub, sizeof(pa->sub), "%s", a->subscriber);
 	pa->partition = c->partition;
 	pa->src_kafka_ts = p->batch_kafka_ts > 0 ? p->batch_kafka_ts : 0;
-	cw_ss_put_outbox(p->ss, c->partition, a->alert_id, json);
 	cw_metrics_alert(p->metrics, r->name, r->severity, 0);
 	return 0;
 }
@@ -158,17 +292,45 @@ static void hand_back_too_large(struct cw_pipeline *p,
 	tl->nevents = (size_t)s->nev;
 }
 
-static void apply_subscriber(struct cw_pipeline *p, const struct cw_batch_sub *s,
-			     const char *blob, size_t bloblen,
-			     int64_t wm_before)
+/* The subscriber's state before this batch: what the carried batch wrote
+ * if it touched it, else Redis's answer. */
+static const char *state_before(const struct cw_pipeline *p, const struct reads *r,
+				const struct cw_batch_sub *s, size_t i, size_t *len)
 {
+	const struct out_sub *c = out_find(r->carry, s->id);
+
+	if (c && c->kind == OUT_STATE) {
+		*len = c->len;
+		return (const char *)r->carry->arena + c->off;
+	}
+	if (c && c->kind == OUT_FORGET) {
+		*len = 0;
+		return NULL;
+	}
+	*len = 0;
+	return r->mget >= 0 ? cw_store_reply_str(p->store, r->mget, (int)i, len) : NULL;
+}
+
+static void step_subscriber(struct cw_pipeline *p, const struct cw_batch_sub *s,
+			    const char *blob, size_t bloblen, int64_t wm_before)
+{
+	struct batch_out *o = p->next;
 	struct sink_ctx sc = {p, s->partition};
 	struct cw_alert_sink sink = {sink_emit, &sc, p->evals};
+	struct out_sub *e = out_add(o, s);
 	struct cw_step_result r;
+	uint8_t *room;
 
 	if (!blob && s->nev == 0) {
 		/* Swept but expired: forget its timer. */
-		cw_ss_forget_due(p->ss, s->id, s->partition);
+		e->kind = OUT_FORGET;
+		return;
+	}
+	if (!(room = out_blob_room(o))) {
+		/* Nothing written, offsets not advanced past it: the batch
+		 * cannot be kept. Treated like a state too large. */
+		log_err("out of memory stepping %s", s->id);
+		hand_back_too_large(p, s);
 		return;
 	}
 	/* The pair merge applies partition N of cdr and billing in ts
@@ -177,9 +339,9 @@ static void apply_subscriber(struct cw_pipeline *p, const struct cw_batch_sub *s
 	 * and counted so. */
 	cw_batch_step(&p->rt->engine, p->scratch, s->id, (const uint8_t *)blob,
 		      bloblen, p->events, p->ev_next, s->first_ev, wm_before,
-		      p->watermark, &sink, p->blob, &r);
-	p->batch_late += r.late;
-	p->batch_dups += r.duplicates;
+		      p->watermark, &sink, room, &r);
+	o->late += r.late;
+	o->dups += r.duplicates;
 	if (r.corrupt)
 		log_warn_rl("state of %s is corrupt; starting afresh", s->id);
 	if (r.dropped_ids)
@@ -191,37 +353,61 @@ static void apply_subscriber(struct cw_pipeline *p, const struct cw_batch_sub *s
 		hand_back_too_large(p, s);
 		return;
 	}
+	e->kind = OUT_STATE;
 	/* A closed (deactivated) line is kept only as long as inspect and
 	 * late events need it; the number may be given to someone else. */
-	cw_ss_put_state(p->ss, s->id, s->partition, p->blob, (size_t)r.len,
-			(p->scratch->flags & CW_ST_DEACTIVATED) != 0, r.next_due);
+	e->closed = (p->scratch->flags & CW_ST_DEACTIVATED) != 0;
+	e->due = r.next_due;
+	e->off = o->arena_len;
+	e->len = (size_t)r.len;
+	o->arena_len += (size_t)r.len;
 }
 
-static void queue_progress(struct cw_pipeline *p)
+void pl_step_batch(struct cw_pipeline *p, const struct reads *r,
+		   int64_t wm_before, uint64_t msgs)
+{
+	struct batch_out *o = p->next;
+
+	pl_out_clear(o);
+	if (out_reserve(o, p->subs.n) < 0) {
+		/* Nothing of the batch is kept: its offsets stay, it is
+		 * read again after the restart. */
+		log_err("out of memory stepping a batch of %zu subscribers; stopping",
+			p->subs.n);
+		p->fatal = 1;
+		return;
+	}
+	for (size_t i = 0; i < p->subs.n; i++) {
+		const struct cw_batch_sub *s = &p->subs.slot[p->subs.order[i]];
+		size_t len;
+		const char *blob = state_before(p, r, s, i, &len);
+		step_subscriber(p, s, blob, len, wm_before);
+		/* Keep Redis fed with the held transaction meanwhile. */
+		if ((i & 31) == 31)
+			cw_store_pump(p->store);
+	}
+	snapshot_progress(p, o);
+	o->msgs = msgs;
+	o->used = 1;
+}
+
+static void queue_progress(struct cw_pipeline *p, const struct batch_out *o)
 {
 	char field[KEY_MAX];
+	unsigned char sentinel[PARTS_MAX] = {0};
 
-	p->pending_offsets = rd_kafka_topic_partition_list_new(16);
 	/* The sentinels of lost-key detection (statestore.h), written with
 	 * the offsets they vouch for. */
+	for (size_t i = 0; i < o->nprogress; i++)
+		sentinel[o->progress[i].partition] = 1;
 	for (int i = 0; i < p->nparts && i < PARTS_MAX; i++)
-		if ((p->parts[CW_TOPIC_CDR][i].dirty && p->parts[CW_TOPIC_CDR][i].assigned) ||
-		    (p->parts[CW_TOPIC_BILLING][i].dirty && p->parts[CW_TOPIC_BILLING][i].assigned))
+		if (sentinel[i])
 			cw_ss_put_sentinels(p->ss, i);
-	for (int t = 0; t < CW_TOPIC__COUNT; t++) {
-		for (int i = 0; i < p->nparts && i < PARTS_MAX; i++) {
-			struct part *pt = &p->parts[t][i];
-			if (!pt->dirty || !pt->assigned)
-				continue;
-			pt->dirty = 0;
-			pl_part_key(p, (enum cw_topic_kind)t, i, field, sizeof(field));
-			cw_ss_put_progress(p->ss, field, pt->next_offset, pt->have_ts,
-					   pt->newest_ts);
-			if (p->pending_offsets)
-				rd_kafka_topic_partition_list_add(
-					p->pending_offsets, pl_topic_name(p, (enum cw_topic_kind)t), i)
-					->offset = pt->next_offset;
-		}
+	for (size_t i = 0; i < o->nprogress; i++) {
+		const struct out_progress *g = &o->progress[i];
+		pl_part_key(p, g->topic, g->partition, field, sizeof(field));
+		cw_ss_put_progress(p->ss, field, g->next_offset, g->have_ts,
+				   g->newest_ts);
 	}
 }
 
@@ -233,24 +419,23 @@ void pl_queue_outbox_cleanup(struct cw_pipeline *p)
 	p->ndelivered = 0;
 }
 
-/* Build this batch's transaction from the states just read. */
-void pl_apply_batch(struct cw_pipeline *p, const struct reads *r,
-		    int64_t wm_before)
+void pl_queue_held(struct cw_pipeline *p)
 {
+	const struct batch_out *o = p->held;
+
 	cw_ss_begin(p->ss);
-	for (size_t i = 0; i < p->subs.n; i++) {
-		const struct cw_batch_sub *s = &p->subs.slot[p->subs.order[i]];
-		size_t len = 0;
-		const char *blob = r->mget >= 0
-			? cw_store_reply_str(p->store, r->mget, (int)i, &len)
-			: NULL;
-		apply_subscriber(p, s, blob, len, wm_before);
+	for (size_t i = 0; i < o->nsubs; i++) {
+		const struct out_sub *e = &o->subs[i];
+		if (e->kind == OUT_STATE)
+			cw_ss_put_state(p->ss, e->id, e->partition, o->arena + e->off,
+					e->len, e->closed, e->due);
+		else if (e->kind == OUT_FORGET)
+			cw_ss_forget_due(p->ss, e->id, e->partition);
 	}
-	queue_progress(p);
+	for (size_t i = 0; i < o->nalerts; i++)
+		cw_ss_put_outbox(p->ss, o->alerts[i].partition, o->alerts[i].id,
+				 o->alerts[i].json);
+	queue_progress(p, o);
 	pl_queue_outbox_cleanup(p);
 	cw_ss_commit(p->ss);
-	p->pending = 1;
-	p->pending_late = p->batch_late;
-	p->pending_dups = p->batch_dups;
-	p->batch_late = p->batch_dups = 0;
 }

@@ -41,8 +41,8 @@ void pl_wait_serving_kafka(struct cw_pipeline *p, int64_t ms)
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(p->consumer,
 							       (int)(left < 100 ? left : 100));
 		if (m) {
-			if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-				log_warn_rl("kafka: %s", rd_kafka_message_errstr(m));
+			if (m->err)
+				pl_consumer_error(p, m);
 			rd_kafka_message_destroy(m);
 		}
 		pl_heartbeat(p);
@@ -53,6 +53,16 @@ void pl_wait_serving_kafka(struct cw_pipeline *p, int64_t ms)
  * group tells us what we own. */
 static void enter_fenced(struct cw_pipeline *p, const char *why)
 {
+	if (p->assign_all) {
+		/* No group will ever reassign: another instance reads the
+		 * same partitions, which kafka.assignment: all rules out. */
+		log_err("%s; kafka.assignment is 'all' but another instance "
+			"writes the same partitions: stopping (exit 1)", why);
+		cw_store_fence_clear(p->store);
+		p->fenced = 1;
+		p->fatal = 1;
+		return;
+	}
 	log_err("%s; discarding the batch, waiting for the consumer group to "
 		"reassign partitions", why);
 	cw_metrics_fenced(p->metrics);

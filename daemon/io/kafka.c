@@ -1,9 +1,11 @@
 /*
  * kafka.c — librdkafka configuration and metadata helpers.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cw/engine.h"
 
@@ -60,10 +62,53 @@ const char *cw_kafka_prop_for_role(const char *key, enum cw_kafka_role role)
 	return key;
 }
 
+int cw_kafka_instance_id(const struct cw_conf *c, char *buf, size_t len)
+{
+	const char *v = c->group_instance_id ? c->group_instance_id : "auto";
+	const char *inst = getenv("CW_INSTANCE");
+	char host[256];
+
+	if (!*v || !strcmp(v, "none"))
+		return 0;
+	if (strcmp(v, "auto"))
+		return snprintf(buf, len, "%s", v) < (int)len ? 1 : -1;
+	/* Only a supervised instance has a stable name to come back under:
+	 * two hand-started daemons on one host must not fence each other. */
+	if (!inst || !*inst)
+		return 0;
+	if (gethostname(host, sizeof(host)) < 0)
+		return -1;
+	host[sizeof(host) - 1] = '\0';
+	return snprintf(buf, len, "%s-%s", host, inst) < (int)len ? 1 : -1;
+}
+
+/* Per-partition prefetch limits from kafka.prefetch (messages, all
+ * partitions of both input topics together). */
+static int set_prefetch(rd_kafka_conf_t *kc, const struct cw_conf *c,
+			int partitions, char *err, size_t errlen)
+{
+	char msgs[24], kb[24];
+	int64_t per = c->prefetch / (2 * (int64_t)partitions);
+
+	if (per < 100)
+		per = 100;
+	if (per > 1000000)
+		per = 1000000;
+	/* Bytes: room for messages of ~256 B on average, at least 256 KB
+	 * (one fetch response of fetch.message.max.bytes fits). */
+	int64_t k = per / 4 < 256 ? 256 : per / 4;
+	snprintf(msgs, sizeof(msgs), "%" PRId64, per);
+	snprintf(kb, sizeof(kb), "%" PRId64, k);
+	if (set(kc, "queued.min.messages", msgs, err, errlen) < 0 ||
+	    set(kc, "queued.max.messages.kbytes", kb, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
 rd_kafka_conf_t *cw_kafka_conf_new(const struct cw_conf *c,
 				   const struct cw_secrets *secrets,
-				   enum cw_kafka_role role, char *err,
-				   size_t errlen)
+				   enum cw_kafka_role role, int partitions,
+				   char *err, size_t errlen)
 {
 	rd_kafka_conf_t *kc = rd_kafka_conf_new();
 	static const char *const consumer_defaults[][2] = {
@@ -81,13 +126,13 @@ rd_kafka_conf_t *cw_kafka_conf_new(const struct cw_conf *c,
 		{"allow.auto.create.topics", "false"},
 		{"fetch.wait.max.ms", "10"},
 		/* The pipeline gives every partition its own queue, so these
-		 * prefetch limits apply PER PARTITION: 20000 messages x 2
-		 * topics x 54 partitions held ~400 MB in tools/bench. 1000
-		 * messages / 256 KB each still keeps batches full (see
-		 * docs/performance.md). */
+		 * prefetch limits apply PER PARTITION: librdkafka's 100000
+		 * messages held ~400 MB in tools/bench. They are replaced by
+		 * kafka.prefetch's share once the partition count is known
+		 * (set_prefetch). Small fetches keep the queues even. */
 		{"queued.min.messages", "1000"},
 		{"queued.max.messages.kbytes", "256"},
-		{"fetch.message.max.bytes", "262144"},
+		{"fetch.message.max.bytes", "65536"},
 		{"session.timeout.ms", "10000"},
 		{"heartbeat.interval.ms", "1000"},
 		/* consumer lag per partition for /metrics (stats callback) */
@@ -113,11 +158,23 @@ rd_kafka_conf_t *cw_kafka_conf_new(const struct cw_conf *c,
 	if (set(kc, "bootstrap.servers", c->brokers, err, errlen) < 0)
 		goto fail;
 	if (role == CW_KAFKA_CONSUMER) {
+		char inst[300];
+		int st = cw_kafka_instance_id(c, inst, sizeof(inst));
+
 		if (set(kc, "group.id", c->group_id, err, errlen) < 0)
+			goto fail;
+		if (st < 0) {
+			snprintf(err, errlen, "kafka.group_instance_id: cannot build "
+				 "<host>-$CW_INSTANCE (too long, or no host name)");
+			goto fail;
+		}
+		if (st > 0 && set(kc, "group.instance.id", inst, err, errlen) < 0)
 			goto fail;
 		for (size_t i = 0; i < sizeof(consumer_defaults) / sizeof(consumer_defaults[0]); i++)
 			if (set(kc, consumer_defaults[i][0], consumer_defaults[i][1], err, errlen) < 0)
 				goto fail;
+		if (partitions > 0 && set_prefetch(kc, c, partitions, err, errlen) < 0)
+			goto fail;
 	} else {
 		for (size_t i = 0; i < sizeof(producer_defaults) / sizeof(producer_defaults[0]); i++)
 			if (set(kc, producer_defaults[i][0], producer_defaults[i][1], err, errlen) < 0)
@@ -145,7 +202,7 @@ int cw_kafka_check_conf(const struct cw_conf *c,
 {
 	for (int role = CW_KAFKA_CONSUMER; role <= CW_KAFKA_PRODUCER; role++) {
 		rd_kafka_conf_t *kc = cw_kafka_conf_new(
-			c, secrets, (enum cw_kafka_role)role, err, errlen);
+			c, secrets, (enum cw_kafka_role)role, 1, err, errlen);
 
 		if (!kc)
 			return -1;
@@ -158,34 +215,33 @@ int cw_kafka_partition_count(rd_kafka_t *rk, const char *topic,
 			     int timeout_ms, char *err, size_t errlen)
 {
 	const struct rd_kafka_metadata *md = NULL;
-	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
 	int n = -1;
 
-	if (!rkt) {
-		snprintf(err, errlen, "topic %s: %s", topic,
-			 rd_kafka_err2str(rd_kafka_last_error()));
-		return -1;
-	}
-	rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+	rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
 	if (e) {
 		snprintf(err, errlen, "topic %s: metadata: %s", topic,
 			 rd_kafka_err2str(e));
-	} else if (md->topic_cnt == 1 &&
-		   md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-		/* The cluster answered: this is configuration, not an outage. */
-		snprintf(err, errlen, "topic '%s' does not exist on the cluster "
-			 "(it is named by kafka.topics)", topic);
-		n = -2;
-	} else if (md->topic_cnt != 1 || md->topics[0].err) {
-		snprintf(err, errlen, "topic %s: %s", topic,
-			 md->topic_cnt ? rd_kafka_err2str(md->topics[0].err)
-				       : "not found");
-	} else {
-		n = md->topics[0].partition_cnt;
+		return -1;
 	}
-	if (md)
-		rd_kafka_metadata_destroy(md);
-	rd_kafka_topic_destroy(rkt);
+	/* The cluster answered: a topic it does not list is configuration,
+	 * not an outage. */
+	n = -2;
+	snprintf(err, errlen, "topic '%s' does not exist on the cluster "
+		 "(it is named by kafka.topics)", topic);
+	for (int i = 0; i < md->topic_cnt; i++) {
+		const struct rd_kafka_metadata_topic *t = &md->topics[i];
+		if (strcmp(t->topic, topic))
+			continue;
+		if (t->err && t->err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+			snprintf(err, errlen, "topic %s: %s", topic,
+				 rd_kafka_err2str(t->err));
+			n = -1;
+		} else if (!t->err && t->partition_cnt > 0) {
+			n = t->partition_cnt;
+		}
+		break;
+	}
+	rd_kafka_metadata_destroy(md);
 	return n;
 }
 

@@ -231,9 +231,9 @@ void pl_collect(struct cw_pipeline *p)
 		if (m) {
 			/* Partition queues take every message; this is an
 			 * error or event for the consumer as a whole. */
-			if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-				log_warn_rl("kafka: %s", rd_kafka_message_errstr(m));
-			else if (!m->err)
+			if (m->err)
+				pl_consumer_error(p, m);
+			else
 				log_warn_rl("kafka: message outside partition queues: %s/%d@%" PRId64,
 					    rd_kafka_topic_name(m->rkt), m->partition, m->offset);
 			rd_kafka_message_destroy(m);

@@ -79,6 +79,17 @@ static int check_eviction(struct cw_pipeline *p, char *err, size_t errlen)
 	return judge_eviction(p, policy, evicted, err, errlen);
 }
 
+/* Send the round trip and read the batch's states ahead of the rest. 0:
+ * they are readable; -1: the exchange that follows retries it all. */
+static int read_states_early(struct cw_pipeline *p, const struct reads *r)
+{
+	char err[256];
+
+	if (r->mget < 0)
+		return -1;
+	return cw_store_receive(p->store, (size_t)r->mget + 1, err, sizeof(err));
+}
+
 static int topic_kind(const struct cw_pipeline *p, const char *name,
 		      enum cw_topic_kind *out)
 {
@@ -436,6 +447,26 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	p->in_callback--;
 }
 
+/*
+ * kafka.assignment: all — every partition of both topics, no group
+ * membership: what on_assign does for a group's assignment, done once at
+ * start (and again while Redis cannot be read for it). 0 assigned.
+ */
+static int assign_all(struct cw_pipeline *p)
+{
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new(2 * p->nparts);
+
+	if (!l)
+		return -1;
+	for (int t = 0; t < CW_TOPIC__COUNT; t++)
+		for (int i = 0; i < p->nparts; i++)
+			rd_kafka_topic_partition_list_add(l, pl_topic_name(p, (enum cw_topic_kind)t), i);
+	on_assign(p, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	return p->parts[CW_TOPIC_CDR][0].assigned ? 0 : -1;
+}
+
 /* One entry per assigned pair for cw_watermark_base. */
 static size_t watermark_pairs(struct cw_pipeline *p)
 {
@@ -484,6 +515,11 @@ int cw_pipeline_step(struct cw_pipeline *p)
 	size_t consumed;
 
 	rd_kafka_poll(p->producer, 0);
+	if (p->assign_all && !p->parts[CW_TOPIC_CDR][0].assigned) {
+		if (assign_all(p) < 0 && !p->fatal)
+			pl_wait_serving_kafka(p, 1000);
+		return 0;
+	}
 	if (p->fenced) {
 		/* Nothing is ours to write until the group reassigns. */
 		if (pl_wall_ms() - p->fenced_log_ms > 30000) {
@@ -505,7 +541,6 @@ int cw_pipeline_step(struct cw_pipeline *p)
 	int info_mem = -1, info_stats = -1;
 	p->batch_kafka_ts = -1;
 	pl_collect(p);
-	pl_dead_letter_rejects(p);
 	consumed = p->nmsgs;
 	/* Nothing taken: nothing is waiting, so the input is not behind
 	 * (rather than freezing at the last batch's value while idle). */
@@ -515,20 +550,31 @@ int cw_pipeline_step(struct cw_pipeline *p)
 	update_watermark(p);
 	pl_group_events(p);
 
-	/* The previous batch's transaction may only go once its dead letters
-	 * are safely in Kafka. */
+	/* The held batch's transaction may only go once its dead letters
+	 * are safely in Kafka. Waited for before this batch's own go out,
+	 * which only its own transaction (next round) waits for: produced
+	 * a batch ago, they are normally acknowledged by now. */
 	if (p->pending)
 		pl_wait_dead_letters(p);
+	pl_dead_letter_rejects(p);
 	pl_queue_reads(p, &r);
 	/* Once a minute the eviction policy rides on this round trip. */
 	if (t0 - p->memcheck_ms >= 60000) {
 		p->memcheck_ms = t0;
 		cw_store_queue_memory_info(p->store, &info_mem, &info_stats);
 	}
+	int stepped = 0;
+	int step_due = p->subs.n || consumed;
 	if (cw_store_queued(p->store) > 0) {
 		uint64_t cmds = cw_store_queued(p->store);
 		if (p->pending)
 			cw_failpoint(&p->fp, "stall-before-exec");
+		/* Redis runs the held transaction while this batch steps on
+		 * its states (read first, in the same round trip). */
+		if (step_due && read_states_early(p, &r) == 0) {
+			pl_step_batch(p, &r, wm_before, consumed);
+			stepped = 1;
+		}
 		if (pl_exchange(p) < 0) {
 			/* Stopping during an outage, fenced, or revoked
 			 * while retrying: nothing of this batch or the
@@ -537,12 +583,17 @@ int cw_pipeline_step(struct cw_pipeline *p)
 			pl_destroy_msgs(p);
 			pl_subs_reset(p);
 			pl_drop_pending(p);
+			p->ntoo_large = 0;
 			return (int)consumed;
 		}
 		cw_metrics_set_ready(p->metrics, 1);
 		p->stats.redis_exchanges++;
 		p->stats.redis_commands += cmds;
-		cw_metrics_batch(p->metrics, p->pending_msgs, cmds, 1);
+		cw_metrics_batch(p->metrics, p->pending ? p->held->msgs : 0, cmds, 1);
+		if (step_due && !stepped) {
+			pl_step_batch(p, &r, wm_before, consumed);
+			stepped = 1;
+		}
 		if (p->pending) {
 			cw_failpoint(&p->fp, "crash-after-exec");
 			pl_post_commit(p);
@@ -558,10 +609,17 @@ int cw_pipeline_step(struct cw_pipeline *p)
 			    judge_eviction(p, policy, evicted, err, sizeof(err)) < 0)
 				log_err_rl("%s", err);
 		}
+	} else if (step_due) {
+		pl_step_batch(p, &r, wm_before, consumed);
+		stepped = 1;
 	}
-	p->pending_msgs = consumed;
-	if (p->subs.n || consumed) {
-		pl_apply_batch(p, &r, wm_before);
+	if (stepped) {
+		/* The batch just stepped is now the one whose transaction
+		 * waits (it goes behind the next batch's reads). */
+		struct batch_out *t = p->held;
+		p->held = p->next;
+		p->next = t;
+		p->pending = p->held->used;
 		pl_dead_letter_too_large(p);
 		cw_metrics_rule_evaluations(p->metrics, p->rt->rules, p->evals);
 		memset(p->evals, 0, sizeof(p->evals));
@@ -606,49 +664,17 @@ static int connect_redis(struct cw_pipeline *p, char *err, size_t errlen)
 	return 0;
 }
 
-static int connect_kafka(struct cw_pipeline *p, char *err, size_t errlen)
+/* Both input topics must exist and be co-partitioned: their partition
+ * count, asked with the producer (the consumer's prefetch depends on it). */
+static int count_partitions(struct cw_pipeline *p, char *err, size_t errlen)
 {
-	char e[512];
-	rd_kafka_conf_t *cc = cw_kafka_conf_new(p->conf, p->opts.secrets,
-						CW_KAFKA_CONSUMER, err, errlen);
-	rd_kafka_conf_t *pc = cc ? cw_kafka_conf_new(p->conf, p->opts.secrets,
-						     CW_KAFKA_PRODUCER, err, errlen)
-				 : NULL;
-
-	if (!cc || !pc) {
-		if (cc)
-			rd_kafka_conf_destroy(cc);
-		if (pc)
-			rd_kafka_conf_destroy(pc);
-		return CW_PIPE_CONFIG;
-	}
-	rd_kafka_conf_set_opaque(cc, p);
-	rd_kafka_conf_set_rebalance_cb(cc, rebalance_cb);
-	rd_kafka_conf_set_stats_cb(cc, stats_cb);
-	rd_kafka_conf_set_dr_msg_cb(pc, pl_dr_cb);
-	p->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, e, sizeof(e));
-	if (!p->producer) {
-		rd_kafka_conf_destroy(pc);
-		rd_kafka_conf_destroy(cc);
-		snprintf(err, errlen, "kafka producer: %s", e);
-		return CW_PIPE_CONFIG;
-	}
-	pc = NULL; /* owned by producer */
-	p->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, e, sizeof(e));
-	if (!p->consumer) {
-		rd_kafka_conf_destroy(cc);
-		snprintf(err, errlen, "kafka consumer: %s", e);
-		return CW_PIPE_CONFIG;
-	}
-	rd_kafka_poll_set_consumer(p->consumer);
-
-	/* Both input topics must exist and be co-partitioned. */
 	int64_t start = pl_wall_ms();
 	int ncdr, nbill;
+
 	for (;;) {
-		ncdr = cw_kafka_partition_count(p->consumer, p->conf->topic_cdr, 2000, err, errlen);
+		ncdr = cw_kafka_partition_count(p->producer, p->conf->topic_cdr, 2000, err, errlen);
 		nbill = ncdr < 0 ? -1
-				 : cw_kafka_partition_count(p->consumer, p->conf->topic_billing,
+				 : cw_kafka_partition_count(p->producer, p->conf->topic_billing,
 							    2000, err, errlen);
 		if (ncdr > 0 && nbill > 0)
 			break;
@@ -672,7 +698,55 @@ static int connect_kafka(struct cw_pipeline *p, char *err, size_t errlen)
 		return CW_PIPE_CONFIG;
 	}
 	p->nparts = ncdr;
+	return CW_PIPE_OK;
+}
 
+static int connect_kafka(struct cw_pipeline *p, char *err, size_t errlen)
+{
+	char e[512], inst[300];
+	rd_kafka_conf_t *pc = cw_kafka_conf_new(p->conf, p->opts.secrets,
+						CW_KAFKA_PRODUCER, 0, err, errlen);
+	rd_kafka_conf_t *cc;
+	int rc;
+
+	if (!pc)
+		return CW_PIPE_CONFIG;
+	rd_kafka_conf_set_dr_msg_cb(pc, pl_dr_cb);
+	rd_kafka_conf_set_opaque(pc, p);
+	p->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, e, sizeof(e));
+	if (!p->producer) {
+		rd_kafka_conf_destroy(pc);
+		snprintf(err, errlen, "kafka producer: %s", e);
+		return CW_PIPE_CONFIG;
+	}
+	rc = count_partitions(p, err, errlen);
+	if (rc != CW_PIPE_OK)
+		return rc;
+	cc = cw_kafka_conf_new(p->conf, p->opts.secrets, CW_KAFKA_CONSUMER,
+			       p->nparts, err, errlen);
+	if (!cc)
+		return CW_PIPE_CONFIG;
+	rd_kafka_conf_set_opaque(cc, p);
+	rd_kafka_conf_set_rebalance_cb(cc, rebalance_cb);
+	rd_kafka_conf_set_stats_cb(cc, stats_cb);
+	p->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, e, sizeof(e));
+	if (!p->consumer) {
+		rd_kafka_conf_destroy(cc);
+		snprintf(err, errlen, "kafka consumer: %s", e);
+		return CW_PIPE_CONFIG;
+	}
+	rd_kafka_poll_set_consumer(p->consumer);
+	if (cw_kafka_instance_id(p->conf, inst, sizeof(inst)) > 0)
+		log_info("kafka: static group member %s (a restart under this id "
+			 "takes its partitions back without a rebalance)", inst);
+
+	if (p->assign_all) {
+		/* Assigned by cw_pipeline_step once the state store is up. */
+		log_info("kafka: reading all %d partitions of %s and %s without "
+			 "group membership (kafka.assignment: all)", p->nparts,
+			 p->conf->topic_cdr, p->conf->topic_billing);
+		return CW_PIPE_OK;
+	}
 	rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(2);
 	rd_kafka_topic_partition_list_add(topics, p->conf->topic_cdr, RD_KAFKA_PARTITION_UA);
 	rd_kafka_topic_partition_list_add(topics, p->conf->topic_billing, RD_KAFKA_PARTITION_UA);
@@ -701,6 +775,7 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 	if (o->failpoint)
 		p->fp = *o->failpoint;
 	p->conf = o->conf;
+	p->assign_all = o->conf->assignment && !strcmp(o->conf->assignment, "all");
 	p->metrics = o->metrics;
 	p->rt = rt;
 	p->watermark = INT64_MIN;
@@ -711,10 +786,11 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 	p->ev_part = calloc(bs, sizeof(*p->ev_part));
 	p->ev_next = calloc(bs, sizeof(*p->ev_next));
 	p->scratch = malloc(sizeof(*p->scratch));
-	p->blob = malloc(CW_STATE_BLOB_MAX);
+	p->held = &p->out[0];
+	p->next = &p->out[1];
 	/* A batch touches at most its events' subscribers, the swept ones
 	 * and the sweep's per-partition floor. */
-	if (!p->events || !p->ev_part || !p->ev_next || !p->scratch || !p->blob ||
+	if (!p->events || !p->ev_part || !p->ev_next || !p->scratch ||
 	    cw_batch_subs_init(&p->subs, bs + (size_t)SWEEP_TOTAL + 50 * PARTS_MAX) < 0) {
 		snprintf(err, errlen, "out of memory");
 		rc = CW_PIPE_CONFIG;
@@ -816,10 +892,8 @@ void cw_pipeline_free(struct cw_pipeline *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->npalerts; i++)
-		free(p->palerts[i].json);
-	if (p->pending_offsets)
-		rd_kafka_topic_partition_list_destroy(p->pending_offsets);
+	pl_out_free(&p->out[0]);
+	pl_out_free(&p->out[1]);
 	pl_drop_heads(p);
 	pl_free_rejects(p);
 	free(p->too_large);
@@ -836,10 +910,8 @@ void cw_pipeline_free(struct cw_pipeline *p)
 	free(p->ev_next);
 	cw_batch_subs_fini(&p->subs);
 	free(p->swept);
-	free(p->palerts);
 	free(p->delivered);
 	free(p->scratch);
-	free(p->blob);
 	cw_ss_free(p->ss);
 	free(p);
 }

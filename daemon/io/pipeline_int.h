@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <librdkafka/rdkafka.h>
@@ -26,6 +27,7 @@
 #include "cw/batch.h"
 #include "cw/engine.h"
 #include "cw/failpoint.h"
+#include "cw/log.h"
 #include "cw/pipeline.h"
 #include "cw/state.h"
 #include "cw/statestore.h"
@@ -81,6 +83,53 @@ struct reject {
 	enum cw_invalid why;
 };
 
+/*
+ * A stepped batch (apply.c): what its subscribers' states became, its
+ * alerts and its offsets, kept until its transaction is committed. The
+ * transaction is queued behind the NEXT batch's state reads, so that
+ * Redis runs it while the loop steps that batch; the next batch therefore
+ * takes the states this one wrote from here (the carry), not from Redis,
+ * which answers its reads before the transaction.
+ */
+enum out_kind {
+	OUT_STATE,   /* write the blob (and its timer) */
+	OUT_FORGET,  /* no state: forget its timer */
+	OUT_KEEP,    /* nothing written (too large: dead-lettered) */
+};
+
+struct out_sub {
+	char id[CW_SUB_MAX + 1];
+	int32_t partition;
+	enum out_kind kind;
+	int closed;          /* a deactivated line: the shorter TTL */
+	int64_t due;         /* INT64_MAX: no timer */
+	size_t off, len;     /* the blob in the arena */
+};
+
+/* A partition's progress as the batch left it (written with its states). */
+struct out_progress {
+	enum cw_topic_kind topic;
+	int32_t partition;
+	int64_t next_offset;
+	int have_ts;
+	int64_t newest_ts;
+};
+
+struct batch_out {
+	int used;                      /* stepped, not yet committed */
+	struct out_sub *subs;          /* in apply order */
+	size_t nsubs, subs_cap;
+	int *index;                    /* open addressing over subs, -1 empty */
+	size_t index_cap;              /* a power of two, > 2 * nsubs */
+	uint8_t *arena;
+	size_t arena_len, arena_cap;
+	struct pending_alert *alerts;  /* owned, published after the commit */
+	size_t nalerts, alerts_cap;
+	struct out_progress *progress;
+	size_t nprogress, progress_cap;
+	uint64_t msgs, late, dups;
+};
+
 /* A subscriber whose state would not fit (apply.c), dead-lettered by the
  * loop before the batch's transaction goes. */
 struct too_large {
@@ -122,14 +171,11 @@ struct cw_pipeline {
 	struct cw_batch_sub *swept;
 	size_t nswept, swept_cap;
 
-	/* the previous batch's transaction, queued in the store, not yet sent */
-	int pending;
-	struct pending_alert *palerts;
-	size_t npalerts, palerts_cap;
-	rd_kafka_topic_partition_list_t *pending_offsets;
-	uint64_t pending_msgs;
-	uint64_t batch_late, batch_dups;     /* of the batch being applied */
-	uint64_t pending_late, pending_dups; /* of the pending transaction */
+	/* Stepped batches: `held` waits for its transaction to commit,
+	 * `next` is stepped meanwhile; they swap after each step. */
+	struct batch_out out[2];
+	struct batch_out *held, *next;
+	int pending;                  /* held->used: a transaction waits */
 
 	struct reject *rejects;  /* of the batch being collected */
 	size_t nrejects, rejects_cap;
@@ -144,13 +190,13 @@ struct cw_pipeline {
 	struct cw_flood flood;        /* rule limits (batch.h) */
 
 	struct cw_state *scratch;
-	uint8_t *blob;
 	uint64_t evals[CW_RULES_MAX]; /* per-rule evaluations of this batch */
 	int fatal;                    /* a permanent Redis error: stop, exit 1 */
 	int in_callback;              /* inside the rebalance callback */
 	int in_exchange;              /* pl_exchange depth */
 	int abandoned;                /* revoked during an exchange's retries */
 	int fenced;                   /* another instance took our partitions */
+	int assign_all;               /* kafka.assignment: all (no group) */
 	int64_t fenced_log_ms;
 	struct cw_failpoint fp;
 	int64_t memcheck_ms;          /* last eviction-policy check (wall) */
@@ -164,6 +210,9 @@ struct cw_pipeline {
 struct reads {
 	int mget;                 /* reply index of MGET, -1 none */
 	int sweep[PARTS_MAX];     /* reply index per partition, -1 none */
+	/* The batch whose transaction follows the MGET in the same round
+	 * trip: its states are newer than the MGET's answer. NULL none. */
+	const struct batch_out *carry;
 };
 
 /* ---- helpers every part uses -------------------------------------------- */
@@ -209,6 +258,30 @@ static inline const char *pl_topic_name(const struct cw_pipeline *p,
 	return t == CW_TOPIC_CDR ? p->conf->topic_cdr : p->conf->topic_billing;
 }
 
+/*
+ * An error the consumer reports as a whole (not a message). A fatal one
+ * (another member took our group.instance.id: KIP-345 fences the older)
+ * stops the daemon with exit 1, like any configuration error: it does
+ * not heal by retrying.
+ */
+static inline void pl_consumer_error(struct cw_pipeline *p,
+				     const rd_kafka_message_t *m)
+{
+	char why[512];
+
+	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+		return;
+	if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+		rd_kafka_fatal_error(p->consumer, why, sizeof(why));
+		log_err("kafka: fatal consumer error: %s%s; stopping (exit 1)", why,
+			strstr(why, "nstance") ? " (kafka.group_instance_id is "
+			"used by another running instance)" : "");
+		p->fatal = 1;
+		return;
+	}
+	log_warn_rl("kafka: %s", rd_kafka_message_errstr(m));
+}
+
 /* "<topic>/<partition>": the field of off:/wm: hashes. */
 static inline void pl_part_key(const struct cw_pipeline *p,
 			       enum cw_topic_kind t, int32_t part, char *buf,
@@ -218,13 +291,21 @@ static inline void pl_part_key(const struct cw_pipeline *p,
 }
 
 /* apply.c */
-void pl_apply_batch(struct cw_pipeline *p, const struct reads *r,
-		    int64_t wm_before);
 void pl_group_events(struct cw_pipeline *p);
-void pl_queue_outbox_cleanup(struct cw_pipeline *p);
+/* MGET of the batch's subscribers (r->mget), then the held batch's
+ * transaction (r->carry), then the sweeps (r->sweep). */
 void pl_queue_reads(struct cw_pipeline *p, struct reads *r);
+/* Step the collected batch into p->next from the states just read (and
+ * r->carry), then make it the held batch. */
+void pl_step_batch(struct cw_pipeline *p, const struct reads *r,
+		   int64_t wm_before, uint64_t msgs);
+/* Queue the held batch's MULTI/EXEC: states, timers, outbox, offsets. */
+void pl_queue_held(struct cw_pipeline *p);
+void pl_queue_outbox_cleanup(struct cw_pipeline *p);
 void pl_subs_reset(struct cw_pipeline *p);
 void pl_take_sweep(struct cw_pipeline *p, const struct reads *r);
+void pl_out_clear(struct batch_out *o);
+void pl_out_free(struct batch_out *o);
 /* merge.c */
 void pl_collect(struct cw_pipeline *p);
 void pl_destroy_msgs(struct cw_pipeline *p);

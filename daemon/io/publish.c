@@ -245,58 +245,69 @@ static void publish_alert(struct cw_pipeline *p, struct pending_alert *a)
 	a->json = NULL; /* owned by librdkafka now */
 }
 
+/* Commit the held batch's offsets to Kafka too (Redis has them already):
+ * what the group shows as lag, and where a new group member would start
+ * if Redis lost them. */
+static void commit_offsets(struct cw_pipeline *p, const struct batch_out *o)
+{
+	if (!o->nprogress)
+		return;
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new((int)o->nprogress);
+	if (!l)
+		return;
+	for (size_t i = 0; i < o->nprogress; i++)
+		rd_kafka_topic_partition_list_add(l, pl_topic_name(p, o->progress[i].topic),
+						  o->progress[i].partition)
+			->offset = o->progress[i].next_offset;
+	rd_kafka_resp_err_t e = rd_kafka_commit(p->consumer, l, 1);
+	if (e)
+		log_warn_rl("kafka offset commit: %s", rd_kafka_err2str(e));
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
 void pl_post_commit(struct cw_pipeline *p)
 {
-	for (size_t i = 0; i < p->npalerts; i++)
-		publish_alert(p, &p->palerts[i]);
-	if (p->npalerts && p->fp.name[0]) {
+	struct batch_out *o = p->held;
+
+	for (size_t i = 0; i < o->nalerts; i++)
+		publish_alert(p, &o->alerts[i]);
+	if (o->nalerts && p->fp.name[0]) {
 		/* The point is "acknowledged by Kafka": wait for it. */
 		if (!strcmp(p->fp.name, "crash-after-publish"))
 			rd_kafka_flush(p->producer, 10000);
 		cw_failpoint(&p->fp, "crash-after-publish");
 	}
-	p->stats.alerts += p->npalerts;
-	p->npalerts = 0;
-	if (p->pending_offsets && p->pending_offsets->cnt > 0) {
-		rd_kafka_resp_err_t e =
-			rd_kafka_commit(p->consumer, p->pending_offsets, 1);
-		if (e)
-			log_warn_rl("kafka offset commit: %s", rd_kafka_err2str(e));
-	}
-	if (p->pending_offsets) {
-		rd_kafka_topic_partition_list_destroy(p->pending_offsets);
-		p->pending_offsets = NULL;
-	}
+	p->stats.alerts += o->nalerts;
+	o->nalerts = 0;
+	commit_offsets(p, o);
 	p->stats.batches++;
-	p->stats.late += p->pending_late;
-	p->stats.duplicates += p->pending_dups;
-	cw_metrics_late(p->metrics, p->pending_late);
-	cw_metrics_duplicate(p->metrics, p->pending_dups);
-	p->pending_late = p->pending_dups = 0;
+	p->stats.late += o->late;
+	p->stats.duplicates += o->dups;
+	cw_metrics_late(p->metrics, o->late);
+	cw_metrics_duplicate(p->metrics, o->dups);
+	/* Its states stay readable (the carry of the batch stepped with
+	 * this round trip) until it is cleared for reuse. */
+	o->used = 0;
 	p->pending = 0;
 	rd_kafka_poll(p->producer, 0);
 }
 
 void pl_drop_pending(struct cw_pipeline *p)
 {
-	for (size_t i = 0; i < p->npalerts; i++)
-		free(p->palerts[i].json);
-	p->npalerts = 0;
-	if (p->pending_offsets) {
-		rd_kafka_topic_partition_list_destroy(p->pending_offsets);
-		p->pending_offsets = NULL;
-	}
-	p->pending_late = p->pending_dups = 0;
+	pl_out_clear(p->held);
+	pl_out_clear(p->next);
 	p->pending = 0;
 	cw_store_discard(p->store);
 }
 
-/* Make the queued transaction durable now (revocation, drain). */
+/* Make the held transaction durable now (revocation, drain). */
 int pl_flush_pending(struct cw_pipeline *p)
 {
 	if (!p->pending)
 		return 0;
 	pl_wait_dead_letters(p);
+	pl_queue_held(p);
 	if (pl_exchange(p) < 0)
 		return -1;
 	cw_store_release(p->store);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cw/event.h"
 #include "cw/statestore.h"
 
 struct cw_statestore {
@@ -22,6 +23,17 @@ struct cw_statestore {
 	char sentinel[CW_SS_KEY_MAX];      /* member of due:<n>: "~<group>" */
 	char ttl[24], ttl_closed[24];
 	size_t prefix_len;
+
+	/* Timer changes of the open transaction, written at commit as one
+	 * ZADD and one ZREM per partition instead of one command per
+	 * subscriber: Redis's cost per command is most of a batch's. */
+	int in_tx;
+	struct ss_timer {
+		int32_t partition;
+		int64_t due;              /* INT64_MAX: forget (ZREM) */
+		char sub[CW_SUB_MAX + 1];
+	} *timers;
+	size_t ntimers, timers_cap;
 };
 
 int cw_ss_new(const struct cw_ss_opts *o, struct cw_statestore **out)
@@ -70,6 +82,7 @@ void cw_ss_free(struct cw_statestore *ss)
 		return;
 	free(ss->due_key);
 	free(ss->outbox_key);
+	free(ss->timers);
 	free(ss);
 }
 
@@ -163,10 +176,116 @@ int cw_ss_queue_due(struct cw_statestore *ss, int32_t partition,
 void cw_ss_begin(struct cw_statestore *ss)
 {
 	cw_store_queue(ss->store, 1, (const char *[]){"MULTI"}, NULL);
+	ss->in_tx = 1;
+	ss->ntimers = 0;
+}
+
+/* Remembered for the commit; 0, or -1 when out of memory (the caller
+ * then queues the command itself). */
+static int remember_timer(struct cw_statestore *ss, const char *sub,
+			  int32_t partition, int64_t due)
+{
+	if (!ss->in_tx || strlen(sub) > CW_SUB_MAX)
+		return -1;
+	if (ss->ntimers == ss->timers_cap) {
+		size_t nc = ss->timers_cap ? 2 * ss->timers_cap : 1024;
+		struct ss_timer *nt = realloc(ss->timers, nc * sizeof(*nt));
+		if (!nt)
+			return -1;
+		ss->timers = nt;
+		ss->timers_cap = nc;
+	}
+	struct ss_timer *t = &ss->timers[ss->ntimers++];
+	t->partition = partition;
+	t->due = due;
+	strcpy(t->sub, sub);
+	return 0;
+}
+
+/* One ZADD (score member ...) or ZREM (member ...) of partition `part`
+ * over its remembered timers (order[0..n)) of that kind. */
+static void queue_timers(struct cw_statestore *ss, int32_t part, int add,
+			 const size_t *order, size_t n, const char **argv,
+			 size_t *lens, char (*score)[24])
+{
+	int argc = 2;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct ss_timer *t = &ss->timers[order[k]];
+		if ((t->due != INT64_MAX) != add)
+			continue;
+		if (add) {
+			lens[argc] = i64_to_str(t->due, score[k]);
+			argv[argc++] = score[k];
+		}
+		lens[argc] = strlen(t->sub);
+		argv[argc++] = t->sub;
+	}
+	if (argc == 2)
+		return;
+	argv[0] = add ? "ZADD" : "ZREM";
+	lens[0] = 4;
+	argv[1] = ss->due_key[part];
+	lens[1] = strlen(ss->due_key[part]);
+	cw_store_queue(ss->store, argc, argv, lens);
+}
+
+static void flush_timers_one_by_one(struct cw_statestore *ss)
+{
+	for (size_t i = 0; i < ss->ntimers; i++) {
+		const struct ss_timer *t = &ss->timers[i];
+		char sc[24];
+
+		if (t->due == INT64_MAX) {
+			cw_store_queue(ss->store, 3, (const char *[]){"ZREM",
+				       ss->due_key[t->partition], t->sub}, NULL);
+		} else {
+			i64_to_str(t->due, sc);
+			cw_store_queue(ss->store, 4, (const char *[]){"ZADD",
+				       ss->due_key[t->partition], sc, t->sub}, NULL);
+		}
+	}
+}
+
+static void flush_timers(struct cw_statestore *ss)
+{
+	size_t n = ss->ntimers, np = (size_t)ss->nparts;
+	const char **argv = malloc((2 * n + 2) * sizeof(*argv));
+	size_t *lens = malloc((2 * n + 2) * sizeof(*lens));
+	char (*score)[24] = malloc((n ? n : 1) * sizeof(*score));
+	size_t *start = calloc(np + 1, sizeof(*start));
+	size_t *order = malloc((n ? n : 1) * sizeof(*order));
+
+	if (!argv || !lens || !score || !start || !order) {
+		flush_timers_one_by_one(ss);
+	} else {
+		/* Counting sort by partition (stable: first-seen order). */
+		for (size_t i = 0; i < n; i++)
+			start[ss->timers[i].partition + 1]++;
+		for (size_t j = 0; j < np; j++)
+			start[j + 1] += start[j];
+		for (size_t i = 0; i < n; i++)
+			order[start[ss->timers[i].partition]++] = i;
+		for (size_t j = 0, from = 0; j < np; from = start[j++]) {
+			size_t cnt = start[j] - from;
+			if (!cnt)
+				continue;
+			queue_timers(ss, (int32_t)j, 1, order + from, cnt, argv, lens, score);
+			queue_timers(ss, (int32_t)j, 0, order + from, cnt, argv, lens, score);
+		}
+	}
+	free(argv);
+	free(lens);
+	free(score);
+	free(start);
+	free(order);
+	ss->ntimers = 0;
 }
 
 void cw_ss_commit(struct cw_statestore *ss)
 {
+	flush_timers(ss);
+	ss->in_tx = 0;
 	cw_store_queue(ss->store, 1, (const char *[]){"EXEC"}, NULL);
 }
 
@@ -185,7 +304,7 @@ void cw_ss_put_state(struct cw_statestore *ss, const char *sub,
 		return;
 	if (due == INT64_MAX) {
 		cw_ss_forget_due(ss, sub, partition);
-	} else {
+	} else if (remember_timer(ss, sub, partition, due) < 0) {
 		i64_to_str(due, score);
 		cw_store_queue(ss->store, 4,
 			       (const char *[]){"ZADD", ss->due_key[partition], score, sub},
@@ -196,7 +315,8 @@ void cw_ss_put_state(struct cw_statestore *ss, const char *sub,
 void cw_ss_forget_due(struct cw_statestore *ss, const char *sub,
 		      int32_t partition)
 {
-	if (part_ok(ss, partition))
+	if (part_ok(ss, partition) &&
+	    remember_timer(ss, sub, partition, INT64_MAX) < 0)
 		cw_store_queue(ss->store, 3,
 			       (const char *[]){"ZREM", ss->due_key[partition], sub},
 			       NULL);

@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <hiredis/hiredis.h>
@@ -40,6 +42,8 @@ struct cw_store {
 	size_t nfence;
 	size_t *execs;      /* reply indexes of the queued EXECs */
 	size_t nexecs, cap_execs;
+	int sent;           /* the queue is being sent (cw_store_send) */
+	size_t wlen, woff;  /* bytes to send (queue + fence), bytes sent */
 
 	struct cw_store_stats stats;
 };
@@ -225,6 +229,7 @@ static int do_connect(struct cw_store *s, char *err, size_t errlen)
 
 	if (s->ctx)
 		redisFree(s->ctx);
+	s->sent = 0;
 	s->ctx = s->path ? redisConnectUnixWithTimeout(s->path, tv)
 			 : redisConnectWithTimeout(s->host, s->port, tv);
 	if (!s->ctx || s->ctx->err) {
@@ -502,7 +507,7 @@ int cw_store_queue(struct cw_store *s, int argc, const char **argv,
 	size_t need = 24;
 	for (int i = 0; i < argc; i++)
 		need += 24 + (argvlen ? argvlen[i] : strlen(argv[i]));
-	if (argc <= 0 || reserve(s, need) < 0)
+	if (argc <= 0 || s->sent || reserve(s, need) < 0)
 		return -1;
 	if (argc == 1 && !strcmp(argv[0], "EXEC")) {
 		if (s->nexecs == s->cap_execs) {
@@ -547,6 +552,7 @@ void cw_store_release(struct cw_store *s)
 void cw_store_discard(struct cw_store *s)
 {
 	cw_store_release(s);
+	s->sent = 0;
 	s->len = 0;
 	s->nqueued = 0;
 	s->nexecs = 0;
@@ -611,13 +617,98 @@ static int first_error(const redisReply *r, char *err, size_t errlen)
 	return 0;
 }
 
-int cw_store_exchange(struct cw_store *s, char *err, size_t errlen)
+/* The connection is in an unknown state mid-pipeline: drop it. The
+ * queue is kept for the retry. */
+static int io_error(struct cw_store *s, char *err, size_t errlen)
 {
+	s->fault = CW_STORE_TRANSIENT;
+	snprintf(err, errlen, "redis: %s",
+		 s->ctx && s->ctx->errstr[0] ? s->ctx->errstr : strerror(errno));
+	s->stats.errors++;
+	cw_store_release(s);
+	s->sent = 0;
+	if (s->ctx)
+		redisFree(s->ctx);
+	s->ctx = NULL;
+	return -1;
+}
+
+/*
+ * Sending is ours, not hiredis's: the queue (with the fence commands
+ * behind it, appended past s->len so a retry can send it again) goes out
+ * in non-blocking writes, interleaved with reading the replies. Redis
+ * answers the first commands (a batch's MGET, megabytes of states) while
+ * it still parses the rest; a blocking write of it all would leave those
+ * answers in Redis's output buffer, delivered only after the transaction
+ * behind them has run.
+ */
+static int write_some(struct cw_store *s)
+{
+	while (s->woff < s->wlen) {
+		ssize_t n = send(s->ctx->fd, s->buf + s->woff, s->wlen - s->woff,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			s->woff += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait until the socket can take more (or, with `want_read`, has data to
+ * read); writes what it can meanwhile. 1 readable, 0 progress, -1 error. */
+static int wait_socket(struct cw_store *s, int want_read)
+{
+	struct pollfd pfd = {s->ctx->fd, (short)((want_read ? POLLIN : 0) |
+						 (s->woff < s->wlen ? POLLOUT : 0)), 0};
+	int n;
+
+	do
+		n = poll(&pfd, 1, (int)s->timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		errno = ETIMEDOUT;
+	if (n <= 0)
+		return -1;
+	if (pfd.revents & POLLOUT && write_some(s) < 0)
+		return -1;
+	if (pfd.revents & (POLLERR | POLLNVAL))
+		return -1;
+	return (pfd.revents & (POLLIN | POLLHUP)) ? 1 : 0;
+}
+
+/* The next reply, sending the rest of the queue while it waits. */
+static int read_reply(struct cw_store *s, void **r)
+{
+	*r = NULL;
+	for (;;) {
+		if (redisGetReplyFromReader(s->ctx, r) != REDIS_OK)
+			return -1;
+		if (*r)
+			return 0;
+		int rd = wait_socket(s, 1);
+		if (rd < 0)
+			return -1;
+		if (rd > 0 && redisBufferRead(s->ctx) != REDIS_OK)
+			return -1;
+	}
+}
+
+int cw_store_send(struct cw_store *s, char *err, size_t errlen)
+{
+	if (s->sent)
+		return 0;
 	cw_store_release(s);
 	if (s->nqueued == 0)
 		return 0;
 	if (!s->ctx) {
 		snprintf(err, errlen, "redis: not connected");
+		s->fault = CW_STORE_TRANSIENT;
 		s->stats.errors++;
 		return -1;
 	}
@@ -630,23 +721,57 @@ int cw_store_exchange(struct cw_store *s, char *err, size_t errlen)
 		s->replies = nr;
 		s->cap_replies = s->nqueued;
 	}
-	if (redisAppendFormattedCommand(s->ctx, s->buf, s->len) != REDIS_OK ||
-	    (s->nfence && redisAppendFormattedCommand(s->ctx, s->fence_cmds,
-						      s->fence_len) != REDIS_OK))
-		goto io_error;
-	for (size_t i = 0; i < s->nqueued; i++) {
-		void *r = NULL;
-		if (redisGetReply(s->ctx, &r) != REDIS_OK || !r)
-			goto io_error;
+	if (reserve(s, s->fence_len) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (s->nfence)
+		memcpy(s->buf + s->len, s->fence_cmds, s->fence_len);
+	s->wlen = s->len + (s->nfence ? s->fence_len : 0);
+	s->woff = 0;
+	s->sent = 1;
+	if (write_some(s) < 0)
+		return io_error(s, err, errlen);
+	return 0;
+}
+
+void cw_store_pump(struct cw_store *s)
+{
+	/* An error shows again, and is reported, where replies are read. */
+	if (s->sent && s->ctx)
+		(void)write_some(s);
+}
+
+int cw_store_receive(struct cw_store *s, size_t upto, char *err, size_t errlen)
+{
+	if (!s->sent && cw_store_send(s, err, errlen) < 0)
+		return -1;
+	if (upto > s->nqueued)
+		upto = s->nqueued;
+	while (s->nreplies < upto) {
+		void *r;
+		if (read_reply(s, &r) < 0)
+			return io_error(s, err, errlen);
 		s->replies[s->nreplies++] = r;
 	}
+	return 0;
+}
+
+int cw_store_exchange(struct cw_store *s, char *err, size_t errlen)
+{
+	if (!s->sent)
+		cw_store_release(s);
+	if (s->nqueued == 0)
+		return 0;
+	if (cw_store_receive(s, s->nqueued, err, errlen) < 0)
+		return -1;
+	s->sent = 0;
 	if (s->nfence) {
 		void *w = NULL, *m = NULL;
-		if (redisGetReply(s->ctx, &w) != REDIS_OK || !w ||
-		    redisGetReply(s->ctx, &m) != REDIS_OK || !m) {
+		if (read_reply(s, &w) < 0 || read_reply(s, &m) < 0) {
 			if (w)
 				freeReplyObject(w);
-			goto io_error;
+			return io_error(s, err, errlen);
 		}
 		int fenced = fence_check(s, w, m, err, errlen);
 		freeReplyObject(w);
@@ -689,16 +814,6 @@ int cw_store_exchange(struct cw_store *s, char *err, size_t errlen)
 	s->nexecs = 0;
 	s->fault = CW_STORE_OK;
 	return 0;
-io_error:
-	s->fault = CW_STORE_TRANSIENT;
-	snprintf(err, errlen, "redis: %s",
-		 s->ctx->errstr[0] ? s->ctx->errstr : strerror(errno));
-	s->stats.errors++;
-	cw_store_release(s);
-	/* The connection is in an unknown state mid-pipeline: drop it. */
-	redisFree(s->ctx);
-	s->ctx = NULL;
-	return -1;
 }
 
 static const redisReply *reply_at(const struct cw_store *s, int i)

@@ -35,6 +35,9 @@ struct cw_conf {
 	size_t nprops;
 	int batch_size;           /* kafka.batch_size: max messages per batch (5000) */
 	int64_t batch_wait_ms;    /* kafka.batch_wait: max wait to fill a batch (50ms) */
+	char *group_instance_id;  /* kafka.group_instance_id: "auto", "none" or an id */
+	int prefetch;             /* kafka.prefetch: messages fetched ahead, in all (400000) */
+	char *assignment;         /* kafka.assignment: "group" or "all" */
 
 	/* redis */
 	char *redis_url;          /* "redis://127.0.0.1:6379/0" or unix:///path */

@@ -67,6 +67,24 @@ void cw_store_discard(struct cw_store *s);
  */
 int cw_store_exchange(struct cw_store *s, char *err, size_t errlen);
 
+/*
+ * The same round trip in parts, so that Redis works while the caller
+ * does: cw_store_send starts sending the queue (as much as the
+ * connection takes without waiting);
+ * cw_store_receive reads the replies of the first `upto` commands (their
+ * accessors below work at once); cw_store_exchange then reads the rest and
+ * judges them all, as above. Nothing may be queued between send and
+ * exchange (cw_store_queue refuses). Failures are those of
+ * cw_store_exchange (a lost connection is dropped; the queue is kept and
+ * goes out whole again on the next exchange).
+ */
+int cw_store_send(struct cw_store *s, char *err, size_t errlen);
+int cw_store_receive(struct cw_store *s, size_t upto, char *err, size_t errlen);
+/* Send more of the queue if the connection takes it now, without
+ * waiting: called now and then by a caller busy between send and
+ * exchange, so that Redis has the whole queue to work on. */
+void cw_store_pump(struct cw_store *s);
+
 /* Reply accessors for the last successful exchange. `i` is the index
  * returned by cw_store_queue; `j` an element of an array reply. */
 int cw_store_reply_is_nil(const struct cw_store *s, int i);

@@ -334,6 +334,42 @@ START_TEST(sigkill_and_restart)
 }
 END_TEST
 
+/*
+ * kafka.assignment: all — no consumer group to wait for. SIGKILLed and
+ * restarted at once; then a second such instance starts on the same
+ * partitions: it takes the fences, the first is refused at its next
+ * transaction and stops with exit 1 (no group would ever reassign it),
+ * the second carries on (and is SIGKILLed and restarted too). The same
+ * alerts as the reference.
+ */
+START_TEST(sigkill_and_restart_without_group)
+{
+	struct run r;
+	struct cwh *h = setup(&r);
+
+	snprintf(h->d[0].kafka, sizeof(h->d[0].kafka), "  assignment: all\n");
+	snprintf(h->d[1].kafka, sizeof(h->d[1].kafka), "  assignment: all\n");
+	ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
+	wait_fraction(h, &r, 0.3);
+	kill_scraped(h, 0, &r);
+	fprintf(stderr, "  SIGKILL, restart (assignment: all)\n");
+	ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
+	wait_fraction(h, &r, 0.5);
+	scrape(h, 0, &r);
+	ck_assert_int_eq(cwh_daemon_start(h, 1, 120), 0);
+	int st = cwh_daemon_wait_exit(h, 0, 60);
+	ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 1,
+		      "first 'all' instance: status %d, expected exit 1", st);
+	ck_assert_int_ge(cwh_daemon_log_count(h, 0, "another instance writes the same partitions"), 1);
+	fprintf(stderr, "  a second 'all' instance: the first exits 1\n");
+	wait_fraction(h, &r, 0.8);
+	kill_scraped(h, 1, &r);
+	ck_assert_int_eq(cwh_daemon_start(h, 1, 120), 0);
+	conclude(h, &r, "no group: sigkill, second writer", DUPS_AT_MOST);
+	scenario_free(h, &r);
+}
+END_TEST
+
 START_TEST(redis_restart)
 {
 	struct run r;
@@ -585,6 +621,7 @@ CW_CHECK_SUITE(faults_suite)
 	tcase_add_unchecked_fixture(tc, reference_setup, reference_teardown);
 	ADD(reference_is_reproducible);
 	ADD(sigkill_and_restart);
+	ADD(sigkill_and_restart_without_group);
 	ADD(redis_restart);
 	ADD(broker_outage);
 	ADD(instances_join_and_leave);

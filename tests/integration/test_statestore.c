@@ -5,6 +5,7 @@
  * read and scratch cleanup touch only their own keys.
  */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,72 @@ START_TEST(tools_read_one_subscriber_and_drop_only_their_prefix)
 }
 END_TEST
 
+/*
+ * The round trip in parts (what the pipeline does to step a batch while
+ * Redis runs the previous transaction): the reads queued first are
+ * readable before the transaction's replies; nothing can be queued while
+ * the queue is on the wire; a lost connection keeps the queue, and the
+ * next exchange sends it whole again.
+ */
+START_TEST(send_then_receive_reads_ahead_of_the_transaction)
+{
+	struct fix f;
+	char err[256];
+	const uint8_t old[] = {1, 2, 3}, young[] = {9, 9};
+	const char *ids[] = {SUB};
+	size_t len;
+
+	open_fix(&f, "p:");
+	cw_ss_begin(f.ss);
+	cw_ss_put_state(f.ss, SUB, 0, old, sizeof(old), 0, 5);
+	cw_ss_commit(f.ss);
+	exchange(&f);
+	cw_store_release(f.s);
+
+	int mget = cw_ss_queue_states(f.ss, ids, 1);
+	cw_ss_begin(f.ss);
+	cw_ss_put_state(f.ss, SUB, 0, young, sizeof(young), 0, 6);
+	cw_ss_commit(f.ss);
+	int after = cw_ss_queue_states(f.ss, ids, 1);
+	ck_assert_int_eq(mget, 0);
+	ck_assert_int_eq(cw_store_send(f.s, err, sizeof(err)), 0);
+	ck_assert_int_lt(cw_store_queue(f.s, 1, (const char *[]){"PING"}, NULL), 0);
+	ck_assert_int_eq(cw_store_receive(f.s, (size_t)mget + 1, err, sizeof(err)), 0);
+	const char *v = cw_store_reply_str(f.s, mget, 0, &len);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_uint_eq(len, sizeof(old));
+	ck_assert_int_eq(memcmp(v, old, len), 0);
+	/* Not read yet: the transaction's and the second MGET's replies. */
+	ck_assert_ptr_null(cw_store_reply_str(f.s, after, 0, &len));
+	exchange(&f);
+	v = cw_store_reply_str(f.s, after, 0, &len);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_uint_eq(len, sizeof(young));
+	ck_assert_int_eq(memcmp(v, young, len), 0);
+	cw_store_release(f.s);
+	ck_assert_int_eq(cw_store_queue(f.s, 1, (const char *[]){"PING"}, NULL), 0);
+	exchange(&f);
+	cw_store_release(f.s);
+
+	/* The connection drops before the queue goes out: send or the
+	 * exchange fails, the queue is kept, and after the reconnect it goes
+	 * out whole and applies. (SIGPIPE ignored, as churnwatchd does.) */
+	signal(SIGPIPE, SIG_IGN);
+	cw_ss_begin(f.ss);
+	cw_ss_put_state(f.ss, SUB, 0, old, sizeof(old), 0, 7);
+	cw_ss_commit(f.ss);
+	ck_assert_int_ge(atol(redis(&f, "CLIENT KILL TYPE normal SKIPME yes")), 1);
+	(void)cw_store_send(f.s, err, sizeof(err));
+	ck_assert_int_ne(cw_store_exchange(f.s, err, sizeof(err)), 0);
+	ck_assert_uint_gt(cw_store_queued(f.s), 0);
+	ck_assert_int_eq(cw_store_reconnect(f.s, err, sizeof(err)), 0);
+	exchange(&f);
+	cw_store_release(f.s);
+	ck_assert_str_eq(redis(&f, "ZSCORE p:due:0 " SUB), "7");
+	close_fix(&f);
+}
+END_TEST
+
 CW_CHECK_SUITE(statestore_suite)
 {
 	TCase *tc = tcase_create("statestore");
@@ -194,5 +261,6 @@ CW_CHECK_SUITE(statestore_suite)
 	tcase_add_test(tc, transaction_writes_the_documented_keys);
 	tcase_add_test(tc, reads_return_what_was_written);
 	tcase_add_test(tc, tools_read_one_subscriber_and_drop_only_their_prefix);
+	tcase_add_test(tc, send_then_receive_reads_ahead_of_the_transaction);
 	return cw_check_tcase_suite("statestore", tc);
 }
