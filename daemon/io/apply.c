@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,7 +109,7 @@ void pl_take_sweep(struct cw_pipeline *p, const struct reads *r)
 
 /* ---- a stepped batch (struct batch_out) ---------------------------------- */
 
-void pl_out_clear(struct batch_out *o)
+static void shard_clear(struct out_shard *o)
 {
 	for (size_t i = 0; i < o->nalerts; i++)
 		free(o->alerts[i].json);
@@ -117,43 +118,62 @@ void pl_out_clear(struct batch_out *o)
 		memset(o->index, 0xff, o->index_cap * sizeof(*o->index));
 	o->nsubs = 0;
 	o->arena_len = 0;
+	o->late = o->dups = 0;
+}
+
+void pl_out_clear(struct batch_out *o)
+{
+	for (int k = 0; k < STEP_SHARDS; k++)
+		shard_clear(&o->sh[k]);
 	o->nprogress = 0;
-	o->msgs = o->late = o->dups = 0;
+	o->msgs = 0;
 	o->used = 0;
 }
 
 void pl_out_free(struct batch_out *o)
 {
 	pl_out_clear(o);
-	free(o->subs);
-	free(o->index);
-	free(o->arena);
-	free(o->alerts);
+	for (int k = 0; k < STEP_SHARDS; k++) {
+		free(o->sh[k].subs);
+		free(o->sh[k].index);
+		free(o->sh[k].arena);
+		free(o->sh[k].alerts);
+	}
 	free(o->progress);
 	memset(o, 0, sizeof(*o));
 }
 
-static size_t out_slot(const struct batch_out *o, const char *id)
+static uint64_t sub_hash(const char *id)
 {
-	return (size_t)XXH3_64bits(id, strlen(id)) & (o->index_cap - 1);
+	return XXH3_64bits(id, strlen(id));
+}
+
+/* Which shard steps (and keeps) a subscriber: fixed by its id. */
+static int shard_of(uint64_t h)
+{
+	return (int)((h >> 32) % STEP_SHARDS);
 }
 
 /* What the batch wrote for `id`, or NULL when it did not touch it. */
 static const struct out_sub *out_find(const struct batch_out *o, const char *id)
 {
-	if (!o || !o->nsubs)
+	if (!o)
 		return NULL;
-	for (size_t h = out_slot(o, id);; h = (h + 1) & (o->index_cap - 1)) {
-		int i = o->index[h];
+	uint64_t hv = sub_hash(id);
+	const struct out_shard *sh = &o->sh[shard_of(hv)];
+	if (!sh->nsubs)
+		return NULL;
+	for (size_t h = (size_t)hv & (sh->index_cap - 1);; h = (h + 1) & (sh->index_cap - 1)) {
+		int i = sh->index[h];
 		if (i < 0)
 			return NULL;
-		if (!strcmp(o->subs[i].id, id))
-			return &o->subs[i];
+		if (!strcmp(sh->subs[i].id, id))
+			return &sh->subs[i];
 	}
 }
 
 /* Room for `n` subscribers (each id once) and their index; -1 on ENOMEM. */
-static int out_reserve(struct batch_out *o, size_t n)
+static int shard_reserve(struct out_shard *o, size_t n)
 {
 	size_t want = 16;
 
@@ -175,11 +195,11 @@ static int out_reserve(struct batch_out *o, size_t n)
 	return 0;
 }
 
-/* A new entry for `s` (out_reserve'd before), indexed. */
-static struct out_sub *out_add(struct batch_out *o, const struct cw_batch_sub *s)
+/* A new entry for `s` (shard_reserve'd before), indexed. */
+static struct out_sub *shard_add(struct out_shard *o, const struct cw_batch_sub *s)
 {
 	struct out_sub *e = &o->subs[o->nsubs];
-	size_t h = out_slot(o, s->id);
+	size_t h = (size_t)sub_hash(s->id) & (o->index_cap - 1);
 
 	while (o->index[h] >= 0)
 		h = (h + 1) & (o->index_cap - 1);
@@ -194,7 +214,7 @@ static struct out_sub *out_add(struct batch_out *o, const struct cw_batch_sub *s
 }
 
 /* Where the next blob is encoded: room for the largest one. */
-static uint8_t *out_blob_room(struct batch_out *o)
+static uint8_t *shard_blob_room(struct out_shard *o)
 {
 	if (o->arena_cap - o->arena_len < CW_STATE_BLOB_MAX) {
 		size_t cap = o->arena_cap ? o->arena_cap : 1 << 20;
@@ -234,19 +254,33 @@ static void snapshot_progress(struct cw_pipeline *p, struct batch_out *o)
 	}
 }
 
-struct sink_ctx {
+/* One shard's part of a batch step: who steps, into what. */
+struct shard_job {
 	struct cw_pipeline *p;
+	const struct reads *r;
+	int64_t wm_before;
+	int k;                     /* the shard */
+	struct cw_state *scratch;
+	uint64_t *evals;
+	int pump;                  /* feed Redis meanwhile (the loop's thread) */
+};
+
+struct sink_ctx {
+	struct shard_job *job;
 	int32_t partition;
 };
 
 static int sink_emit(void *ctx, const struct cw_alert *a)
 {
 	struct sink_ctx *c = ctx;
-	struct cw_pipeline *p = c->p;
-	struct batch_out *o = p->next;
+	struct cw_pipeline *p = c->job->p;
+	struct out_shard *o = &p->next->sh[c->job->k];
 	const struct cw_rule *r = a->rule;
 
-	if (cw_flood_admit(&p->flood, &p->rt->engine, a)) {
+	pthread_mutex_lock(&p->step_lock);
+	int over = cw_flood_admit(&p->flood, &p->rt->engine, a);
+	pthread_mutex_unlock(&p->step_lock);
+	if (over) {
 		cw_metrics_alert(p->metrics, r->name, r->severity, 1);
 		log_warn_rl("rule %s: daily limit %" PRId64 " reached; alert suppressed",
 			    r->name, r->limit_per_day);
@@ -278,9 +312,11 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 static void hand_back_too_large(struct cw_pipeline *p,
 				const struct cw_batch_sub *s)
 {
+	pthread_mutex_lock(&p->step_lock);
 	struct too_large *tl = pl_grow(p->too_large, &p->too_large_cap,
 				       p->ntoo_large + 1, sizeof(*tl));
 	if (!tl) {
+		pthread_mutex_unlock(&p->step_lock);
 		log_err("out of memory for the state_too_large dead letter of %s",
 			s->id);
 		return;
@@ -290,6 +326,7 @@ static void hand_back_too_large(struct cw_pipeline *p,
 	snprintf(tl->sub, sizeof(tl->sub), "%s", s->id);
 	tl->partition = s->partition;
 	tl->nevents = (size_t)s->nev;
+	pthread_mutex_unlock(&p->step_lock);
 }
 
 /* The subscriber's state before this batch: what the carried batch wrote
@@ -301,7 +338,7 @@ static const char *state_before(const struct cw_pipeline *p, const struct reads 
 
 	if (c && c->kind == OUT_STATE) {
 		*len = c->len;
-		return (const char *)r->carry->arena + c->off;
+		return (const char *)r->carry->sh[shard_of(sub_hash(s->id))].arena + c->off;
 	}
 	if (c && c->kind == OUT_FORGET) {
 		*len = 0;
@@ -311,13 +348,14 @@ static const char *state_before(const struct cw_pipeline *p, const struct reads 
 	return r->mget >= 0 ? cw_store_reply_str(p->store, r->mget, (int)i, len) : NULL;
 }
 
-static void step_subscriber(struct cw_pipeline *p, const struct cw_batch_sub *s,
-			    const char *blob, size_t bloblen, int64_t wm_before)
+static void step_subscriber(struct shard_job *job, const struct cw_batch_sub *s,
+			    const char *blob, size_t bloblen)
 {
-	struct batch_out *o = p->next;
-	struct sink_ctx sc = {p, s->partition};
-	struct cw_alert_sink sink = {sink_emit, &sc, p->evals};
-	struct out_sub *e = out_add(o, s);
+	struct cw_pipeline *p = job->p;
+	struct out_shard *o = &p->next->sh[job->k];
+	struct sink_ctx sc = {job, s->partition};
+	struct cw_alert_sink sink = {sink_emit, &sc, job->evals};
+	struct out_sub *e = shard_add(o, s);
 	struct cw_step_result r;
 	uint8_t *room;
 
@@ -326,7 +364,7 @@ static void step_subscriber(struct cw_pipeline *p, const struct cw_batch_sub *s,
 		e->kind = OUT_FORGET;
 		return;
 	}
-	if (!(room = out_blob_room(o))) {
+	if (!(room = shard_blob_room(o))) {
 		/* Nothing written, offsets not advanced past it: the batch
 		 * cannot be kept. Treated like a state too large. */
 		log_err("out of memory stepping %s", s->id);
@@ -337,8 +375,8 @@ static void step_subscriber(struct cw_pipeline *p, const struct cw_batch_sub *s,
 	 * order, so every earlier event of the subscriber is in (the
 	 * assumption the silence gap makes too); one that is not is late,
 	 * and counted so. */
-	cw_batch_step(&p->rt->engine, p->scratch, s->id, (const uint8_t *)blob,
-		      bloblen, p->events, p->ev_next, s->first_ev, wm_before,
+	cw_batch_step(&p->rt->engine, job->scratch, s->id, (const uint8_t *)blob,
+		      bloblen, p->events, p->ev_next, s->first_ev, job->wm_before,
 		      p->watermark, &sink, room, &r);
 	o->late += r.late;
 	o->dups += r.duplicates;
@@ -356,35 +394,146 @@ static void step_subscriber(struct cw_pipeline *p, const struct cw_batch_sub *s,
 	e->kind = OUT_STATE;
 	/* A closed (deactivated) line is kept only as long as inspect and
 	 * late events need it; the number may be given to someone else. */
-	e->closed = (p->scratch->flags & CW_ST_DEACTIVATED) != 0;
+	e->closed = (job->scratch->flags & CW_ST_DEACTIVATED) != 0;
 	e->due = r.next_due;
 	e->off = o->arena_len;
 	e->len = (size_t)r.len;
 	o->arena_len += (size_t)r.len;
 }
 
+/* Step every subscriber of shard job->k. Pure per subscriber: the shards
+ * share only the flood guard and the hand-back list (step_lock). */
+static void step_shard(struct shard_job *job)
+{
+	struct cw_pipeline *p = job->p;
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->subs.n; i++) {
+		const struct cw_batch_sub *s = &p->subs.slot[p->subs.order[i]];
+		if (shard_of(sub_hash(s->id)) != job->k)
+			continue;
+		size_t len;
+		const char *blob = state_before(p, job->r, s, i, &len);
+		step_subscriber(job, s, blob, len);
+		/* Keep Redis fed with the held transaction meanwhile. */
+		if (job->pump && (++n & 31) == 0)
+			cw_store_pump(p->store);
+	}
+}
+
+/* ---- the second step thread ------------------------------------------------ */
+
+struct step_worker {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct shard_job *job;     /* set: work to do; NULL: idle */
+	int busy, quit;
+};
+
+static void *worker_main(void *arg)
+{
+	struct step_worker *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->job && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->quit)
+			break;
+		struct shard_job *job = w->job;
+		pthread_mutex_unlock(&w->mu);
+		step_shard(job);
+		pthread_mutex_lock(&w->mu);
+		w->job = NULL;
+		w->busy = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int pl_step_worker_start(struct cw_pipeline *p)
+{
+	struct step_worker *w = calloc(1, sizeof(*w));
+
+	if (!w || !(p->scratch2 = malloc(sizeof(*p->scratch2)))) {
+		free(w);
+		return -1;
+	}
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		free(w);
+		return -1;
+	}
+	p->worker = w;
+	return 0;
+}
+
+void pl_step_worker_stop(struct cw_pipeline *p)
+{
+	struct step_worker *w = p->worker;
+
+	if (w) {
+		pthread_mutex_lock(&w->mu);
+		w->quit = 1;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->th, NULL);
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		free(w);
+		p->worker = NULL;
+	}
+	free(p->scratch2);
+	p->scratch2 = NULL;
+}
+
 void pl_step_batch(struct cw_pipeline *p, const struct reads *r,
 		   int64_t wm_before, uint64_t msgs)
 {
 	struct batch_out *o = p->next;
+	struct shard_job jobs[STEP_SHARDS];
+	struct step_worker *w = p->worker;
 
 	pl_out_clear(o);
-	if (out_reserve(o, p->subs.n) < 0) {
-		/* Nothing of the batch is kept: its offsets stay, it is
-		 * read again after the restart. */
-		log_err("out of memory stepping a batch of %zu subscribers; stopping",
-			p->subs.n);
-		p->fatal = 1;
-		return;
+	for (int k = 0; k < STEP_SHARDS; k++) {
+		if (shard_reserve(&o->sh[k], p->subs.n) < 0) {
+			/* Nothing of the batch is kept: its offsets stay, it
+			 * is read again after the restart. */
+			log_err("out of memory stepping a batch of %zu subscribers; "
+				"stopping", p->subs.n);
+			p->fatal = 1;
+			return;
+		}
+		jobs[k] = (struct shard_job){p, r, wm_before, k, p->scratch, p->evals, 1};
 	}
-	for (size_t i = 0; i < p->subs.n; i++) {
-		const struct cw_batch_sub *s = &p->subs.slot[p->subs.order[i]];
-		size_t len;
-		const char *blob = state_before(p, r, s, i, &len);
-		step_subscriber(p, s, blob, len, wm_before);
-		/* Keep Redis fed with the held transaction meanwhile. */
-		if ((i & 31) == 31)
-			cw_store_pump(p->store);
+	if (w) {
+		/* Shard 1 on the worker, shard 0 here (which also feeds
+		 * Redis); the same result as one thread doing both. */
+		jobs[1].scratch = p->scratch2;
+		jobs[1].evals = p->evals2;
+		jobs[1].pump = 0;
+		pthread_mutex_lock(&w->mu);
+		w->job = &jobs[1];
+		w->busy = 1;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		step_shard(&jobs[0]);
+		pthread_mutex_lock(&w->mu);
+		while (w->busy)
+			pthread_cond_wait(&w->cv, &w->mu);
+		pthread_mutex_unlock(&w->mu);
+		for (size_t i = 0; i < CW_RULES_MAX; i++) {
+			p->evals[i] += p->evals2[i];
+			p->evals2[i] = 0;
+		}
+	} else {
+		for (int k = 0; k < STEP_SHARDS; k++)
+			step_shard(&jobs[k]);
 	}
 	snapshot_progress(p, o);
 	o->msgs = msgs;
@@ -424,17 +573,21 @@ void pl_queue_held(struct cw_pipeline *p)
 	const struct batch_out *o = p->held;
 
 	cw_ss_begin(p->ss);
-	for (size_t i = 0; i < o->nsubs; i++) {
-		const struct out_sub *e = &o->subs[i];
-		if (e->kind == OUT_STATE)
-			cw_ss_put_state(p->ss, e->id, e->partition, o->arena + e->off,
-					e->len, e->closed, e->due);
-		else if (e->kind == OUT_FORGET)
-			cw_ss_forget_due(p->ss, e->id, e->partition);
+	for (int k = 0; k < STEP_SHARDS; k++) {
+		const struct out_shard *sh = &o->sh[k];
+		for (size_t i = 0; i < sh->nsubs; i++) {
+			const struct out_sub *e = &sh->subs[i];
+			if (e->kind == OUT_STATE)
+				cw_ss_put_state(p->ss, e->id, e->partition,
+						sh->arena + e->off, e->len, e->closed,
+						e->due);
+			else if (e->kind == OUT_FORGET)
+				cw_ss_forget_due(p->ss, e->id, e->partition);
+		}
+		for (size_t i = 0; i < sh->nalerts; i++)
+			cw_ss_put_outbox(p->ss, sh->alerts[i].partition,
+					 sh->alerts[i].id, sh->alerts[i].json);
 	}
-	for (size_t i = 0; i < o->nalerts; i++)
-		cw_ss_put_outbox(p->ss, o->alerts[i].partition, o->alerts[i].id,
-				 o->alerts[i].json);
 	queue_progress(p, o);
 	pl_queue_outbox_cleanup(p);
 	cw_ss_commit(p->ss);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 #include <xxhash.h>
@@ -772,6 +773,7 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 		return CW_PIPE_CONFIG;
 	}
 	p->opts = *o;
+	pthread_mutex_init(&p->step_lock, NULL);
 	if (o->failpoint)
 		p->fp = *o->failpoint;
 	p->conf = o->conf;
@@ -796,6 +798,10 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 		rc = CW_PIPE_CONFIG;
 		goto fail;
 	}
+	/* A second step thread only pays where there is a second core. */
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1 && pl_step_worker_start(p) < 0)
+		log_warn("no second step thread (out of memory or threads): "
+			 "stepping batches on one");
 	/* A URL that can never work is configuration, not an outage: no
 	 * retries, exit 1 (so systemd does not restart into it). */
 	if (cw_store_check_url(p->conf->redis_url, err, errlen) < 0) {
@@ -892,6 +898,7 @@ void cw_pipeline_free(struct cw_pipeline *p)
 {
 	if (!p)
 		return;
+	pl_step_worker_stop(p);
 	pl_out_free(&p->out[0]);
 	pl_out_free(&p->out[1]);
 	pl_drop_heads(p);
@@ -912,6 +919,7 @@ void cw_pipeline_free(struct cw_pipeline *p)
 	free(p->swept);
 	free(p->delivered);
 	free(p->scratch);
+	pthread_mutex_destroy(&p->step_lock);
 	cw_ss_free(p->ss);
 	free(p);
 }

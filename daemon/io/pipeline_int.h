@@ -16,6 +16,7 @@
 #define CW_PIPELINE_INT_H
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,8 +116,9 @@ struct out_progress {
 	int64_t newest_ts;
 };
 
-struct batch_out {
-	int used;                      /* stepped, not yet committed */
+/* The subscribers of one shard of a stepped batch (a subscriber's shard
+ * is a hash of its id: the same in every batch). */
+struct out_shard {
 	struct out_sub *subs;          /* in apply order */
 	size_t nsubs, subs_cap;
 	int *index;                    /* open addressing over subs, -1 empty */
@@ -125,9 +127,17 @@ struct batch_out {
 	size_t arena_len, arena_cap;
 	struct pending_alert *alerts;  /* owned, published after the commit */
 	size_t nalerts, alerts_cap;
+	uint64_t late, dups;
+};
+
+#define STEP_SHARDS 2
+
+struct batch_out {
+	int used;                      /* stepped, not yet committed */
+	struct out_shard sh[STEP_SHARDS];
 	struct out_progress *progress;
 	size_t nprogress, progress_cap;
-	uint64_t msgs, late, dups;
+	uint64_t msgs;
 };
 
 /* A subscriber whose state would not fit (apply.c), dead-lettered by the
@@ -191,6 +201,12 @@ struct cw_pipeline {
 
 	struct cw_state *scratch;
 	uint64_t evals[CW_RULES_MAX]; /* per-rule evaluations of this batch */
+	/* The step's second shard runs on this thread (apply.c), with its
+	 * own scratch state and evaluation counts. */
+	struct step_worker *worker;
+	struct cw_state *scratch2;
+	uint64_t evals2[CW_RULES_MAX];
+	pthread_mutex_t step_lock;    /* flood guard and hand-backs */
 	int fatal;                    /* a permanent Redis error: stop, exit 1 */
 	int in_callback;              /* inside the rebalance callback */
 	int in_exchange;              /* pl_exchange depth */
@@ -306,6 +322,9 @@ void pl_subs_reset(struct cw_pipeline *p);
 void pl_take_sweep(struct cw_pipeline *p, const struct reads *r);
 void pl_out_clear(struct batch_out *o);
 void pl_out_free(struct batch_out *o);
+/* The second step thread: 0, or -1 (then the step runs on one thread). */
+int pl_step_worker_start(struct cw_pipeline *p);
+void pl_step_worker_stop(struct cw_pipeline *p);
 /* merge.c */
 void pl_collect(struct cw_pipeline *p);
 void pl_destroy_msgs(struct cw_pipeline *p);

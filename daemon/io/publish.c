@@ -269,23 +269,31 @@ static void commit_offsets(struct cw_pipeline *p, const struct batch_out *o)
 void pl_post_commit(struct cw_pipeline *p)
 {
 	struct batch_out *o = p->held;
+	size_t nalerts = 0;
+	uint64_t late = 0, dups = 0;
 
-	for (size_t i = 0; i < o->nalerts; i++)
-		publish_alert(p, &o->alerts[i]);
-	if (o->nalerts && p->fp.name[0]) {
+	for (int k = 0; k < STEP_SHARDS; k++) {
+		struct out_shard *sh = &o->sh[k];
+		for (size_t i = 0; i < sh->nalerts; i++)
+			publish_alert(p, &sh->alerts[i]);
+		nalerts += sh->nalerts;
+		sh->nalerts = 0;
+		late += sh->late;
+		dups += sh->dups;
+	}
+	if (nalerts && p->fp.name[0]) {
 		/* The point is "acknowledged by Kafka": wait for it. */
 		if (!strcmp(p->fp.name, "crash-after-publish"))
 			rd_kafka_flush(p->producer, 10000);
 		cw_failpoint(&p->fp, "crash-after-publish");
 	}
-	p->stats.alerts += o->nalerts;
-	o->nalerts = 0;
+	p->stats.alerts += nalerts;
 	commit_offsets(p, o);
 	p->stats.batches++;
-	p->stats.late += o->late;
-	p->stats.duplicates += o->dups;
-	cw_metrics_late(p->metrics, o->late);
-	cw_metrics_duplicate(p->metrics, o->dups);
+	p->stats.late += late;
+	p->stats.duplicates += dups;
+	cw_metrics_late(p->metrics, late);
+	cw_metrics_duplicate(p->metrics, dups);
 	/* Its states stay readable (the carry of the batch stepped with
 	 * this round trip) until it is cleared for reuse. */
 	o->used = 0;
