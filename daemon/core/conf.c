@@ -142,6 +142,23 @@ static const struct conf_key conf_keys[] = {
 	{"segments.arpu_high", CT_MONEY, OFF(arpu_high), "100", 0,
 	 CW_MONEY_MAX_UNITS * CW_MONEY_SCALE,
 	 "monthly revenue above which arpu_tier is high"},
+	{"priority.info", CT_MONEY, OFF(prio_severity[0]), "0.5", 0, 1000 * 1000,
+	 "weight of an info rule's alerts in priority = monthly revenue x "
+	 "severity weight x tenure weight"},
+	{"priority.low", CT_MONEY, OFF(prio_severity[1]), "1", 0, 1000 * 1000,
+	 "weight of a low-severity rule's alerts in priority"},
+	{"priority.medium", CT_MONEY, OFF(prio_severity[2]), "1.5", 0, 1000 * 1000,
+	 "weight of a medium-severity rule's alerts in priority"},
+	{"priority.high", CT_MONEY, OFF(prio_severity[3]), "2", 0, 1000 * 1000,
+	 "weight of a high-severity rule's alerts in priority"},
+	{"priority.critical", CT_MONEY, OFF(prio_severity[4]), "3", 0, 1000 * 1000,
+	 "weight of a critical rule's alerts in priority"},
+	{"priority.new", CT_MONEY, OFF(prio_tenure[0]), "0.5", 0, 1000 * 1000,
+	 "weight of a line in its first months (tenure stage new) in priority"},
+	{"priority.stable", CT_MONEY, OFF(prio_tenure[1]), "1", 0, 1000 * 1000,
+	 "weight of a stable-stage line in priority"},
+	{"priority.mature", CT_MONEY, OFF(prio_tenure[2]), "1.5", 0, 1000 * 1000,
+	 "weight of a mature line in priority"},
 	{"segments.tenure_stable", CT_DUR, OFF(tenure_stable_ms), "90d", 0,
 	 3650 * MS_D, "tenure from which tenure_stage is stable"},
 	{"segments.tenure_mature", CT_DUR, OFF(tenure_mature_ms), "365d", 0,
@@ -163,7 +180,7 @@ static const struct conf_key conf_keys[] = {
  * changed ones in the log. A trailing '.' covers a whole section.
  */
 static const char *const conf_reloadable[] = {
-	"vendor_rules", "rules", "plans", "networks", "model", "segments.",
+	"vendor_rules", "rules", "plans", "networks", "model", "segments.", "priority.",
 	"time.tick", "log.level",
 };
 

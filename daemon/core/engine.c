@@ -28,6 +28,10 @@ void cw_engine_conf_default(struct cw_engine_conf *c)
 		.arpu_high = 100 * CW_MONEY_SCALE,
 		.tenure_stable_ms = 90 * CW_DAY_MS,
 		.tenure_mature_ms = 365 * CW_DAY_MS,
+		/* info, low, medium, high, critical */
+		.prio_severity = {500, 1000, 1500, 2000, 3000},
+		/* new, stable, mature */
+		.prio_tenure = {500, 1000, 1500},
 	};
 }
 
@@ -219,6 +223,25 @@ int cw_engine_arpu_tier(const struct cw_engine *e, const struct cw_state *st,
 	if (a < e->conf.arpu_mid)
 		return 0;
 	return a <= e->conf.arpu_high ? 1 : 2;
+}
+
+/*
+ * Priority = value at risk: the monthly revenue the ARPU tier is taken
+ * from, times the rule's severity weight, times the tenure-stage weight
+ * (longer-standing lines stay longer if kept). Money units; the same
+ * inputs give the same number everywhere (integer arithmetic, rounded
+ * half away from zero).
+ */
+int64_t cw_engine_priority(const struct cw_engine *e, int64_t revenue,
+			   int severity, int tenure_stage)
+{
+	const int64_t scale = 1000 * 1000;
+	int64_t ws = e->conf.prio_severity[severity >= 0 && severity < 5 ? severity : 0];
+	int64_t wt = e->conf.prio_tenure[tenure_stage >= 0 && tenure_stage < 3 ? tenure_stage : 0];
+	__int128 v = (__int128)revenue * ws * wt;
+
+	v = v >= 0 ? (v + scale / 2) / scale : -((-v + scale / 2) / scale);
+	return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : (int64_t)v;
 }
 
 int cw_engine_tenure_stage(const struct cw_engine *e,
@@ -455,6 +478,9 @@ static int fire_begin(struct firing *f, int64_t ts, int64_t window,
 	a->window = window;
 	a->arpu_tier = cw_engine_arpu_tier(f->e, f->st, ts);
 	a->tenure_stage = cw_engine_tenure_stage(f->e, f->st, ts);
+	a->monthly_revenue = arpu_of(f->e, f->st, ts);
+	a->priority = cw_engine_priority(f->e, a->monthly_revenue, (int)r->severity,
+					 a->tenure_stage);
 	cw_alert_make_id(f->subscriber, r->name, window, a->alert_id);
 	return 1;
 }

@@ -27,6 +27,8 @@ void cw_runtime_engine_conf(const struct cw_conf *c,
 	ec->arpu_high = c->arpu_high;
 	ec->tenure_stable_ms = c->tenure_stable_ms;
 	ec->tenure_mature_ms = c->tenure_mature_ms;
+	memcpy(ec->prio_severity, c->prio_severity, sizeof(ec->prio_severity));
+	memcpy(ec->prio_tenure, c->prio_tenure, sizeof(ec->prio_tenure));
 }
 
 /* Does an enabled rule read `risk`? */

@@ -38,6 +38,9 @@ struct cw_conf {
 	char *group_instance_id;  /* kafka.group_instance_id: "auto", "none" or an id */
 	int prefetch;             /* kafka.prefetch: messages fetched ahead, in all (400000) */
 	char *assignment;         /* kafka.assignment: "group" or "all" */
+	/* priority.* weights, thousandths (engine.h cw_engine_conf) */
+	int64_t prio_severity[5];
+	int64_t prio_tenure[3];
 
 	/* redis */
 	char *redis_url;          /* "redis://127.0.0.1:6379/0" or unix:///path */

@@ -34,6 +34,10 @@ struct cw_engine_conf {
 	int64_t arpu_high;        /* money*SCALE: mid <= high */
 	int64_t tenure_stable_ms;
 	int64_t tenure_mature_ms;
+	/* Priority (value at risk) weights, thousandths: by rule severity
+	 * (enum cw_severity) and by tenure stage (new, stable, mature). */
+	int64_t prio_severity[5];
+	int64_t prio_tenure[3];
 };
 
 void cw_engine_conf_default(struct cw_engine_conf *c);
@@ -103,6 +107,8 @@ struct cw_alert {
 	int64_t window;                 /* what it fired for (see engine.c) */
 	int arpu_tier;                  /* 0 low 1 mid 2 high */
 	int tenure_stage;               /* 0 new 1 stable 2 mature */
+	int64_t monthly_revenue;        /* money units: what the tier is from */
+	int64_t priority;               /* money units: value at risk (engine.c) */
 	size_t nevidence;
 	struct cw_evidence evidence[CW_EVIDENCE_MAX];
 };
@@ -153,6 +159,10 @@ int64_t cw_engine_next_due(const struct cw_engine *e,
 /* Segment helpers (also used for features). */
 int cw_engine_arpu_tier(const struct cw_engine *e, const struct cw_state *st,
 			int64_t now);
+/* Value at risk of an alert (money units): monthly revenue x severity
+ * weight x tenure weight (cw_engine_conf.prio_*); see docs/rules.md. */
+int64_t cw_engine_priority(const struct cw_engine *e, int64_t revenue,
+			   int severity, int tenure_stage);
 int cw_engine_tenure_stage(const struct cw_engine *e,
 			   const struct cw_state *st, int64_t now);
 

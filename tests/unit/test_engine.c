@@ -307,6 +307,9 @@ START_TEST(arpu_prepaid_closes_at_month_end)
 	fx_evid_num(a, "drop", 0.4);   /* exactly 40% fires */
 	ck_assert_int_eq(a->arpu_tier, 1); /* Nov..Jan: (100+100+60)/3 */
 	ck_assert_int_eq(a->tenure_stage, 1); /* 123 days */
+	/* Value at risk: 86.666 a month x 1.5 (medium) x 1 (stable). */
+	ck_assert_int_eq(a->monthly_revenue, 86666);
+	ck_assert_int_eq(a->priority, 129999);
 	fx_advance(&fx, "2026-02-20T00:00:00Z");
 	ck_assert_uint_eq(fx.nalerts, 1);
 	fx_close(&fx);
@@ -796,6 +799,31 @@ START_TEST(inspect_hand_built_state)
 END_TEST
 
 /* Golden: numbers in an alert as people and CRMs expect them. */
+/* priority = monthly revenue x severity weight x tenure weight, in
+ * money units, rounded half away from zero; the weights are the
+ * configuration's (priority.*). */
+START_TEST(priority_value_at_risk)
+{
+	struct fx fx;
+
+	fx_open(&fx, ARPU);
+	/* defaults: critical 3, mature 1.5 */
+	ck_assert_int_eq(cw_engine_priority(&fx.eng, 100001, CW_SEV_CRITICAL, 2), 450005);
+	ck_assert_int_eq(cw_engine_priority(&fx.eng, -100001, CW_SEV_CRITICAL, 2), -450005);
+	ck_assert_int_eq(cw_engine_priority(&fx.eng, 80000, CW_SEV_INFO, 0), 20000);
+	ck_assert_int_eq(cw_engine_priority(&fx.eng, 80000, CW_SEV_HIGH, 1), 160000);
+	/* a higher-value line outranks a more severe rule on a small one */
+	ck_assert_int_gt(cw_engine_priority(&fx.eng, 150000, CW_SEV_MEDIUM, 1),
+			 cw_engine_priority(&fx.eng, 40000, CW_SEV_CRITICAL, 1));
+	fx.eng.conf.prio_severity[CW_SEV_CRITICAL] = 10000;
+	fx.eng.conf.prio_tenure[2] = 1000;
+	ck_assert_int_eq(cw_engine_priority(&fx.eng, 12345, CW_SEV_CRITICAL, 2), 123450);
+	fx.eng.conf.prio_tenure[2] = 0;
+	ck_assert_int_eq(cw_engine_priority(&fx.eng, 12345, CW_SEV_CRITICAL, 2), 0);
+	fx_close(&fx);
+}
+END_TEST
+
 START_TEST(alert_json_number_golden)
 {
 	struct cw_ruleset *rs;
@@ -808,6 +836,8 @@ START_TEST(alert_json_number_golden)
 	snprintf(a.alert_id, sizeof(a.alert_id), "%s", "0123456789abcdef0123456789abcdef");
 	snprintf(a.subscriber, sizeof(a.subscriber), "%s", FX_SUB);
 	a.ts_ms = fx_ms("2026-04-01T00:00:00Z");
+	a.monthly_revenue = 86400;
+	a.priority = 129600;
 	static const struct {
 		const char *key;
 		double v;
@@ -835,7 +865,8 @@ START_TEST(alert_json_number_golden)
 		"\"severity\":\"medium\",\"subscriber\":\"8613800000001\","
 		"\"ts\":\"2026-04-01T00:00:00.000Z\",\"evidence\":{\"money\":90.72,"
 		"\"ratio\":0.667,\"zero\":0,\"plain\":0.1,\"whole\":3.0,\"count\":12},"
-		"\"segment\":{\"arpu_tier\":\"low\",\"tenure_stage\":\"new\"},"
+		"\"segment\":{\"arpu_tier\":\"low\",\"tenure_stage\":\"new\","
+		"\"monthly_revenue\":86.4},\"priority\":129.6,"
 		"\"action\":\"a \\\"b\\\"\",\"rules_version\":\"v\"}");
 	free(json);
 	cw_ruleset_free(rs);
@@ -3168,6 +3199,7 @@ CW_CHECK_SUITE(engine_suite)
 	tc = tcase_create("scope");
 	tcase_add_test(tc, expr_where_scope_and_daily_tick);
 	tcase_add_test(tc, alert_json_labels_and_numbers);
+	tcase_add_test(tc, priority_value_at_risk);
 	tcase_add_test(tc, alert_json_number_golden);
 	tcase_add_test(tc, inspect_hand_built_state);
 	tcase_add_test(tc, account_suspension_durations);
