@@ -65,6 +65,11 @@ printf 'rules:\n  - name: wordy\n    detect: plan_downgrade\n    cooldown: 1d\n 
   "$(head -c 1000 /dev/zero | tr '\0' a)" >"$DIR/bigaction/r.yaml"
 f=$(variant bigalert 'kafka.properties: {"producer.message.max.bytes": "8000"}'); sed -i "s|^rules: .*|rules: $DIR/bigaction|" "$f"
 expect "an alert over message.max.bytes is a load-time error" 1 "r.yaml:2:5: an alert of rule 'wordy' can take [0-9]+ bytes, over the producer's message.max.bytes \\(8000\\)" "$D" -t -c "$f"
+printf 'queues: {a: {capacity: 5}}\nroutes:\n  - match: {rule: silence-3Od}\n    queue: a\ndefault: a\n' >"$DIR/bad-routing.yaml"
+f=$(variant badroute "routing: $DIR/bad-routing.yaml")
+expect "routing naming a missing rule: FILE:LINE:COL and the nearest" 1 "bad-routing.yaml:3:19: route names rule 'silence-3Od'.*did you mean 'silence-30d'" "$D" -t -c "$f"
+f=$(variant goodroute "routing: $CW_ROOT/examples/routing.yaml")
+expect "the example routing.yaml is valid" 0 "configuration OK" "$D" -t -c "$f"
 f=$(variant user 'redis.username: alice')
 expect "ACL user without a password refused" 1 "needs a password" "$D" -t -c "$f"
 
@@ -96,7 +101,8 @@ rules:
   - override: churned-90d
     cooldown: 120d
 Y
-RUN=$(variant run "vendor_rules: $CW_ROOT/rules" "kafka.group_id: ops")
+RUN=$(variant run "vendor_rules: $CW_ROOT/rules" "kafka.group_id: ops" \
+  "routing: $CW_ROOT/examples/routing.yaml")
 sed -i "s|^rules: .*|rules: $DIR/local|" "$RUN"
 python3 - "$DIR/notify.sock" >"$DIR/notify.log" 2>&1 <<'PY' &
 import socket, sys
@@ -153,6 +159,31 @@ if grep -q '"rule":"silence-30d"' <(curl -s "127.0.0.1:$PORT/metrics" >/dev/null
   bad "override 'enabled: false' ignored: silence-30d fired"
 else
   ok "override disables a vendor rule"
+fi
+
+"$CW_BUILD/churnctl" tail-alerts -b "$BOOT" --from-beginning --json --idle-exit 3 \
+  >"$DIR/alerts.jsonl" 2>/dev/null || true
+if python3 - "$DIR/alerts.jsonl" <<'PY'
+import json, sys
+# examples/routing.yaml, first match wins
+def queue(a):
+    seg, lab = a["segment"], a.get("labels", {})
+    if seg["arpu_tier"] == "high" and seg["tenure_stage"] in ("stable", "mature"):
+        return "high-value-care"
+    if lab.get("team") == "group-desk":
+        return "group-accounts"
+    if lab.get("category") == "competitive":
+        return "county-managers"
+    return "mass-outbound"
+alerts = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+bad = [a["alert_id"] for a in alerts if a.get("queue") != queue(a)]
+seen = sorted({a.get("queue") for a in alerts})
+pri = all(isinstance(a.get("priority"), (int, float)) for a in alerts)
+print("%d alerts, queues %s, %d misrouted, priority on all: %s" % (len(alerts), seen, len(bad), pri))
+sys.exit(0 if alerts and not bad and pri and len(seen) >= 2 else 1)
+PY
+then ok "every alert routed as examples/routing.yaml says, with its priority"
+else bad "routing of live alerts (see above)"
 fi
 
 echo "== /metrics under abuse: 64 slow clients trickle headers"

@@ -144,6 +144,8 @@ char *cw_alert_to_json(const struct cw_alert *a, const char *rules_version)
 	cw_jw_money(&w, "monthly_revenue", a->monthly_revenue);
 	cw_jw_obj_end(&w);
 	cw_jw_money(&w, "priority", a->priority);
+	if (a->queue)
+		cw_jw_str(&w, "queue", a->queue);
 	cw_jw_str(&w, "action", a->rule->action ? a->rule->action : "");
 	/* Extensions of CONTRACT §6 (README "Interface notes"): only
 	 * present when the rule has them, so old consumers see nothing new. */

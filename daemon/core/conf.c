@@ -123,6 +123,10 @@ static const struct conf_key conf_keys[] = {
 	 "plan id -> monthly fee"},
 	{"networks", CT_PATH, OFF(networks), CW_CONFDIR "/networks.yaml", 0,
 	 0, "operators and their number prefixes"},
+	{"routing", CT_OPTPATH, OFF(routing), NULL, 0, 0,
+	 "routing.yaml: retention queues, their daily capacity and the routes "
+	 "from rule, labels and segment to a queue; unset: alerts carry no "
+	 "queue"},
 	{"model", CT_OPTPATH, OFF(model), NULL, 0, 0,
 	 "the learned churn-risk model (churnctl train); unset: none, and "
 	 "detect: score rules without their own model are inert"},
@@ -180,7 +184,7 @@ static const struct conf_key conf_keys[] = {
  * changed ones in the log. A trailing '.' covers a whole section.
  */
 static const char *const conf_reloadable[] = {
-	"vendor_rules", "rules", "plans", "networks", "model", "segments.", "priority.",
+	"vendor_rules", "rules", "plans", "networks", "model", "routing", "segments.", "priority.",
 	"time.tick", "log.level",
 };
 

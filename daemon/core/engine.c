@@ -17,6 +17,7 @@
 #include <xxhash.h>
 
 #include "cw/engine.h"
+#include "cw/routing.h"
 
 void cw_engine_conf_default(struct cw_engine_conf *c)
 {
@@ -481,6 +482,7 @@ static int fire_begin(struct firing *f, int64_t ts, int64_t window,
 	a->monthly_revenue = arpu_of(f->e, f->st, ts);
 	a->priority = cw_engine_priority(f->e, a->monthly_revenue, (int)r->severity,
 					 a->tenure_stage);
+	a->queue = cw_routing_queue(f->e->routing, a, f->st->plan);
 	cw_alert_make_id(f->subscriber, r->name, window, a->alert_id);
 	return 1;
 }

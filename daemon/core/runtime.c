@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cw/score.h"
+#include "cw/routing.h"
 #include "cw/runtime.h"
 
 /* Append one line to err. */
@@ -188,6 +189,13 @@ int cw_runtime_load(const struct cw_conf *c, struct cw_runtime **out,
 		cw_runtime_free(rt);
 		return -1;
 	}
+	if (c->routing &&
+	    (cw_routing_load(c->routing, &rt->routing, err, errlen) < 0 ||
+	     cw_routing_check_rules(rt->routing, rt->rules, err, errlen) < 0)) {
+		cw_runtime_free(rt);
+		return -1;
+	}
+	rt->engine.routing = rt->routing;
 	*out = rt;
 	return 0;
 }
@@ -200,6 +208,7 @@ void cw_runtime_free(struct cw_runtime *rt)
 	cw_plans_free(rt->plans);
 	cw_networks_free(rt->nets);
 	cw_model_free(rt->model);
+	cw_routing_free(rt->routing);
 	for (size_t k = 0; k < rt->nrule_models; k++)
 		cw_model_free(rt->rule_models[k]);
 	free(rt);

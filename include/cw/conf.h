@@ -58,6 +58,7 @@ struct cw_conf {
 	char *plans;
 	char *networks;
 	char *model;              /* the learned risk model (NULL: none; docs/score.md) */
+	char *routing;            /* routing.yaml (NULL: none; docs/retention.md) */
 
 	/* time */
 	int64_t lateness_ms;      /* time.lateness (1h) */

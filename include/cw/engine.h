@@ -75,6 +75,8 @@ struct cw_engine {
 	const struct cw_model *model;      /* `risk` in expressions */
 	const struct cw_model *rule_model[CW_RULES_MAX]; /* detect: score */
 	int scoring;                       /* any model attached */
+	/* routing.yaml (borrowed; NULL: alerts carry no queue) */
+	const struct cw_routing *routing;
 };
 
 /*
@@ -108,6 +110,7 @@ struct cw_alert {
 	int arpu_tier;                  /* 0 low 1 mid 2 high */
 	int tenure_stage;               /* 0 new 1 stable 2 mature */
 	int64_t monthly_revenue;        /* money units: what the tier is from */
+	const char *queue;              /* routing.yaml's queue (borrowed) or NULL */
 	int64_t priority;               /* money units: value at risk (engine.c) */
 	size_t nevidence;
 	struct cw_evidence evidence[CW_EVIDENCE_MAX];

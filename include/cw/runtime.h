@@ -18,6 +18,7 @@ struct cw_runtime {
 	struct cw_plans *plans;
 	struct cw_networks *nets;
 	struct cw_model *model;          /* `model:` (NULL: none) */
+	struct cw_routing *routing;      /* `routing:` (NULL: none) */
 	struct cw_model *rule_models[CW_RUNTIME_MODELS_MAX]; /* params.model files */
 	size_t nrule_models;
 	struct cw_engine engine;

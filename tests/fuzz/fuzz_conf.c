@@ -1,14 +1,18 @@
 /*
  * fuzz_conf.c — the operator YAML loaders. The first byte picks the
- * loader (byte % 3: 0 churnwatch.yaml, 1 plans.yaml, 2 networks.yaml;
- * the seeds start with 'c', 'p', 'n'), the rest is the file.
+ * loader ('r' routing.yaml, else byte % 3: 0 churnwatch.yaml, 1
+ * plans.yaml, 2 networks.yaml; the seeds start with 'c', 'p', 'n', 'r'),
+ * the rest is the file.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cw/conf.h"
+#include "cw/engine.h"
 #include "cw/refdata.h"
+#include "cw/routing.h"
+#include "cw/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -64,12 +68,42 @@ static void fuzz_networks(const char *buf, size_t len)
 	cw_networks_free(n);
 }
 
+static void fuzz_routing(const char *buf, size_t len)
+{
+	static const struct cw_rule rule = {.name = "offnet-forward",
+					    .severity = CW_SEV_HIGH};
+	struct cw_routing *r = NULL;
+	struct cw_alert a;
+	char err[1024];
+
+	if (cw_routing_load_buf(buf, len, "routing.yaml", &r, err,
+				sizeof(err)) != 0)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.rule = &rule;
+	for (int tier = 0; tier < 3; tier++) {
+		a.arpu_tier = tier;
+		a.tenure_stage = 2 - tier;
+		/* a loaded routing always has a queue for every alert */
+		if (!cw_routing_queue(r, &a, tier ? "P88" : NULL))
+			abort();
+	}
+	for (size_t i = 0; i < cw_routing_queue_count(r); i++)
+		if (!cw_routing_queue_name(r, i) || cw_routing_queue_capacity(r, i) < 1)
+			abort();
+	cw_routing_free(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data + 1;
 
 	if (size == 0)
 		return 0;
+	if (data[0] == 'r') {
+		fuzz_routing(buf, size - 1);
+		return 0;
+	}
 	switch (data[0] % 3) {
 	case 0:
 		fuzz_conf(buf, size - 1);
