@@ -23,6 +23,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{"inspect", ctl_inspect, "-c CONFIG [--json] SUBSCRIBER   one subscriber's state, decoded"},
 	{"features", ctl_features, "-c CONFIG --events F --at DATE --out F.csv   feature vectors"},
 	{"train", ctl_train, "-c CONFIG --events F --labels L --at DATE --out M.json   fit the risk model"},
+	{"worklist", ctl_worklist, "-c CONFIG --queue Q [--date D] [--json|--csv]   a retention queue's tasks"},
 };
 
 static void usage(FILE *out)

@@ -15,5 +15,6 @@ int ctl_backtest(int argc, char **argv);     /* ctl/ctl_backtest.c */
 int ctl_inspect(int argc, char **argv);      /* ctl/ctl_inspect.c */
 int ctl_features(int argc, char **argv);     /* ctl/ctl_score.c */
 int ctl_train(int argc, char **argv);        /* ctl/ctl_score.c */
+int ctl_worklist(int argc, char **argv);     /* ctl/ctl_worklist.c */
 
 #endif

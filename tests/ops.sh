@@ -185,6 +185,38 @@ PY
 then ok "every alert routed as examples/routing.yaml says, with its priority"
 else bad "routing of live alerts (see above)"
 fi
+# The worklist of each (queue, day) the alerts fall on, as churnctl reads it
+# from Redis, against the alerts themselves: same tasks, priority order.
+if python3 - "$DIR/alerts.jsonl" "$CW_BUILD/churnctl" "$RUN" <<'PY'
+import collections, json, subprocess, sys
+alerts = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+days = collections.defaultdict(list)
+for a in alerts:
+    days[(a["queue"], a["ts"][:10])].append(a)
+checked = 0
+for (q, d), al in sorted(days.items()):
+    # equal priorities: ZREVRANGE gives the larger alert id first
+    want = [a["alert_id"] for a in sorted(al, key=lambda a: (a["priority"], a["alert_id"]),
+                                          reverse=True)]
+    out = subprocess.run([sys.argv[2], "worklist", "-c", sys.argv[3], "--queue", q,
+                          "--date", d, "--json"], capture_output=True, text=True)
+    if out.returncode != 0:
+        print("worklist %s %s: exit %d %s" % (q, d, out.returncode, out.stderr)); sys.exit(1)
+    got = json.loads(out.stdout)
+    if [t["alert_id"] for t in got] != want or [t["rank"] for t in got] != list(range(1, len(got) + 1)):
+        print("worklist %s %s: %s != %s" % (q, d, [t["alert_id"] for t in got], want)); sys.exit(1)
+    checked += 1
+csv = subprocess.run([sys.argv[2], "worklist", "-c", sys.argv[3], "--queue", alerts[0]["queue"],
+                      "--date", alerts[0]["ts"][:10], "--csv"], capture_output=True, text=True).stdout
+if not csv.startswith("rank,priority,subscriber,"):
+    print("csv header: %r" % csv[:80]); sys.exit(1)
+print("%d worklists match the alerts" % checked)
+PY
+then ok "churnctl worklist: every (queue, day) ranked by priority as the alerts say"
+else bad "churnctl worklist (see above)"
+fi
+expect "worklist of an unknown queue" 1 "no queue 'nope'" "$CW_BUILD/churnctl" worklist -c "$RUN" --queue nope
+expect "worklist with a bad date" 2 "not YYYY-MM-DD" "$CW_BUILD/churnctl" worklist -c "$RUN" --queue mass-outbound --date 2026-13-40
 
 echo "== /metrics under abuse: 64 slow clients trickle headers"
 python3 - "$PORT" >"$DIR/slow.log" 2>&1 <<'PY' &

@@ -303,6 +303,18 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 	snprintf(pa->sub, sizeof(pa->sub), "%s", a->subscriber);
 	pa->partition = c->partition;
 	pa->src_kafka_ts = p->batch_kafka_ts > 0 ? p->batch_kafka_ts : 0;
+	pa->queue[0] = '\0';
+	if (a->queue) {
+		int64_t off = p->rt->engine.conf.utc_offset_ms, y;
+		int32_t day = cw_day_of(a->ts_ms, off);
+		int mo, d;
+
+		cw_civil_from_days(day, &y, &mo, &d);
+		snprintf(pa->queue, sizeof(pa->queue), "%s", a->queue);
+		snprintf(pa->day, sizeof(pa->day), "%04d-%02d-%02d", (int)y, mo, d);
+		pa->day_start_ms = cw_day_start(day, off);
+		pa->priority = a->priority;
+	}
 	cw_metrics_alert(p->metrics, r->name, r->severity, 0);
 	return 0;
 }
@@ -584,9 +596,13 @@ void pl_queue_held(struct cw_pipeline *p)
 			else if (e->kind == OUT_FORGET)
 				cw_ss_forget_due(p->ss, e->id, e->partition);
 		}
-		for (size_t i = 0; i < sh->nalerts; i++)
-			cw_ss_put_outbox(p->ss, sh->alerts[i].partition,
-					 sh->alerts[i].id, sh->alerts[i].json);
+		for (size_t i = 0; i < sh->nalerts; i++) {
+			const struct pending_alert *pa = &sh->alerts[i];
+			cw_ss_put_outbox(p->ss, pa->partition, pa->id, pa->json);
+			if (pa->queue[0])
+				cw_ss_put_task(p->ss, pa->queue, pa->day, pa->day_start_ms,
+					       pa->id, pa->priority, pa->json);
+		}
 	}
 	queue_progress(p, o);
 	pl_queue_outbox_cleanup(p);

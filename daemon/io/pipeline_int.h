@@ -30,6 +30,7 @@
 #include "cw/failpoint.h"
 #include "cw/log.h"
 #include "cw/pipeline.h"
+#include "cw/routing.h"
 #include "cw/state.h"
 #include "cw/statestore.h"
 #include "cw/store.h"
@@ -61,6 +62,11 @@ struct pending_alert {
 	char sub[CW_SUB_MAX + 1];
 	int32_t partition;
 	int64_t src_kafka_ts; /* newest input of its batch (latency); 0: none */
+	/* Its retention task (routing.yaml): queue "" when none. */
+	char queue[CW_QUEUE_NAME_MAX + 1];
+	char day[11];         /* event-time day, YYYY-MM-DD */
+	int64_t day_start_ms;
+	int64_t priority;
 };
 
 struct delivered {

@@ -596,3 +596,127 @@ long cw_ss_drop_prefix(struct cw_statestore *ss, char *err, size_t errlen)
 	cw_store_release(ss->store);
 	return u.removed;
 }
+
+/* ---- retention worklists --------------------------------------------------- */
+
+#define WORKLIST_TTL_MS "2678400000" /* 31 days */
+
+static int task_keys(const struct cw_statestore *ss, const char *queue,
+		     const char *day, char *zkey, char *hkey)
+{
+	return cw_store_key(ss->store, zkey, CW_SS_KEY_MAX, "wl:%s:%s", queue, day) < 0 ||
+	       cw_store_key(ss->store, hkey, CW_SS_KEY_MAX, "wlj:%s:%s", queue, day) < 0
+		       ? -1 : 0;
+}
+
+void cw_ss_put_task(struct cw_statestore *ss, const char *queue,
+		    const char *day, int64_t day_start_ms, const char *alert_id,
+		    int64_t priority, const char *json)
+{
+	char zkey[CW_SS_KEY_MAX], hkey[CW_SS_KEY_MAX], score[24];
+
+	(void)day_start_ms;
+	if (task_keys(ss, queue, day, zkey, hkey) < 0)
+		return;
+	i64_to_str(priority, score);
+	cw_store_queue(ss->store, 4, (const char *[]){"ZADD", zkey, score, alert_id}, NULL);
+	cw_store_queue(ss->store, 4, (const char *[]){"HSET", hkey, alert_id, json}, NULL);
+	/* Wall-clock expiry, refreshed by every write (as states' PX is):
+	 * an absolute time from event time would delete a replayed
+	 * history's lists at once. */
+	cw_store_queue(ss->store, 3, (const char *[]){"PEXPIRE", zkey, WORKLIST_TTL_MS}, NULL);
+	cw_store_queue(ss->store, 3, (const char *[]){"PEXPIRE", hkey, WORKLIST_TTL_MS}, NULL);
+}
+
+void cw_ss_worklist_free(struct cw_ss_task *t, size_t n)
+{
+	for (size_t i = 0; t && i < n; i++) {
+		free(t[i].alert_id);
+		free(t[i].json);
+	}
+	free(t);
+}
+
+static char *dup_reply(const struct cw_store *s, int i, int j)
+{
+	size_t len;
+	const char *v = cw_store_reply_str(s, i, j, &len);
+	char *out;
+
+	if (!v || !(out = malloc(len + 1)))
+		return NULL;
+	memcpy(out, v, len);
+	out[len] = '\0';
+	return out;
+}
+
+int cw_ss_read_worklist(struct cw_statestore *ss, const char *queue,
+			const char *day, int64_t limit, struct cw_ss_task **out,
+			size_t *n, size_t *total, char *err, size_t errlen)
+{
+	struct cw_store *s = ss->store;
+	char zkey[CW_SS_KEY_MAX], hkey[CW_SS_KEY_MAX], stop[24];
+	struct cw_ss_task *t = NULL;
+	long long card = 0;
+	size_t m;
+	int zr, zc;
+
+	*out = NULL;
+	*n = *total = 0;
+	if (limit <= 0)
+		return 0;
+	if (task_keys(ss, queue, day, zkey, hkey) < 0) {
+		snprintf(err, errlen, "queue name '%s' too long for a key", queue);
+		return -1;
+	}
+	i64_to_str(limit - 1, stop);
+	zr = cw_store_queue(s, 5, (const char *[]){"ZREVRANGE", zkey, "0", stop,
+						   "WITHSCORES"}, NULL);
+	zc = cw_store_queue(s, 2, (const char *[]){"ZCARD", zkey}, NULL);
+	if (cw_store_exchange(s, err, errlen) < 0)
+		return -1;
+	m = cw_store_reply_len(s, zr) / 2;
+	(void)cw_store_reply_int(s, zc, &card);
+	t = calloc(m ? m : 1, sizeof(*t));
+	if (!t)
+		goto oom;
+	for (size_t i = 0; i < m; i++) {
+		char *sc = dup_reply(s, zr, (int)(2 * i + 1));
+		t[i].alert_id = dup_reply(s, zr, (int)(2 * i));
+		t[i].priority = sc ? (int64_t)strtoll(sc, NULL, 10) : 0;
+		free(sc);
+		if (!t[i].alert_id) {
+			cw_store_release(s);
+			cw_ss_worklist_free(t, i + 1);
+			goto oom;
+		}
+	}
+	cw_store_release(s);
+	if (m) {
+		const char **argv = malloc((m + 2) * sizeof(*argv));
+		if (!argv) {
+			cw_ss_worklist_free(t, m);
+			goto oom;
+		}
+		argv[0] = "HMGET";
+		argv[1] = hkey;
+		for (size_t i = 0; i < m; i++)
+			argv[i + 2] = t[i].alert_id;
+		int hr = cw_store_queue(s, (int)(m + 2), argv, NULL);
+		free(argv);
+		if (cw_store_exchange(s, err, errlen) < 0) {
+			cw_ss_worklist_free(t, m);
+			return -1;
+		}
+		for (size_t i = 0; i < m; i++)
+			t[i].json = dup_reply(s, hr, (int)i);
+		cw_store_release(s);
+	}
+	*out = t;
+	*n = m;
+	*total = (size_t)card;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}

@@ -13,6 +13,11 @@
  *   P wm:<group>              hash    "<topic>/<partition>" -> newest ts
  *   P outbox:<partition>      hash    alert_id -> alert JSON (undelivered)
  *   P fence:<group>:<pair>    string  owner epoch of partition pair N
+ *   P wl:<queue>:<day>        zset    alert_id -> priority (money units):
+ *                                     the retention queue's tasks of that
+ *                                     event-time day (docs/retention.md)
+ *   P wlj:<queue>:<day>       hash    alert_id -> alert JSON
+ *   (both expire 31 days after their last write, wall clock)
  * Sentinels make lost keys visible (docs/guarantees.md): each batch
  * transaction that stores offsets of pair N also writes the member
  * CW_STORE_TIMER_SENTINEL<group> (score +inf, never due) of due:<N> and
@@ -108,6 +113,32 @@ int cw_ss_queue_outbox(struct cw_statestore *ss, int32_t pair);
 int cw_ss_read_subscriber(struct cw_statestore *ss, const char *sub,
 			  uint8_t **blob, size_t *len, int64_t *due,
 			  char *err, size_t errlen);
+
+/* Within a transaction: alert `alert_id` (its JSON) is a task of `queue`
+ * on event-time day `day` ("YYYY-MM-DD", starting at day_start_ms), ranked
+ * by `priority`. Absolute writes (ZADD, HSET) and a TTL refresh: repeating
+ * them is harmless. */
+void cw_ss_put_task(struct cw_statestore *ss, const char *queue,
+		    const char *day, int64_t day_start_ms, const char *alert_id,
+		    int64_t priority, const char *json);
+
+/* One task of a worklist, owned by the caller (cw_ss_worklist_free). */
+struct cw_ss_task {
+	char *alert_id;
+	int64_t priority;
+	char *json;          /* NULL when the alert's text is missing */
+};
+
+/*
+ * The tasks of `queue` on `day`, highest priority first (ties: the larger
+ * alert id first, as ZREVRANGE orders them), at most `limit` (the queue's
+ * capacity); *total is how many the day has in all. Read-only (ZREVRANGE,
+ * ZCARD, HMGET). 0, or -1 with a message.
+ */
+int cw_ss_read_worklist(struct cw_statestore *ss, const char *queue,
+			const char *day, int64_t limit, struct cw_ss_task **out,
+			size_t *n, size_t *total, char *err, size_t errlen);
+void cw_ss_worklist_free(struct cw_ss_task *t, size_t n);
 /* Delete every key under the store's prefix (a back-test's scratch
  * prefix), SCAN and UNLINK in rounds. The keys removed, or -1 with a
  * message. */
