@@ -705,11 +705,16 @@ static int count_partitions(struct cw_pipeline *p, char *err, size_t errlen)
 static int connect_kafka(struct cw_pipeline *p, char *err, size_t errlen)
 {
 	char e[512], inst[300];
-	rd_kafka_conf_t *pc = cw_kafka_conf_new(p->conf, p->opts.secrets,
-						CW_KAFKA_PRODUCER, 0, err, errlen);
-	rd_kafka_conf_t *cc;
+	rd_kafka_conf_t *pc, *cc;
 	int rc;
 
+	/* Both clients' properties first: a bad one is configuration (exit
+	 * 1) even while the cluster is out of reach. The consumer's own is
+	 * built once the partition count is known (its prefetch share). */
+	if (cw_kafka_check_conf(p->conf, p->opts.secrets, err, errlen) < 0)
+		return CW_PIPE_CONFIG;
+	pc = cw_kafka_conf_new(p->conf, p->opts.secrets, CW_KAFKA_PRODUCER, 0,
+			       err, errlen);
 	if (!pc)
 		return CW_PIPE_CONFIG;
 	rd_kafka_conf_set_dr_msg_cb(pc, pl_dr_cb);
