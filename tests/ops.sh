@@ -185,19 +185,37 @@ PY
 then ok "every alert routed as examples/routing.yaml says, with its priority"
 else bad "routing of live alerts (see above)"
 fi
-# The worklist of each (queue, day) the alerts fall on, as churnctl reads it
-# from Redis, against the alerts themselves: same tasks, priority order.
+# The worklist of each (queue, day) tasks were opened on, as churnctl reads
+# it from Redis, against the alerts themselves: the alerts that opened a
+# task, ranked by the highest priority of the alerts attached to each; and
+# the contact budget (one open task, 7d; at most 2 opened in 30 days).
 if python3 - "$DIR/alerts.jsonl" "$CW_BUILD/churnctl" "$RUN" <<'PY'
-import collections, json, subprocess, sys
+import collections, datetime, json, subprocess, sys
 alerts = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-days = collections.defaultdict(list)
+ts = lambda a: datetime.datetime.fromisoformat(a["ts"].replace("Z", "+00:00"))
+new = {a["alert_id"]: a for a in alerts if a.get("task") == "new"}
+prio = {i: a["priority"] for i, a in new.items()}
 for a in alerts:
-    days[(a["queue"], a["ts"][:10])].append(a)
+    if a.get("task") == "attached":
+        t = new.get(a["task_id"])
+        if not t or t["subscriber"] != a["subscriber"] or not (ts(t) <= ts(a) < ts(t) + datetime.timedelta(days=7)):
+            print("attached alert %s: no open task %s of its subscriber" % (a["alert_id"], a["task_id"])); sys.exit(1)
+        prio[a["task_id"]] = max(prio[a["task_id"]], a["priority"])
+opened = collections.defaultdict(list)
+for a in sorted(new.values(), key=ts):
+    o = opened[a["subscriber"]]
+    if o and ts(a) < ts(o[-1]) + datetime.timedelta(days=7):
+        print("two open tasks for %s" % a["subscriber"]); sys.exit(1)
+    if sum(ts(a) - datetime.timedelta(days=30) < ts(x) for x in o) >= 2:
+        print("over budget: %s" % a["subscriber"]); sys.exit(1)
+    o.append(a)
+days = collections.defaultdict(list)
+for a in new.values():
+    days[(a["queue"], a["ts"][:10])].append(a["alert_id"])
 checked = 0
-for (q, d), al in sorted(days.items()):
+for (q, d), ids in sorted(days.items()):
     # equal priorities: ZREVRANGE gives the larger alert id first
-    want = [a["alert_id"] for a in sorted(al, key=lambda a: (a["priority"], a["alert_id"]),
-                                          reverse=True)]
+    want = sorted(ids, key=lambda i: (prio[i], i), reverse=True)
     out = subprocess.run([sys.argv[2], "worklist", "-c", sys.argv[3], "--queue", q,
                           "--date", d, "--json"], capture_output=True, text=True)
     if out.returncode != 0:
@@ -206,14 +224,15 @@ for (q, d), al in sorted(days.items()):
     if [t["alert_id"] for t in got] != want or [t["rank"] for t in got] != list(range(1, len(got) + 1)):
         print("worklist %s %s: %s != %s" % (q, d, [t["alert_id"] for t in got], want)); sys.exit(1)
     checked += 1
+kinds = collections.Counter(a.get("task") for a in alerts)
 csv = subprocess.run([sys.argv[2], "worklist", "-c", sys.argv[3], "--queue", alerts[0]["queue"],
                       "--date", alerts[0]["ts"][:10], "--csv"], capture_output=True, text=True).stdout
 if not csv.startswith("rank,priority,subscriber,"):
     print("csv header: %r" % csv[:80]); sys.exit(1)
-print("%d worklists match the alerts" % checked)
+print("%d worklists match the alerts; tasks %s" % (checked, dict(kinds)))
 PY
-then ok "churnctl worklist: every (queue, day) ranked by priority as the alerts say"
-else bad "churnctl worklist (see above)"
+then ok "churnctl worklist and the contact budget: tasks, ranks and attachments as the alerts say"
+else bad "churnctl worklist / contact budget (see above)"
 fi
 expect "worklist of an unknown queue" 1 "no queue 'nope'" "$CW_BUILD/churnctl" worklist -c "$RUN" --queue nope
 expect "worklist with a bad date" 2 "not YYYY-MM-DD" "$CW_BUILD/churnctl" worklist -c "$RUN" --queue mass-outbound --date 2026-13-40

@@ -146,6 +146,12 @@ char *cw_alert_to_json(const struct cw_alert *a, const char *rules_version)
 	cw_jw_money(&w, "priority", a->priority);
 	if (a->queue)
 		cw_jw_str(&w, "queue", a->queue);
+	if (a->task != CW_TASK_NONE) {
+		static const char *const kinds[] = {"", "new", "attached", "over_budget"};
+		cw_jw_str(&w, "task", kinds[a->task]);
+		if (a->task_id[0])
+			cw_jw_str(&w, "task_id", a->task_id);
+	}
 	cw_jw_str(&w, "action", a->rule->action ? a->rule->action : "");
 	/* Extensions of CONTRACT §6 (README "Interface notes"): only
 	 * present when the rule has them, so old consumers see nothing new. */

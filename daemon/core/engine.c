@@ -487,12 +487,87 @@ static int fire_begin(struct firing *f, int64_t ts, int64_t window,
 	return 1;
 }
 
-static void fire_commit(struct firing *f, const struct cw_alert *a)
+/* Task openings within `window` before `ts` (the budget's count). */
+static int64_t contacts_since(const struct cw_account *ac, int64_t from)
+{
+	int64_t n = 0;
+
+	for (uint32_t i = 0; i < ac->ncontacts; i++)
+		n += ac->contacts_ms[i] > from;
+	return n;
+}
+
+/* Which retention task alert `a` belongs to (docs/retention.md): the
+ * subscriber's open one, a new one, or none when the budget is spent. */
+static void task_decide(const struct cw_engine *e, const struct cw_state *st,
+			struct cw_alert *a)
+{
+	const struct cw_account *ac = &st->acct;
+	struct cw_budget b;
+
+	a->task = CW_TASK_NONE;
+	a->task_id[0] = '\0';
+	if (!e->routing || !a->queue)
+		return;
+	cw_routing_budget(e->routing, &b);
+	if (ac->task_id[0] && a->ts_ms < ac->task_opened_ms + b.task_open_ms) {
+		a->task = CW_TASK_ATTACHED;
+		memcpy(a->task_id, ac->task_id, sizeof(a->task_id));
+		a->task_queue = ac->task_queue;
+		a->task_opened_ms = ac->task_opened_ms;
+		a->task_priority = a->priority > ac->task_priority ? a->priority
+								    : ac->task_priority;
+	} else if (contacts_since(ac, a->ts_ms - b.window_ms) >= b.contacts) {
+		a->task = CW_TASK_OVER_BUDGET;
+	} else {
+		a->task = CW_TASK_NEW;
+		memcpy(a->task_id, a->alert_id, sizeof(a->task_id));
+		a->task_queue = a->queue;
+		a->task_opened_ms = a->ts_ms;
+		a->task_priority = a->priority;
+	}
+}
+
+/* The task decided for a published alert, into the state. */
+static void task_record(const struct cw_engine *e, struct cw_state *st,
+			const struct cw_alert *a)
+{
+	struct cw_account *ac = &st->acct;
+	struct cw_budget b;
+
+	if (a->task == CW_TASK_ATTACHED) {
+		ac->task_priority = a->task_priority;
+		return;
+	}
+	if (a->task != CW_TASK_NEW)
+		return;
+	cw_routing_budget(e->routing, &b);
+	snprintf(ac->task_id, sizeof(ac->task_id), "%s", a->task_id);
+	snprintf(ac->task_queue, sizeof(ac->task_queue), "%s", a->task_queue);
+	ac->task_opened_ms = a->task_opened_ms;
+	ac->task_priority = a->task_priority;
+	/* Keep the openings the budget can still count, newest last. */
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < ac->ncontacts; i++)
+		if (ac->contacts_ms[i] > a->ts_ms - b.window_ms)
+			ac->contacts_ms[k++] = ac->contacts_ms[i];
+	if (k == CW_CONTACTS_MAX) {
+		memmove(ac->contacts_ms, ac->contacts_ms + 1,
+			(CW_CONTACTS_MAX - 1) * sizeof(*ac->contacts_ms));
+		k--;
+	}
+	ac->contacts_ms[k++] = a->ts_ms;
+	ac->ncontacts = k;
+}
+
+static void fire_commit(struct firing *f, struct cw_alert *a)
 {
 	struct cw_mark *m = cw_state_mark(f->st, f->e->rule_hash[f->rule], 1);
 
-	if (f->sink && f->sink->emit)
-		(void)f->sink->emit(f->sink->ctx, a); /* 1 = flood-guarded */
+	task_decide(f->e, f->st, a);
+	/* 1 = flood-guarded: not published, so no task either */
+	if (f->sink && f->sink->emit && f->sink->emit(f->sink->ctx, a) == 0)
+		task_record(f->e, f->st, a);
 	if (m) {
 		m->last_window = a->window;
 		m->last_fire_ms = a->ts_ms;

@@ -19,6 +19,7 @@
 #include "cw/engine.h"
 #include "cw/routing.h"
 #include "cw/rules.h"
+#include "cw/state.h"
 #include "cw/strutil.h"
 #include "cw/yamlx.h"
 
@@ -57,6 +58,7 @@ struct cw_routing {
 	struct rt_route *routes;
 	size_t nroutes;
 	size_t def;
+	struct cw_budget budget;
 };
 
 void cw_routing_free(struct cw_routing *r)
@@ -369,10 +371,47 @@ static int load_routes(const struct yx_doc *d, const struct yx_node *rs,
 	return 0;
 }
 
+static int load_budget(const struct yx_doc *d, const struct yx_node *b,
+		       struct cw_routing *r, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"task_open", "contacts", "window", NULL};
+	const struct yx_node *n;
+
+	r->budget = (struct cw_budget){7 * 86400000LL, 2, 30 * 86400000LL};
+	if (!b || yx_is_null(b))
+		return 0;
+	if (need_kind(d, b, YX_MAP, "budget", err, errlen) < 0 ||
+	    only_keys(d, b, keys, "budget", err, errlen) < 0)
+		return -1;
+	if ((n = yx_map_get(b, "task_open")) &&
+	    yx_get_duration(d, n, "budget.task_open", 3600000LL, 365 * 86400000LL,
+			    &r->budget.task_open_ms, err, errlen) < 0)
+		return -1;
+	if ((n = yx_map_get(b, "contacts")) &&
+	    yx_get_int(d, n, "budget.contacts", 1, CW_CONTACTS_MAX,
+		       &r->budget.contacts, err, errlen) < 0)
+		return -1;
+	if ((n = yx_map_get(b, "window")) &&
+	    yx_get_duration(d, n, "budget.window", 86400000LL, 365 * 86400000LL,
+			    &r->budget.window_ms, err, errlen) < 0)
+		return -1;
+	if (r->budget.window_ms < r->budget.task_open_ms) {
+		yx_errf(err, errlen, d, b, "budget: window must not be shorter "
+			"than task_open");
+		return -1;
+	}
+	return 0;
+}
+
+void cw_routing_budget(const struct cw_routing *r, struct cw_budget *out)
+{
+	*out = r ? r->budget : (struct cw_budget){7 * 86400000LL, 2, 30 * 86400000LL};
+}
+
 int cw_routing_load_buf(const char *buf, size_t len, const char *name,
 			struct cw_routing **out, char *err, size_t errlen)
 {
-	static const char *const top[] = {"queues", "routes", "default", NULL};
+	static const char *const top[] = {"queues", "routes", "default", "budget", NULL};
 	struct yx_doc *d = NULL;
 	struct cw_routing *r = calloc(1, sizeof(*r));
 	const struct yx_node *def;
@@ -387,7 +426,8 @@ int cw_routing_load_buf(const char *buf, size_t len, const char *name,
 	if (need_kind(d, d->root, YX_MAP, "routing file", err, errlen) < 0 ||
 	    only_keys(d, d->root, top, "routing file", err, errlen) < 0 ||
 	    load_queues(d, yx_map_get(d->root, "queues"), r, err, errlen) < 0 ||
-	    load_routes(d, yx_map_get(d->root, "routes"), r, err, errlen) < 0)
+	    load_routes(d, yx_map_get(d->root, "routes"), r, err, errlen) < 0 ||
+	    load_budget(d, yx_map_get(d->root, "budget"), r, err, errlen) < 0)
 		goto out;
 	def = yx_map_get(d->root, "default");
 	if (!def) {

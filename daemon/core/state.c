@@ -35,6 +35,7 @@ enum {
 	ACCT_COMMITMENT = 2,
 	ACCT_INVOICES = 3,
 	ACCT_DEACTIVATION = 4,
+	ACCT_TASK = 5,
 	ACCT__END,
 };
 #define DAILY_END 0xff
@@ -449,6 +450,7 @@ static int acct_has(const struct cw_account *a, int tag)
 	case ACCT_COMMITMENT: return a->commitment_end_ms != 0;
 	case ACCT_INVOICES: return a->ninvoices != 0 || a->credit != 0;
 	case ACCT_DEACTIVATION: return a->deactivated_ms != 0;
+	case ACCT_TASK: return a->task_id[0] != '\0';
 	}
 	return 0;
 }
@@ -493,6 +495,26 @@ static void encode_account(struct wbuf *w, const struct cw_account *a)
 		put_s(w, a->deactivated_ms);
 		put_str(w, a->deactivate_reason);
 	}
+	if (acct_has(a, ACCT_TASK)) {
+		put_u(w, ACCT_TASK);
+		put_str(w, a->task_id);
+		put_s(w, a->task_opened_ms);
+		put_s(w, a->task_priority);
+		put_str(w, a->task_queue);
+		put_u(w, a->ncontacts);
+		for (uint32_t i = 0; i < a->ncontacts; i++)
+			put_s(w, a->contacts_ms[i]);
+	}
+}
+
+static int hex_id_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return 0;
+	return n == CW_TASK_ID_LEN;
 }
 
 static int decode_account(struct rbuf *r, struct cw_account *a)
@@ -549,6 +571,26 @@ static int decode_account(struct rbuf *r, struct cw_account *a)
 			if (a->deactivated_ms == 0 || !time_ok(a->deactivated_ms))
 				return -1;
 			break;
+		case ACCT_TASK: {
+			get_str(r, a->task_id, sizeof(a->task_id));
+			a->task_opened_ms = get_s(r);
+			a->task_priority = get_s(r);
+			get_str(r, a->task_queue, sizeof(a->task_queue));
+			uint64_t k = get_u(r);
+
+			if (r->bad || !hex_id_ok(a->task_id) ||
+			    !time_ok(a->task_opened_ms) || !a->task_queue[0] ||
+			    a->task_priority < -STATE_VALUE_MAX ||
+			    a->task_priority > STATE_VALUE_MAX || k > CW_CONTACTS_MAX)
+				return -1;
+			for (uint64_t j = 0; j < k; j++) {
+				a->contacts_ms[j] = get_s(r);
+				if (!time_ok(a->contacts_ms[j]))
+					return -1;
+			}
+			a->ncontacts = (uint32_t)k;
+			break;
+		}
 		}
 	}
 	return r->bad ? -1 : 0;

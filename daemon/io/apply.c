@@ -304,16 +304,18 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 	pa->partition = c->partition;
 	pa->src_kafka_ts = p->batch_kafka_ts > 0 ? p->batch_kafka_ts : 0;
 	pa->queue[0] = '\0';
-	if (a->queue) {
+	if (a->task == CW_TASK_NEW || a->task == CW_TASK_ATTACHED) {
 		int64_t off = p->rt->engine.conf.utc_offset_ms, y;
-		int32_t day = cw_day_of(a->ts_ms, off);
+		int32_t day = cw_day_of(a->task_opened_ms, off);
 		int mo, d;
 
 		cw_civil_from_days(day, &y, &mo, &d);
-		snprintf(pa->queue, sizeof(pa->queue), "%s", a->queue);
+		snprintf(pa->queue, sizeof(pa->queue), "%s", a->task_queue);
 		snprintf(pa->day, sizeof(pa->day), "%04d-%02d-%02d", (int)y, mo, d);
 		pa->day_start_ms = cw_day_start(day, off);
-		pa->priority = a->priority;
+		pa->priority = a->task_priority;
+		memcpy(pa->task_id, a->task_id, sizeof(pa->task_id));
+		pa->raise = a->task == CW_TASK_ATTACHED;
 	}
 	cw_metrics_alert(p->metrics, r->name, r->severity, 0);
 	return 0;
@@ -599,7 +601,10 @@ void pl_queue_held(struct cw_pipeline *p)
 		for (size_t i = 0; i < sh->nalerts; i++) {
 			const struct pending_alert *pa = &sh->alerts[i];
 			cw_ss_put_outbox(p->ss, pa->partition, pa->id, pa->json);
-			if (pa->queue[0])
+			if (pa->queue[0] && pa->raise)
+				cw_ss_raise_task(p->ss, pa->queue, pa->day, pa->task_id,
+						 pa->priority);
+			else if (pa->queue[0])
 				cw_ss_put_task(p->ss, pa->queue, pa->day, pa->day_start_ms,
 					       pa->id, pa->priority, pa->json);
 		}

@@ -62,11 +62,15 @@ struct pending_alert {
 	char sub[CW_SUB_MAX + 1];
 	int32_t partition;
 	int64_t src_kafka_ts; /* newest input of its batch (latency); 0: none */
-	/* Its retention task (routing.yaml): queue "" when none. */
+	/* Its retention task (routing.yaml): queue "" when it opens or
+	 * raises none. `day` is the task's (its first alert's) event-time
+	 * day; `raise`: an attached alert lifting the open task's priority. */
 	char queue[CW_QUEUE_NAME_MAX + 1];
-	char day[11];         /* event-time day, YYYY-MM-DD */
+	char day[11];         /* YYYY-MM-DD */
 	int64_t day_start_ms;
 	int64_t priority;
+	char task_id[CW_ALERT_ID_LEN + 1];
+	int raise;
 };
 
 struct delivered {

@@ -628,6 +628,19 @@ void cw_ss_put_task(struct cw_statestore *ss, const char *queue,
 	cw_store_queue(ss->store, 3, (const char *[]){"PEXPIRE", hkey, WORKLIST_TTL_MS}, NULL);
 }
 
+void cw_ss_raise_task(struct cw_statestore *ss, const char *queue,
+		      const char *day, const char *task_id, int64_t priority)
+{
+	char zkey[CW_SS_KEY_MAX], hkey[CW_SS_KEY_MAX], score[24];
+
+	if (task_keys(ss, queue, day, zkey, hkey) < 0)
+		return;
+	i64_to_str(priority, score);
+	/* XX: a task whose list expired stays gone. */
+	cw_store_queue(ss->store, 6, (const char *[]){"ZADD", zkey, "XX", "GT", score,
+						      task_id}, NULL);
+}
+
 void cw_ss_worklist_free(struct cw_ss_task *t, size_t n)
 {
 	for (size_t i = 0; t && i < n; i++) {

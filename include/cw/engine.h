@@ -111,6 +111,15 @@ struct cw_alert {
 	int tenure_stage;               /* 0 new 1 stable 2 mature */
 	int64_t monthly_revenue;        /* money units: what the tier is from */
 	const char *queue;              /* routing.yaml's queue (borrowed) or NULL */
+	/* Its retention task (routing.yaml's budget): a new one (task_id is
+	 * this alert's id), the subscriber's open one it attaches to, or
+	 * none (over budget; no routing: CW_TASK_NONE). */
+	enum cw_task_kind { CW_TASK_NONE, CW_TASK_NEW, CW_TASK_ATTACHED,
+			    CW_TASK_OVER_BUDGET } task;
+	char task_id[CW_ALERT_ID_LEN + 1];
+	const char *task_queue;         /* the task's queue (borrowed) */
+	int64_t task_opened_ms;         /* its first alert's ts */
+	int64_t task_priority;          /* with this alert */
 	int64_t priority;               /* money units: value at risk (engine.c) */
 	size_t nevidence;
 	struct cw_evidence evidence[CW_EVIDENCE_MAX];

@@ -41,6 +41,19 @@ int cw_routing_check_rules(const struct cw_routing *r,
 const char *cw_routing_queue(const struct cw_routing *r,
 			     const struct cw_alert *a, const char *plan);
 
+/*
+ * The contact budget (routing.yaml `budget:`): a subscriber has at most
+ * one open retention task — later alerts attach to it while it is open
+ * (task_open after it was opened) — and at most `contacts` tasks opened
+ * in any `window`; an alert beyond that opens none.
+ */
+struct cw_budget {
+	int64_t task_open_ms;   /* default 7d */
+	int64_t contacts;       /* default 2 */
+	int64_t window_ms;      /* default 30d */
+};
+void cw_routing_budget(const struct cw_routing *r, struct cw_budget *out);
+
 size_t cw_routing_queue_count(const struct cw_routing *r);
 /* Queue i's name and daily capacity (tasks a day). */
 const char *cw_routing_queue_name(const struct cw_routing *r, size_t i);

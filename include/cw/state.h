@@ -45,6 +45,9 @@ enum cw_daily {
 };
 
 #define CW_INVOICES_MAX 6       /* unpaid invoices tracked (oldest first) */
+#define CW_TASK_ID_LEN 32       /* a retention task's id: its first alert's */
+#define CW_TASK_QUEUE_MAX 48    /* = CW_QUEUE_NAME_MAX (routing.h) */
+#define CW_CONTACTS_MAX 8       /* task openings remembered for the budget */
 
 /* An invoice not yet paid in full: what is left, and when it was due. */
 struct cw_invoice {
@@ -67,6 +70,14 @@ struct cw_account {
 	struct cw_invoice invoices[CW_INVOICES_MAX];
 	int64_t deactivated_ms;     /* 0: active */
 	char deactivate_reason[CW_PLAN_MAX + 1];
+	/* The subscriber's retention task (routing.yaml's budget,
+	 * docs/retention.md): the last one opened, "" when never. */
+	char task_id[CW_TASK_ID_LEN + 1];
+	int64_t task_opened_ms;
+	int64_t task_priority;      /* the highest of its alerts' */
+	char task_queue[CW_TASK_QUEUE_MAX + 1];
+	uint32_t ncontacts;         /* tasks opened, newest last */
+	int64_t contacts_ms[CW_CONTACTS_MAX];
 };
 
 enum cw_state_flag {

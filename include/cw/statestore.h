@@ -122,6 +122,11 @@ void cw_ss_put_task(struct cw_statestore *ss, const char *queue,
 		    const char *day, int64_t day_start_ms, const char *alert_id,
 		    int64_t priority, const char *json);
 
+/* Within a transaction: an alert attached to open task `task_id` lifts
+ * its rank to `priority` if higher (ZADD GT: absolute, repeatable). */
+void cw_ss_raise_task(struct cw_statestore *ss, const char *queue,
+		      const char *day, const char *task_id, int64_t priority);
+
 /* One task of a worklist, owned by the caller (cw_ss_worklist_free). */
 struct cw_ss_task {
 	char *alert_id;

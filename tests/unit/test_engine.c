@@ -6,6 +6,7 @@
 #include <check.h>
 
 #include "check_main.h"
+#include "cw/routing.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -821,6 +822,75 @@ START_TEST(priority_value_at_risk)
 	fx.eng.conf.prio_tenure[2] = 0;
 	ck_assert_int_eq(cw_engine_priority(&fx.eng, 12345, CW_SEV_CRITICAL, 2), 0);
 	fx_close(&fx);
+}
+END_TEST
+
+/*
+ * The contact budget (routing.yaml): the first alert opens a task; one
+ * within task_open attaches to it (and lifts its priority); after that a
+ * new one opens, until `contacts` were opened within `window`; the state
+ * keeps it across encode/decode; a flood-guarded alert opens nothing.
+ */
+START_TEST(contact_budget_one_open_task)
+{
+	static const char routing[] =
+		"queues: {q: {capacity: 10}}\ndefault: q\n"
+		"budget: {task_open: 7d, contacts: 2, window: 30d}\n";
+	static const struct {
+		const char *ts, *to;
+		enum cw_task_kind want;
+		int opener;           /* index of the alert that opened its task */
+	} steps[] = {
+		{"2026-01-10T10:00:00Z", "P18", CW_TASK_NEW, 0},
+		{"2026-01-12T10:00:00Z", "P18", CW_TASK_ATTACHED, 0},
+		{"2026-01-17T09:59:59Z", "P18", CW_TASK_ATTACHED, 0},
+		{"2026-01-17T10:00:01Z", "P18", CW_TASK_NEW, 3},
+		{"2026-01-30T10:00:00Z", "P18", CW_TASK_OVER_BUDGET, -1},
+		{"2026-02-09T10:00:01Z", "P18", CW_TASK_NEW, 5},
+	};
+	struct cw_routing *r = NULL;
+	char err[512];
+	struct fx fx;
+
+	ck_assert_msg(cw_routing_load_buf(routing, strlen(routing), "routing.yaml", &r,
+					  err, sizeof(err)) == 0, "%s", err);
+	fx_open(&fx, DOWNGRADE);
+	fx.eng.routing = r;
+	fx_activate(&fx, "2026-01-01T00:00:00Z", "P88");
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		/* back up and down again: each downgrade fires */
+		char up[40];
+		cw_time_format_rfc3339(fx_ms(steps[i].ts) - 1000, up, sizeof(up));
+		fx_sendf(&fx, "plan_change", up, ",\"plan_from\":\"P18\",\"plan_to\":\"P88\"");
+		fx_sendf(&fx, "plan_change", steps[i].ts,
+			 ",\"plan_from\":\"P88\",\"plan_to\":\"P18\"");
+		ck_assert_uint_eq(fx.nalerts, i + 1);
+		const struct cw_alert *a = &fx.alerts[i];
+		ck_assert_msg(a->task == steps[i].want, "step %zu: task %d, want %d", i,
+			      a->task, steps[i].want);
+		if (steps[i].opener >= 0)
+			ck_assert_str_eq(a->task_id, fx.alerts[steps[i].opener].alert_id);
+		else
+			ck_assert_str_eq(a->task_id, "");
+		ck_assert_str_eq(a->queue, "q");
+		/* the state survives the store between events */
+		uint8_t blob[CW_STATE_BLOB_MAX];
+		int n = fx_blob(&fx, blob, sizeof(blob));
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_eq(cw_state_decode(fx.st, &fx.eng.profile, blob, (size_t)n), 0);
+	}
+	ck_assert_str_eq(fx.st->acct.task_id, fx.alerts[5].alert_id);
+	ck_assert_uint_eq(fx.st->acct.ncontacts, 2); /* Jan 17 and Feb 9 */
+	char *json = cw_alert_to_json(&fx.alerts[1], "v");
+	ck_assert_msg(strstr(json, "\"queue\":\"q\",\"task\":\"attached\",\"task_id\":\""),
+		      "%s", json);
+	free(json);
+	json = cw_alert_to_json(&fx.alerts[4], "v");
+	ck_assert_msg(strstr(json, "\"task\":\"over_budget\"") && !strstr(json, "task_id"),
+		      "%s", json);
+	free(json);
+	fx_close(&fx);
+	cw_routing_free(r);
 }
 END_TEST
 
@@ -3200,6 +3270,7 @@ CW_CHECK_SUITE(engine_suite)
 	tcase_add_test(tc, expr_where_scope_and_daily_tick);
 	tcase_add_test(tc, alert_json_labels_and_numbers);
 	tcase_add_test(tc, priority_value_at_risk);
+	tcase_add_test(tc, contact_budget_one_open_task);
 	tcase_add_test(tc, alert_json_number_golden);
 	tcase_add_test(tc, inspect_hand_built_state);
 	tcase_add_test(tc, account_suspension_durations);
