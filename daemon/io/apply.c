@@ -188,6 +188,8 @@ static int shard_reserve(struct out_shard *o, size_t n)
 		o->index_cap = want;
 		memset(o->index, 0xff, want * sizeof(*ni));
 	}
+	if (n == 0)
+		return 0; /* a batch of invalid messages only: nothing to hold */
 	struct out_sub *ns = pl_grow(o->subs, &o->subs_cap, n, sizeof(*ns));
 	if (!ns)
 		return -1;

@@ -101,6 +101,38 @@ static void write_line(const char *path, const char *mode, const char *line)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+/* A first batch of nothing but invalid messages (no subscriber to step)
+ * is dead-lettered and committed like any other; the daemon carries on. */
+START_TEST(first_batch_only_invalid)
+{
+	struct cwh *h = cwh_new(2, NULL);
+	char path[CWH_PATH_MAX];
+	struct cwh_msgs dlq = {0};
+
+	ck_assert_ptr_nonnull(h);
+	snprintf(path, sizeof(path), "%s/bad.jsonl", h->dir);
+	write_line(path, "w", "[1,2,3]\n{not json\n");
+	ck_assert_int_eq(cwh_produce_file(h, path, 0, -1), 2);
+	ck_assert_int_eq(cwh_daemon_start(h, 0, 120), 0);
+	ck_assert_int_eq(cwh_wait_consumed(h, 2, 120), 0);
+	cwh_sleep_ms(500);
+	ck_assert_int_eq(cwh_daemon_log_count(h, 0, "out of memory"), 0);
+	write_line(path, "w", "{\"event_id\":\"ok\",\"type\":\"activate\","
+		   "\"subscriber\":\"8613800000001\",\"ts\":\"2026-01-01T00:00:01Z\","
+		   "\"plan\":\"P38\"}\n");
+	ck_assert_int_eq(cwh_produce_file(h, path, 0, -1), 1);
+	ck_assert_int_eq(cwh_wait_consumed(h, 3, 120), 0);
+	ck_assert_int_eq(cwh_consume_topic(h, "churnwatch-dlq", 1000, &dlq), 0);
+	ck_assert_uint_eq(dlq.n, 2);
+	ck_assert_double_eq(cwh_metric(h, 0, "churnwatch_events_total", NULL), 1);
+	ck_assert_int_eq(cwh_daemon_signal(h, 0, SIGTERM), 0);
+	int st = cwh_daemon_wait_exit(h, 0, 30);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
+	cwh_msgs_free(&dlq);
+	cwh_free(h);
+}
+END_TEST
+
 START_TEST(future_outlier_cannot_move_time)
 {
 	/* 16 partitions: the development Kafka keeps about 5 MB per
@@ -186,5 +218,6 @@ CW_CHECK_SUITE(limits_suite)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, oversized_input_dead_lettered_truncated);
 	tcase_add_test(tc, future_outlier_cannot_move_time);
+	tcase_add_test(tc, first_batch_only_invalid);
 	return cw_check_tcase_suite("limits", tc);
 }
