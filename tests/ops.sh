@@ -91,6 +91,29 @@ expect "missing input topic: exit 1 with its name" 1 "topic 'billing' does not e
 
 echo "== a running daemon"
 "$CW_BUILD/churnctl" gen --subscribers 200 --days 40 --seed 3 --out "$DIR/ev.jsonl" 2>/dev/null
+# One planted subscriber, merged in ts order: a downgrade (day 5), call
+# forwarding to a competitor (day 8), a port-out code request (day 28)
+# exercise the contact budget below (opened, attached, over budget).
+python3 - "$DIR/ev.jsonl" <<'PY'
+import json, sys
+sub, lines = "8613800999999", open(sys.argv[1]).read().splitlines()
+mine = [{"event_id": "ops-a", "type": "activate", "subscriber": sub,
+         "ts": "2026-01-01T00:00:00Z", "plan": "P88"}]
+mine += [
+    {"event_id": "ops-d", "type": "plan_change", "subscriber": sub,
+     "ts": "2026-01-05T10:00:00Z", "plan_from": "P88", "plan_to": "P18"},
+    {"event_id": "ops-f", "type": "forward_set", "subscriber": sub,
+     "ts": "2026-01-08T10:00:00Z", "forward_to": "8618600000002"},
+    {"event_id": "ops-p", "type": "portout_request", "subscriber": sub,
+     "ts": "2026-01-28T10:00:00Z", "kind": "auth_code"}]
+# a call a day keeps the line from looking silent
+mine += [{"event_id": "ops-c%d" % d, "type": "voice", "subscriber": sub,
+          "ts": "2026-01-%02dT09:00:00Z" % d, "direction": "out",
+          "peer": "8613900000001", "duration_s": 60, "charge": 0.1} for d in range(1, 32)]
+rows = [(json.loads(l)["ts"], l) for l in lines] + [(e["ts"].replace("Z", ".000Z"), json.dumps(e)) for e in mine]
+rows.sort(key=lambda r: r[0])
+open(sys.argv[1], "w").write("".join(l + "\n" for _, l in rows))
+PY
 "$CW_BUILD/churnctl" replay --events "$DIR/ev.jsonl" --topic auto -b "$BOOT" >/dev/null 2>&1
 EVENTS=$(wc -l <"$DIR/ev.jsonl")
 mkdir -p "$DIR/local"
@@ -101,8 +124,14 @@ rules:
   - override: churned-90d
     cooldown: 120d
 Y
+# The example routing with a tighter contact budget, so that this short
+# stream also attaches alerts to open tasks and runs over budget.
+sed -e 's/^  task_open: 7d$/  task_open: 20d/' -e 's/^  contacts: 2$/  contacts: 1/' \
+  "$CW_ROOT/examples/routing.yaml" >"$DIR/routing.yaml"
+grep -q '^  task_open: 20d$' "$DIR/routing.yaml" && grep -q '^  contacts: 1$' "$DIR/routing.yaml" ||
+  bad "examples/routing.yaml no longer has the budget lines this test edits"
 RUN=$(variant run "vendor_rules: $CW_ROOT/rules" "kafka.group_id: ops" \
-  "routing: $CW_ROOT/examples/routing.yaml")
+  "routing: $DIR/routing.yaml")
 sed -i "s|^rules: .*|rules: $DIR/local|" "$RUN"
 python3 - "$DIR/notify.sock" >"$DIR/notify.log" 2>&1 <<'PY' &
 import socket, sys
@@ -188,25 +217,27 @@ fi
 # The worklist of each (queue, day) tasks were opened on, as churnctl reads
 # it from Redis, against the alerts themselves: the alerts that opened a
 # task, ranked by the highest priority of the alerts attached to each; and
-# the contact budget (one open task, 7d; at most 2 opened in 30 days).
-if python3 - "$DIR/alerts.jsonl" "$CW_BUILD/churnctl" "$RUN" <<'PY'
+# the contact budget (one open task for 20d; at most 1 opened in 30 days).
+if python3 - "$DIR/alerts.jsonl" "$CW_BUILD/churnctl" "$RUN" 20 1 30 <<'PY'
 import collections, datetime, json, subprocess, sys
 alerts = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+OPEN, CONTACTS, WINDOW = (datetime.timedelta(days=int(sys.argv[4])), int(sys.argv[5]),
+                          datetime.timedelta(days=int(sys.argv[6])))
 ts = lambda a: datetime.datetime.fromisoformat(a["ts"].replace("Z", "+00:00"))
 new = {a["alert_id"]: a for a in alerts if a.get("task") == "new"}
 prio = {i: a["priority"] for i, a in new.items()}
 for a in alerts:
     if a.get("task") == "attached":
         t = new.get(a["task_id"])
-        if not t or t["subscriber"] != a["subscriber"] or not (ts(t) <= ts(a) < ts(t) + datetime.timedelta(days=7)):
+        if not t or t["subscriber"] != a["subscriber"] or not (ts(t) <= ts(a) < ts(t) + OPEN):
             print("attached alert %s: no open task %s of its subscriber" % (a["alert_id"], a["task_id"])); sys.exit(1)
         prio[a["task_id"]] = max(prio[a["task_id"]], a["priority"])
 opened = collections.defaultdict(list)
 for a in sorted(new.values(), key=ts):
     o = opened[a["subscriber"]]
-    if o and ts(a) < ts(o[-1]) + datetime.timedelta(days=7):
+    if o and ts(a) < ts(o[-1]) + OPEN:
         print("two open tasks for %s" % a["subscriber"]); sys.exit(1)
-    if sum(ts(a) - datetime.timedelta(days=30) < ts(x) for x in o) >= 2:
+    if sum(ts(a) - WINDOW < ts(x) for x in o) >= CONTACTS:
         print("over budget: %s" % a["subscriber"]); sys.exit(1)
     o.append(a)
 days = collections.defaultdict(list)
@@ -230,6 +261,8 @@ csv = subprocess.run([sys.argv[2], "worklist", "-c", sys.argv[3], "--queue", ale
 if not csv.startswith("rank,priority,subscriber,"):
     print("csv header: %r" % csv[:80]); sys.exit(1)
 print("%d worklists match the alerts; tasks %s" % (checked, dict(kinds)))
+if not kinds.get("attached") or not kinds.get("over_budget"):
+    print("the stream no longer attaches or runs over budget: the check proves less"); sys.exit(1)
 PY
 then ok "churnctl worklist and the contact budget: tasks, ranks and attachments as the alerts say"
 else bad "churnctl worklist / contact budget (see above)"
