@@ -1,7 +1,15 @@
 /*
  * apply.c — a batch's subscribers: the table, the Redis reads (states, due
- * timers), applying events and timers through the engine, and queueing the
- * batch's MULTI/EXEC (states, timers, outbox, offsets).
+ * timers), stepping them through the core (batch.h) into a held batch
+ * (struct batch_out: blobs, alerts, offsets), and queueing that batch's
+ * MULTI/EXEC (states, timers, outbox, retention tasks, offsets) behind the
+ * next batch's reads.
+ *
+ * The step runs in two shards (a subscriber's shard is a hash of its id),
+ * one on a worker thread; they share only the flood guard and the
+ * hand-back list (step_lock). A subscriber the held batch touched is read
+ * from that batch's output (the carry), because Redis answers the next
+ * batch's MGET before it runs the held transaction.
  */
 
 #include <errno.h>

@@ -5,6 +5,12 @@
  * publish.c produces alerts and dead letters, exchange.c makes the Redis
  * round trip; none of them calls back here.
  *
+ * One round trip per batch carries this batch's state reads, then the
+ * previous (held) batch's transaction, then the timer sweeps. The reads
+ * are answered first, and the batch is stepped while Redis runs the
+ * transaction; the held batch's alerts are published and its offsets
+ * committed once the round trip is through (docs/performance.md).
+ *
  * Ownership: a message consumed from a partition queue waits as that
  * partition's head (owned by struct part) until pl_collect takes it; a
  * valid one is destroyed right there (the batch keeps the parsed copy),

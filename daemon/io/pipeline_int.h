@@ -5,7 +5,8 @@
  *               the files below and none of them calls it back
  *   merge.c     per-partition queues merged pairwise in event time; hands
  *               invalid messages back (p->rejects) instead of publishing
- *   apply.c     subscriber table, Redis reads, applying, the transaction;
+ *   apply.c     subscriber table, Redis reads, the step (two shards, one
+ *               on a worker thread) into the held batch, its transaction;
  *               hands states too large to keep back (p->too_large)
  *   publish.c   alerts, dead letters, the outbox, post-commit
  *   exchange.c  one Redis round trip, retried through outages while the
