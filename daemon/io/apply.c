@@ -328,6 +328,8 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 		pa->raise = a->task == CW_TASK_ATTACHED;
 	}
 	cw_metrics_alert(p->metrics, r->name, r->severity, 0);
+	cw_metrics_task(p->metrics, a->task == CW_TASK_OVER_BUDGET ? a->queue : a->task_queue,
+			(int)a->task);
 	return 0;
 }
 

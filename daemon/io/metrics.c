@@ -15,7 +15,9 @@
 
 #include <microhttpd.h>
 
+#include "cw/engine.h"
 #include "cw/metrics.h"
+#include "cw/state.h"
 #include "cw/sbuf.h"
 
 #define METRICS_RULES_MAX (CW_RULES_MAX * 2)
@@ -29,6 +31,13 @@ struct rule_counter {
 	uint64_t suppressed;
 	uint64_t evaluations;
 	enum cw_severity severity; /* of the loaded rule, for the 0 series */
+};
+
+/* Retention tasks by queue and kind (enum cw_task_kind, NEW..OVER_BUDGET). */
+#define METRICS_QUEUES_MAX 64
+struct queue_counter {
+	char name[CW_TASK_QUEUE_MAX + 1];
+	uint64_t tasks[4];
 };
 
 /* Prometheus histogram buckets (seconds), shared by both histograms. */
@@ -71,9 +80,11 @@ struct cw_metrics {
 	struct histogram latency_hist;
 	double start_time; /* unix seconds */
 
-	pthread_mutex_t lock; /* guards rules[], rules_version, lag[] */
+	pthread_mutex_t lock; /* guards rules[], queues[], rules_version, lag[] */
 	struct rule_counter rules[METRICS_RULES_MAX];
 	size_t nrules;
+	struct queue_counter queues[METRICS_QUEUES_MAX];
+	size_t nqueues;
 	char rules_version[65];
 	int64_t lag[CW_TOPIC__COUNT][LAG_PARTS]; /* -1: unknown/unassigned */
 
@@ -302,6 +313,21 @@ void cw_metrics_alert(struct cw_metrics *m, const char *rule,
 	pthread_mutex_unlock(&m->lock);
 }
 
+void cw_metrics_task(struct cw_metrics *m, const char *queue, int kind)
+{
+	if (!queue || kind <= CW_TASK_NONE || kind > CW_TASK_OVER_BUDGET)
+		return;
+	pthread_mutex_lock(&m->lock);
+	size_t i = 0;
+	while (i < m->nqueues && strcmp(m->queues[i].name, queue))
+		i++;
+	if (i == m->nqueues && m->nqueues < METRICS_QUEUES_MAX)
+		snprintf(m->queues[m->nqueues++].name, sizeof(m->queues[0].name), "%s", queue);
+	if (i < m->nqueues)
+		m->queues[i].tasks[kind]++;
+	pthread_mutex_unlock(&m->lock);
+}
+
 static uint64_t ld(_Atomic uint64_t *v)
 {
 	return atomic_load_explicit(v, memory_order_relaxed);
@@ -354,6 +380,15 @@ static void render_alerts(struct cw_metrics *m, struct cw_sbuf *b)
 		cw_sbuf_printf(b, "churnwatch_alerts_suppressed_total{rule=\"%s\"} %llu\n",
 			  m->rules[i].name,
 			  (unsigned long long)m->rules[i].suppressed);
+	cw_sbuf_printf(b, "# HELP churnwatch_retention_tasks_total Published alerts by retention queue and what they did to the subscriber's task (new, attached, over_budget).\n"
+		     "# TYPE churnwatch_retention_tasks_total counter\n");
+	for (size_t i = 0; i < m->nqueues; i++)
+		for (int k = CW_TASK_NEW; k <= CW_TASK_OVER_BUDGET; k++)
+			cw_sbuf_printf(b, "churnwatch_retention_tasks_total{queue=\"%s\",task=\"%s\"} %llu\n",
+				       m->queues[i].name,
+				       k == CW_TASK_NEW ? "new" : k == CW_TASK_ATTACHED ? "attached"
+										 : "over_budget",
+				       (unsigned long long)m->queues[i].tasks[k]);
 	cw_sbuf_printf(b, "# HELP churnwatch_rule_evaluations_total Times a rule judged a subscriber (event or timer).\n"
 		     "# TYPE churnwatch_rule_evaluations_total counter\n");
 	for (size_t i = 0; i < m->nrules; i++)

@@ -33,6 +33,9 @@ void cw_metrics_late(struct cw_metrics *m, uint64_t n);
 void cw_metrics_duplicate(struct cw_metrics *m, uint64_t n);
 void cw_metrics_alert(struct cw_metrics *m, const char *rule,
 		      enum cw_severity sev, int suppressed);
+/* A published alert's retention task: `kind` is enum cw_task_kind
+ * (engine.h); queue = the task's queue (NULL: none). */
+void cw_metrics_task(struct cw_metrics *m, const char *queue, int kind);
 void cw_metrics_redis_error(struct cw_metrics *m);
 void cw_metrics_set_watermark(struct cw_metrics *m, int64_t ms);
 void cw_metrics_set_reload(struct cw_metrics *m, int success,
