@@ -5,6 +5,25 @@
 #ifndef CW_CTL_H
 #define CW_CTL_H
 
+#include "cw/conf.h"
+#include "cw/runtime.h"
+#include "cw/statestore.h"
+#include "cw/store.h"
+
+/* The configuration, runtime, secrets and Redis key layout a read-only
+ * Redis subcommand works from (ctl/ctl_redis.c). open: 0, or -1 with the
+ * reason printed; close releases whatever open got to. */
+struct ctl_redis {
+	struct cw_conf conf;
+	int have_conf;
+	struct cw_runtime *rt;
+	struct cw_secrets secrets;
+	struct cw_store *store;
+	struct cw_statestore *ss;
+};
+int ctl_redis_open(struct ctl_redis *c, const char *config, const char *cmd);
+void ctl_redis_close(struct ctl_redis *c);
+
 int ctl_gen(int argc, char **argv);          /* ctl/ctl_gen.c */
 int ctl_replay(int argc, char **argv);       /* ctl/ctl_kafka.c */
 int ctl_kafka_dev(int argc, char **argv);    /* ctl/ctl_kafka.c */

@@ -124,13 +124,8 @@ static int inspect_run(const struct inspect_opts *o, const struct cw_conf *conf,
 int ctl_inspect(int argc, char **argv)
 {
 	struct inspect_opts o;
-	struct cw_conf conf;
-	struct cw_runtime *rt = NULL;
-	struct cw_secrets secrets = {0};
-	struct cw_store *s = NULL;
-	struct cw_statestore *ss = NULL;
+	struct ctl_redis c;
 	struct cw_state *st = NULL;
-	char err[8192];
 	int rc = inspect_parse(argc, argv, &o);
 
 	if (rc == 1)
@@ -138,37 +133,16 @@ int ctl_inspect(int argc, char **argv)
 	if (rc)
 		return rc;
 	rc = 1;
-	cw_log_set_level(CW_LOG_WARNING);
-	if (cw_conf_init_defaults(&conf) < 0)
-		return 1;
-	if (cw_conf_load(o.config, &conf, err, sizeof(err)) < 0 ||
-	    cw_runtime_load(&conf, &rt, err, sizeof(err)) < 0 ||
-	    cw_conf_read_secrets(&conf, &secrets, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s\n", err);
+	if (ctl_redis_open(&c, o.config, "inspect") < 0)
 		goto out;
-	}
-	struct cw_store_opts so = {
-		.url = conf.redis_url, .password = secrets.redis_password,
-		.username = secrets.redis_username, .prefix = conf.key_prefix,
-		.timeout_ms = conf.redis_timeout_ms,
-	};
-	if (cw_store_open(&so, &s, err, sizeof(err)) < 0) {
-		fprintf(stderr, "churnctl inspect: %s\n", err);
-		goto out;
-	}
-	struct cw_ss_opts sso = {.store = s, .group = conf.group_id};
 	st = malloc(sizeof(*st)); /* large: the rings for 180 days */
-	if (!st || cw_ss_new(&sso, &ss) < 0) {
+	if (!st) {
 		fprintf(stderr, "churnctl inspect: out of memory\n");
 		goto out;
 	}
-	rc = inspect_run(&o, &conf, rt, ss, st);
+	rc = inspect_run(&o, &c.conf, c.rt, c.ss, st);
 out:
 	free(st);
-	cw_ss_free(ss);
-	cw_store_close(s);
-	cw_secrets_fini(&secrets);
-	cw_runtime_free(rt);
-	cw_conf_fini(&conf);
+	ctl_redis_close(&c);
 	return rc;
 }

@@ -216,14 +216,10 @@ static void wl_print(const struct wl_opts *o, const struct cw_ss_task *t,
 int ctl_worklist(int argc, char **argv)
 {
 	struct wl_opts o;
-	struct cw_conf conf;
-	struct cw_runtime *rt = NULL;
-	struct cw_secrets secrets = {0};
-	struct cw_store *s = NULL;
-	struct cw_statestore *ss = NULL;
+	struct ctl_redis c;
 	struct cw_ss_task *tasks = NULL;
 	size_t n = 0, total = 0;
-	char err[8192], day[11];
+	char err[512], day[11];
 	int64_t start, capacity = -1;
 	int rc = wl_parse(argc, argv, &o);
 
@@ -232,47 +228,26 @@ int ctl_worklist(int argc, char **argv)
 	if (rc)
 		return rc;
 	rc = 1;
-	cw_log_set_level(CW_LOG_WARNING);
-	if (cw_conf_init_defaults(&conf) < 0)
-		return 1;
-	if (cw_conf_load(o.config, &conf, err, sizeof(err)) < 0 ||
-	    cw_runtime_load(&conf, &rt, err, sizeof(err)) < 0 ||
-	    cw_conf_read_secrets(&conf, &secrets, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s\n", err);
+	if (ctl_redis_open(&c, o.config, "worklist") < 0)
 		goto out;
-	}
-	if (!rt->routing) {
+	if (!c.rt->routing) {
 		fprintf(stderr, "churnctl worklist: %s sets no routing: (no queues; "
 			"see docs/retention.md)\n", o.config);
 		goto out;
 	}
-	for (size_t i = 0; i < cw_routing_queue_count(rt->routing); i++)
-		if (!strcmp(cw_routing_queue_name(rt->routing, i), o.queue))
-			capacity = cw_routing_queue_capacity(rt->routing, i);
+	for (size_t i = 0; i < cw_routing_queue_count(c.rt->routing); i++)
+		if (!strcmp(cw_routing_queue_name(c.rt->routing, i), o.queue))
+			capacity = cw_routing_queue_capacity(c.rt->routing, i);
 	if (capacity < 0) {
 		fprintf(stderr, "churnctl worklist: no queue '%s' in %s\n", o.queue,
-			conf.routing);
+			c.conf.routing);
 		goto out;
 	}
-	if (wl_day(&o, (int64_t)conf.utc_offset_min * 60000, day, &start) < 0) {
+	if (wl_day(&o, (int64_t)c.conf.utc_offset_min * 60000, day, &start) < 0) {
 		rc = 2;
 		goto out;
 	}
-	struct cw_store_opts so = {
-		.url = conf.redis_url, .password = secrets.redis_password,
-		.username = secrets.redis_username, .prefix = conf.key_prefix,
-		.timeout_ms = conf.redis_timeout_ms,
-	};
-	if (cw_store_open(&so, &s, err, sizeof(err)) < 0) {
-		fprintf(stderr, "churnctl worklist: %s\n", err);
-		goto out;
-	}
-	struct cw_ss_opts sso = {.store = s, .group = conf.group_id};
-	if (cw_ss_new(&sso, &ss) < 0) {
-		fprintf(stderr, "churnctl worklist: out of memory\n");
-		goto out;
-	}
-	if (cw_ss_read_worklist(ss, o.queue, day, capacity, &tasks, &n, &total, err,
+	if (cw_ss_read_worklist(c.ss, o.queue, day, capacity, &tasks, &n, &total, err,
 				sizeof(err)) < 0) {
 		fprintf(stderr, "churnctl worklist: %s\n", err);
 		goto out;
@@ -281,10 +256,6 @@ int ctl_worklist(int argc, char **argv)
 	rc = 0;
 out:
 	cw_ss_worklist_free(tasks, n);
-	cw_ss_free(ss);
-	cw_store_close(s);
-	cw_secrets_fini(&secrets);
-	cw_runtime_free(rt);
-	cw_conf_fini(&conf);
+	ctl_redis_close(&c);
 	return rc;
 }

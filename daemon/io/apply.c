@@ -322,7 +322,6 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 		cw_civil_from_days(day, &y, &mo, &d);
 		snprintf(pa->queue, sizeof(pa->queue), "%s", a->task_queue);
 		snprintf(pa->day, sizeof(pa->day), "%04d-%02d-%02d", (int)y, mo, d);
-		pa->day_start_ms = cw_day_start(day, off);
 		pa->priority = a->task_priority;
 		memcpy(pa->task_id, a->task_id, sizeof(pa->task_id));
 		pa->raise = a->task == CW_TASK_ATTACHED;
@@ -617,8 +616,8 @@ void pl_queue_held(struct cw_pipeline *p)
 				cw_ss_raise_task(p->ss, pa->queue, pa->day, pa->task_id,
 						 pa->priority);
 			else if (pa->queue[0])
-				cw_ss_put_task(p->ss, pa->queue, pa->day, pa->day_start_ms,
-					       pa->id, pa->priority, pa->json);
+				cw_ss_put_task(p->ss, pa->queue, pa->day, pa->id,
+					       pa->priority, pa->json);
 		}
 	}
 	queue_progress(p, o);

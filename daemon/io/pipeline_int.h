@@ -68,7 +68,6 @@ struct pending_alert {
 	 * day; `raise`: an attached alert lifting the open task's priority. */
 	char queue[CW_QUEUE_NAME_MAX + 1];
 	char day[11];         /* YYYY-MM-DD */
-	int64_t day_start_ms;
 	int64_t priority;
 	char task_id[CW_ALERT_ID_LEN + 1];
 	int raise;

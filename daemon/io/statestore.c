@@ -610,12 +610,11 @@ static int task_keys(const struct cw_statestore *ss, const char *queue,
 }
 
 void cw_ss_put_task(struct cw_statestore *ss, const char *queue,
-		    const char *day, int64_t day_start_ms, const char *alert_id,
+		    const char *day, const char *alert_id,
 		    int64_t priority, const char *json)
 {
 	char zkey[CW_SS_KEY_MAX], hkey[CW_SS_KEY_MAX], score[24];
 
-	(void)day_start_ms;
 	if (task_keys(ss, queue, day, zkey, hkey) < 0)
 		return;
 	i64_to_str(priority, score);

@@ -115,11 +115,11 @@ int cw_ss_read_subscriber(struct cw_statestore *ss, const char *sub,
 			  char *err, size_t errlen);
 
 /* Within a transaction: alert `alert_id` (its JSON) is a task of `queue`
- * on event-time day `day` ("YYYY-MM-DD", starting at day_start_ms), ranked
+ * on event-time day `day` ("YYYY-MM-DD"), ranked
  * by `priority`. Absolute writes (ZADD, HSET) and a TTL refresh: repeating
  * them is harmless. */
 void cw_ss_put_task(struct cw_statestore *ss, const char *queue,
-		    const char *day, int64_t day_start_ms, const char *alert_id,
+		    const char *day, const char *alert_id,
 		    int64_t priority, const char *json);
 
 /* Within a transaction: an alert attached to open task `task_id` lifts
