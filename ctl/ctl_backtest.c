@@ -689,6 +689,10 @@ int ctl_backtest(int argc, char **argv)
 	fprintf(stderr, "backtest: %" PRId64 " messages, %" PRIu64 " valid events, %" PRIu64
 		" invalid, %" PRIu64 " duplicates, %" PRIu64 " late\n",
 		n, st.events, st.invalid, st.duplicates, st.late);
+	if (st.held)
+		fprintf(stderr, "backtest: %" PRIu64 " alerts of rules with a limit "
+			"are not counted: their day had not closed when the events "
+			"ended\n", st.held);
 	if (collect_alerts(&env, &conf, o.partitions, out, &al) < 0)
 		goto out;
 	report(rt, &al, lab, nlab);

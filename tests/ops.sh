@@ -391,18 +391,55 @@ f=$(variant nowatch 'kafka.group_id: nowatch' 'redis.username: cwnowatch' "redis
 expect "ACL user lacking WATCH: exit 1 with NOPERM and the command list" 1 "NOPERM.*WATCH UNWATCH" timeout 60 "$D" -c "$f"
 
 echo "== determinism: back-tests under different batch sizes"
-for bs in 300 5000; do
+# Also with every rule limited to its day's single best alert, where the
+# limit binds: the choice must not depend on batching either.
+mkdir -p "$DIR/limited"
+cp "$DIR/local/50-local.yaml" "$DIR/limited/"
+for r in $(sed -n 's/^  - name: \(.*\)/\1/p' "$CW_ROOT"/rules/*.yaml); do
+  printf '  - override: %s\n    limit: 1\n' "$r"
+done >>"$DIR/limited/50-local.yaml"
+for v in 300:local 5000:local 300:limited 5000:limited; do
+  bs=${v%%:*} rd=${v#*:}
   printf 'vendor_rules: %s\nrules: %s\nplans: %s\nnetworks: %s\nkafka:\n  batch_size: %s\n' \
-    "$CW_ROOT/rules" "$DIR/local" "$CW_ROOT/examples/plans.yaml" "$CW_ROOT/examples/networks.yaml" \
-    "$bs" >"$DIR/bt$bs.yaml"
-  "$CW_BUILD/churnctl" backtest -c "$DIR/bt$bs.yaml" --events "$DIR/ev.jsonl" \
-    --alerts "$DIR/bt$bs.jsonl" >/dev/null 2>&1 || bad "backtest batch_size $bs failed"
-  sed 's/.*"alert_id":"\([0-9a-f]*\)".*/\1/' "$DIR/bt$bs.jsonl" | sort >"$DIR/ids$bs"
+    "$CW_ROOT/rules" "$DIR/$rd" "$CW_ROOT/examples/plans.yaml" "$CW_ROOT/examples/networks.yaml" \
+    "$bs" >"$DIR/bt$bs$rd.yaml"
+  "$CW_BUILD/churnctl" backtest -c "$DIR/bt$bs$rd.yaml" --events "$DIR/ev.jsonl" \
+    --alerts "$DIR/bt$bs$rd.jsonl" >/dev/null 2>&1 || bad "backtest batch_size $bs ($rd rules) failed"
+  sed 's/.*"alert_id":"\([0-9a-f]*\)".*/\1/' "$DIR/bt$bs$rd.jsonl" | sort >"$DIR/ids$bs$rd"
 done
-if [ -s "$DIR/ids300" ] && cmp -s "$DIR/ids300" "$DIR/ids5000"; then
-  ok "same alert ids with batches of 300 and 5000 ($(wc -l <"$DIR/ids300") alerts)"
+if [ -s "$DIR/ids300local" ] && cmp -s "$DIR/ids300local" "$DIR/ids5000local"; then
+  ok "same alert ids with batches of 300 and 5000 ($(wc -l <"$DIR/ids300local") alerts)"
 else
-  bad "alert ids differ between batch sizes: $(comm -3 "$DIR/ids300" "$DIR/ids5000" | head -5)"
+  bad "alert ids differ between batch sizes: $(comm -3 "$DIR/ids300local" "$DIR/ids5000local" | head -5)"
+fi
+# Every rule at most once per day, a subset of the unlimited alerts, and
+# the ones kept are each day's highest priority of their rule.
+if python3 - "$DIR/bt300local.jsonl" "$DIR/bt300limited.jsonl" <<'PY'
+import json, sys, collections
+full = [json.loads(l) for l in open(sys.argv[1])]
+lim = [json.loads(l) for l in open(sys.argv[2])]
+ids = {a["alert_id"] for a in full}
+assert lim and len(lim) < len(full), (len(lim), len(full))
+assert all(a["alert_id"] in ids for a in lim)
+days = collections.Counter((a["rule"], a["ts"][:10]) for a in lim)
+assert max(days.values()) == 1, days.most_common(1)
+assert max(collections.Counter((a["rule"], a["ts"][:10]) for a in full).values()) > 1
+best = {}
+for a in full:
+    k = (a["rule"], a["ts"][:10])
+    best[k] = max(best.get(k, -1), a["priority"])
+for a in lim:
+    assert a["priority"] == best[(a["rule"], a["ts"][:10])], a["alert_id"]
+PY
+then
+  ok "limit 1: each rule's best alert of each day, $(wc -l <"$DIR/bt300limited.jsonl") of $(wc -l <"$DIR/bt300local.jsonl")"
+else
+  bad "limit 1: not the day's best per rule (see above)"
+fi
+if [ -s "$DIR/ids300limited" ] && cmp -s "$DIR/ids300limited" "$DIR/ids5000limited"; then
+  ok "limit binding: same alert ids with batches of 300 and 5000 ($(wc -l <"$DIR/ids300limited") alerts)"
+else
+  bad "limit binding: alert ids differ between batch sizes: $(comm -3 "$DIR/ids300limited" "$DIR/ids5000limited" | head -5)"
 fi
 
 echo "== inspect (read-only, on the daemon's Redis)"

@@ -36,42 +36,6 @@ int cw_batch_encode(const struct cw_engine *e, struct cw_state *st,
 	return n;
 }
 
-void cw_flood_init(struct cw_flood *f)
-{
-	memset(f, 0, sizeof(*f));
-}
-
-int cw_flood_admit(struct cw_flood *f, const struct cw_engine *e,
-		   const struct cw_alert *a)
-{
-	const struct cw_rule *r = a->rule;
-	size_t idx = (size_t)(r - e->rules->rules);
-	uint32_t h;
-	int32_t day = cw_day_of(a->ts_ms, 0);
-	int victim = 0;
-
-	if (r->limit_per_day <= 0)
-		return 0;
-	h = idx < CW_RULES_MAX ? e->rule_hash[idx] : 0;
-	for (int i = 0; i < CW_FLOOD_SLOTS; i++) {
-		if (f->slot[i].count && f->slot[i].rule_hash == h &&
-		    f->slot[i].day == day) {
-			victim = i;
-			goto found;
-		}
-		if (!f->slot[i].count || f->slot[i].day < f->slot[victim].day)
-			victim = i;
-	}
-	f->slot[victim].rule_hash = h;
-	f->slot[victim].day = day;
-	f->slot[victim].count = 0;
-found:
-	if (f->slot[victim].count >= r->limit_per_day)
-		return 1;
-	f->slot[victim].count++;
-	return 0;
-}
-
 /* ---- the subscriber table ------------------------------------------------- */
 
 int cw_batch_subs_init(struct cw_batch_subs *t, size_t most)

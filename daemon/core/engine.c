@@ -565,7 +565,8 @@ static void fire_commit(struct firing *f, struct cw_alert *a)
 	struct cw_mark *m = cw_state_mark(f->st, f->e->rule_hash[f->rule], 1);
 
 	task_decide(f->e, f->st, a);
-	/* 1 = flood-guarded: not published, so no task either */
+	/* 1 = not taken (a sink that drops it): no task either. A held
+	 * alert (limit.h) is taken: its task stands whatever its day decides. */
 	if (f->sink && f->sink->emit && f->sink->emit(f->sink->ctx, a) == 0)
 		task_record(f->e, f->st, a);
 	if (m) {

@@ -13,6 +13,7 @@
 #include <xxhash.h>
 
 #include "cw/batch.h"
+#include "cw/limit.h"
 #include "cw/offline.h"
 
 #define OFF_NONE UINT32_MAX
@@ -39,27 +40,85 @@ struct cw_offline {
 	uint32_t *heap;                 /* entry ids; room for cap_heap */
 	uint32_t nheap, cap_heap;
 
-	struct cw_flood flood;
+	struct cw_limit_book *book;     /* limited rules' open days */
 
 	struct cw_state *st;            /* scratch, decoded per subscriber */
 	uint8_t *buf;                   /* scratch, CW_STATE_BLOB_MAX */
 	struct cw_offline_stats stats;
 };
 
-/* ---- flood guard (rule limit): batch.h's, as in the daemon ---------- */
+/* ---- rule limits: limit.h's daily selection, as in the daemon --------- */
+
+static void hand_to_user(struct cw_offline *o, const struct cw_alert *a)
+{
+	o->stats.alerts++;
+	if (o->user.emit)
+		(void)o->user.emit(o->user.ctx, a);
+}
+
+/* An alert of a limited rule waits for its day to close (a copy: the
+ * engine's is on its stack). Always "taken": the firing and its task
+ * are the subscriber's whatever the day's selection says, as live. */
+static void hold(struct cw_offline *o, const struct cw_alert *a)
+{
+	struct cw_alert *copy = malloc(sizeof(*copy));
+	struct cw_limit_entry e, out;
+	int evicted = 0, rc;
+
+	if (!copy) {
+		o->stats.suppressed++; /* cannot hold it: never published */
+		return;
+	}
+	*copy = *a;
+	cw_limit_entry_of(o->e, a, -1, copy, &e);
+	rc = cw_limit_offer(o->book, &e, a->rule->limit_per_day, &out, &evicted);
+	if (rc != CW_LIMIT_KEPT) {
+		free(copy);
+		if (rc != CW_LIMIT_DUP)
+			o->stats.suppressed++;
+	}
+	if (evicted) {
+		free(out.payload);
+		o->stats.suppressed++;
+	}
+}
 
 static int guard_emit(void *ctx, const struct cw_alert *a)
 {
 	struct cw_offline *o = ctx;
 
-	if (cw_flood_admit(&o->flood, o->e, a)) {
-		o->stats.suppressed++;
-		return 1;
-	}
-	o->stats.alerts++;
-	if (o->user.emit)
-		return o->user.emit(o->user.ctx, a);
+	if (a->rule->limit_per_day > 0)
+		hold(o, a);
+	else
+		hand_to_user(o, a);
 	return 0;
+}
+
+static void close_one(void *ctx, struct cw_limit_entry *e, int admitted)
+{
+	struct cw_offline *o = ctx;
+
+	if (admitted)
+		hand_to_user(o, e->payload);
+	else
+		o->stats.suppressed++;
+	free(e->payload);
+}
+
+static int64_t limit_of(void *ctx, uint32_t rule_hash)
+{
+	const struct cw_offline *o = ctx;
+
+	return cw_limit_of_rule(o->e, rule_hash);
+}
+
+/* Every timer up to the watermark has run: the days before it are
+ * complete, so their selections are final. */
+static void close_days(struct cw_offline *o, int64_t watermark)
+{
+	if (watermark == INT64_MIN || watermark == INT64_MAX)
+		return;
+	cw_limit_close(o->book, cw_day_of(watermark + 1, 0), limit_of, close_one, o);
 }
 
 /* ---- subscriber table ---------------------------------------------------- */
@@ -281,7 +340,7 @@ int cw_offline_new(const struct cw_engine *engine,
 		return -ENOMEM;
 	o->st = malloc(sizeof(*o->st));
 	o->buf = malloc(CW_STATE_BLOB_MAX);
-	if (!o->st || !o->buf) {
+	if (!o->st || !o->buf || cw_limit_book_new(free, &o->book) < 0) {
 		cw_offline_free(o);
 		return -ENOMEM;
 	}
@@ -305,6 +364,7 @@ void cw_offline_free(struct cw_offline *o)
 	free(o->heap);
 	free(o->st);
 	free(o->buf);
+	cw_limit_book_free(o->book);
 	free(o);
 }
 
@@ -353,6 +413,8 @@ int cw_offline_advance_some(struct cw_offline *o, int64_t watermark,
 		o->stats.timer_runs++;
 		run++;
 	}
+	if (!o->nheap || o->ent[o->heap[0]].due > watermark)
+		close_days(o, watermark);
 	return run;
 }
 
@@ -371,6 +433,7 @@ void cw_offline_stats(const struct cw_offline *o,
 {
 	*out = o->stats;
 	out->due = o->nheap;
+	out->held = cw_limit_held(o->book);
 }
 
 int cw_offline_state(const struct cw_offline *o, const char *subscriber,

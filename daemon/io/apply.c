@@ -6,8 +6,8 @@
  * next batch's reads.
  *
  * The step runs in two shards (a subscriber's shard is a hash of its id),
- * one on a worker thread; they share only the flood guard and the
- * hand-back list (step_lock). A subscriber the held batch touched is read
+ * one on a worker thread; they share only the book of held alerts
+ * (held.c) and the hand-back list (step_lock). A subscriber the held batch touched is read
  * from that batch's output (the carry), because Redis answers the next
  * batch's MGET before it runs the held transaction.
  */
@@ -280,40 +280,20 @@ struct sink_ctx {
 	int32_t partition;
 };
 
-static int sink_emit(void *ctx, const struct cw_alert *a)
+int pl_pending_of(struct cw_pipeline *p, const struct cw_alert *a,
+		  int32_t partition, struct pending_alert *pa)
 {
-	struct sink_ctx *c = ctx;
-	struct cw_pipeline *p = c->job->p;
-	struct out_shard *o = &p->next->sh[c->job->k];
-	const struct cw_rule *r = a->rule;
-
-	pthread_mutex_lock(&p->step_lock);
-	int over = cw_flood_admit(&p->flood, &p->rt->engine, a);
-	pthread_mutex_unlock(&p->step_lock);
-	if (over) {
-		cw_metrics_alert(p->metrics, r->name, r->severity, 1);
-		log_warn_rl("rule %s: daily limit %" PRId64 " reached; alert suppressed",
-			    r->name, r->limit_per_day);
-		return 1;
-	}
-	char *json = cw_alert_to_json(a, p->rt->rules->version);
-	struct pending_alert *pa = pl_grow(o->alerts, &o->alerts_cap,
-					   o->nalerts + 1, sizeof(*pa));
-	if (!json || !pa) {
-		/* The firing is recorded; losing its text would lose the
-		 * alert, so fail loudly rather than silently. */
-		log_err("out of memory building alert %s", a->alert_id);
-		free(json);
-		return 1;
-	}
-	o->alerts = pa;
-	pa = &o->alerts[o->nalerts++];
-	pa->json = json;
+	if (!(pa->json = cw_alert_to_json(a, p->rt->rules->version)))
+		return -1;
 	memcpy(pa->id, a->alert_id, sizeof(pa->id));
 	snprintf(pa->sub, sizeof(pa->sub), "%s", a->subscriber);
-	pa->partition = c->partition;
+	pa->partition = partition;
 	pa->src_kafka_ts = p->batch_kafka_ts > 0 ? p->batch_kafka_ts : 0;
 	pa->queue[0] = '\0';
+	pa->day[0] = '\0';
+	pa->priority = 0;
+	pa->task_id[0] = '\0';
+	pa->raise = 0;
 	if (a->task == CW_TASK_NEW || a->task == CW_TASK_ATTACHED) {
 		int64_t off = p->rt->engine.conf.utc_offset_ms, y;
 		int32_t day = cw_day_of(a->task_opened_ms, off);
@@ -326,6 +306,37 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 		memcpy(pa->task_id, a->task_id, sizeof(pa->task_id));
 		pa->raise = a->task == CW_TASK_ATTACHED;
 	}
+	return 0;
+}
+
+static int sink_emit(void *ctx, const struct cw_alert *a)
+{
+	struct sink_ctx *c = ctx;
+	struct cw_pipeline *p = c->job->p;
+	struct out_shard *o = &p->next->sh[c->job->k];
+	const struct cw_rule *r = a->rule;
+
+	if (r->limit_per_day > 0) {
+		/* Published when its day closes, if among the day's best. */
+		pl_held_offer(p, a, c->partition);
+		return 0;
+	}
+	struct pending_alert *pa = pl_grow(o->alerts, &o->alerts_cap,
+					   o->nalerts + 1, sizeof(*pa));
+	if (pa) {
+		o->alerts = pa;
+		pa = &o->alerts[o->nalerts];
+	}
+	if (!pa || pl_pending_of(p, a, c->partition, pa) < 0) {
+		/* The firing is recorded: losing its text would lose the
+		 * alert, so stop. */
+		log_err("out of memory building alert %s; stopping", a->alert_id);
+		pthread_mutex_lock(&p->step_lock);
+		p->fatal = 1;
+		pthread_mutex_unlock(&p->step_lock);
+		return 0;
+	}
+	o->nalerts++;
 	cw_metrics_alert(p->metrics, r->name, r->severity, 0);
 	cw_metrics_task(p->metrics, a->task == CW_TASK_OVER_BUDGET ? a->queue : a->task_queue,
 			(int)a->task);
@@ -427,7 +438,7 @@ static void step_subscriber(struct shard_job *job, const struct cw_batch_sub *s,
 }
 
 /* Step every subscriber of shard job->k. Pure per subscriber: the shards
- * share only the flood guard and the hand-back list (step_lock). */
+ * share only the held alerts' book and the hand-back list (step_lock). */
 static void step_shard(struct shard_job *job)
 {
 	struct cw_pipeline *p = job->p;
@@ -620,6 +631,7 @@ void pl_queue_held(struct cw_pipeline *p)
 					       pa->priority, pa->json);
 		}
 	}
+	pl_held_queue_writes(p);
 	queue_progress(p, o);
 	pl_queue_outbox_cleanup(p);
 	cw_ss_commit(p->ss);

@@ -71,6 +71,7 @@ struct cw_metrics {
 	_Atomic uint64_t dlq_produced;
 	_Atomic uint64_t dlq_failed;
 	_Atomic int64_t outbox_depth;
+	_Atomic int64_t alerts_held;
 	_Atomic uint64_t redis_oom;
 	_Atomic uint64_t state_too_large;
 	_Atomic uint64_t fenced;
@@ -206,6 +207,11 @@ void cw_metrics_set_redis_memory(struct cw_metrics *m, int noeviction,
 void cw_metrics_set_outbox_depth(struct cw_metrics *m, int64_t n)
 {
 	atomic_store(&m->outbox_depth, n);
+}
+
+void cw_metrics_set_alerts_held(struct cw_metrics *m, int64_t n)
+{
+	atomic_store(&m->alerts_held, n);
 }
 
 void cw_metrics_set_consumer_lag(struct cw_metrics *m, enum cw_topic_kind t,
@@ -511,6 +517,9 @@ char *cw_metrics_render(struct cw_metrics *m)
 		  "# HELP churnwatch_outbox_depth Alerts published but not yet acknowledged by Kafka (kept in the Redis outbox until then).\n"
 		  "# TYPE churnwatch_outbox_depth gauge\n"
 		  "churnwatch_outbox_depth %lld\n"
+		  "# HELP churnwatch_alerts_held Alerts of rules with a limit waiting for their event-time day to close (the day's best are then published).\n"
+		  "# TYPE churnwatch_alerts_held gauge\n"
+		  "churnwatch_alerts_held %lld\n"
 		  "# HELP churnwatch_state_too_large_total Subscriber states over the blob limit (their batch's events dead-lettered).\n"
 		  "# TYPE churnwatch_state_too_large_total counter\n"
 		  "churnwatch_state_too_large_total %llu\n"
@@ -529,6 +538,7 @@ char *cw_metrics_render(struct cw_metrics *m)
 		  (unsigned long long)ld(&m->dlq_produced),
 		  (unsigned long long)ld(&m->dlq_failed),
 		  (long long)atomic_load(&m->outbox_depth),
+		  (long long)atomic_load(&m->alerts_held),
 		  (unsigned long long)ld(&m->state_too_large),
 		  (unsigned long long)ld(&m->redis_oom),
 		  (unsigned long long)ld(&m->fenced),

@@ -356,6 +356,7 @@ static void on_assign(struct cw_pipeline *p,
 		goto done;
 	}
 	cw_store_release(p->store);
+	pl_held_load(p, nums, nnums);
 	pl_republish_outbox(p, nums, nnums);
 	log_info("assigned %d partitions", parts->cnt);
 	rd_kafka_assign(p->consumer, parts);
@@ -386,6 +387,7 @@ static void on_revoke(struct cw_pipeline *p)
 	}
 	cw_store_fence_clear(p->store);
 	p->fenced = 0;
+	pl_held_reset(p);
 	pl_drop_heads(p);
 	memset(p->parts, 0, sizeof(p->parts));
 	p->nswept = 0;
@@ -555,6 +557,10 @@ int cw_pipeline_step(struct cw_pipeline *p)
 				: consumed ? p->input_lag_ms : 0;
 	cw_metrics_set_input_lag(p->metrics, p->input_lag_ms);
 	update_watermark(p);
+	/* The subscribers the last sweep found due are stepped now: once
+	 * they are, every timer up to that sweep's watermark has run. */
+	int64_t fired_if_stepped = p->fire_after_step;
+	p->fire_after_step = INT64_MIN;
 	pl_group_events(p);
 
 	/* The held batch's transaction may only go once its dead letters
@@ -605,7 +611,10 @@ int cw_pipeline_step(struct cw_pipeline *p)
 			cw_failpoint(&p->fp, "crash-after-exec");
 			pl_post_commit(p);
 		}
+		if (stepped && fired_if_stepped > p->fired_upto)
+			p->fired_upto = fired_if_stepped;
 		pl_take_sweep(p, &r);
+		pl_held_note_sweep(p);
 		if (info_mem >= 0) {
 			char policy[64], err[512];
 			long long evicted = 0;
@@ -619,6 +628,8 @@ int cw_pipeline_step(struct cw_pipeline *p)
 	} else if (step_due) {
 		pl_step_batch(p, &r, wm_before, consumed);
 		stepped = 1;
+		if (fired_if_stepped > p->fired_upto)
+			p->fired_upto = fired_if_stepped;
 	}
 	if (stepped) {
 		/* The batch just stepped is now the one whose transaction
@@ -631,6 +642,9 @@ int cw_pipeline_step(struct cw_pipeline *p)
 		cw_metrics_rule_evaluations(p->metrics, p->rt->rules, p->evals);
 		memset(p->evals, 0, sizeof(p->evals));
 	}
+	/* Days whose every event and timer is judged: their held alerts
+	 * go with the held batch's transaction. */
+	pl_held_close(p);
 	cw_metrics_set_outbox_depth(p->metrics, p->alerts_inflight);
 	if (consumed)
 		cw_metrics_observe_batch(p->metrics, (double)(pl_wall_ms() - t0) / 1000.0);
@@ -799,11 +813,12 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 	p->ev_part = calloc(bs, sizeof(*p->ev_part));
 	p->ev_next = calloc(bs, sizeof(*p->ev_next));
 	p->scratch = malloc(sizeof(*p->scratch));
+	rc = pl_held_init(p);
 	p->held = &p->out[0];
 	p->next = &p->out[1];
 	/* A batch touches at most its events' subscribers, the swept ones
 	 * and the sweep's per-partition floor. */
-	if (!p->events || !p->ev_part || !p->ev_next || !p->scratch ||
+	if (!p->events || !p->ev_part || !p->ev_next || !p->scratch || rc < 0 ||
 	    cw_batch_subs_init(&p->subs, bs + (size_t)SWEEP_TOTAL + 50 * PARTS_MAX) < 0) {
 		snprintf(err, errlen, "out of memory");
 		rc = CW_PIPE_CONFIG;
@@ -912,6 +927,7 @@ void cw_pipeline_free(struct cw_pipeline *p)
 	pl_step_worker_stop(p);
 	pl_out_free(&p->out[0]);
 	pl_out_free(&p->out[1]);
+	pl_held_fini(p);
 	pl_drop_heads(p);
 	pl_free_rejects(p);
 	free(p->too_large);
@@ -944,4 +960,5 @@ void cw_pipeline_get_stats(const struct cw_pipeline *p,
 		for (int i = 0; i < p->nparts && i < PARTS_MAX; i++)
 			st->partitions += p->parts[t][i].assigned;
 	st->input_lag_ms = p->input_lag_ms;
+	st->held = p->book ? cw_limit_held(p->book) : 0;
 }

@@ -8,6 +8,7 @@
  *   apply.c     subscriber table, Redis reads, the step (two shards, one
  *               on a worker thread) into the held batch, its transaction;
  *               hands states too large to keep back (p->too_large)
+ *   held.c      alerts of limited rules, held until their day closes
  *   publish.c   alerts, dead letters, the outbox, post-commit
  *   exchange.c  one Redis round trip, retried through outages while the
  *               consumer is still served (used by pipeline.c and publish.c)
@@ -29,6 +30,7 @@
 #include "cw/batch.h"
 #include "cw/engine.h"
 #include "cw/failpoint.h"
+#include "cw/limit.h"
 #include "cw/log.h"
 #include "cw/pipeline.h"
 #include "cw/routing.h"
@@ -207,7 +209,14 @@ struct cw_pipeline {
 	int64_t dlq_inflight;
 	int64_t alerts_inflight;
 
-	struct cw_flood flood;        /* rule limits (batch.h) */
+	/* Alerts of limited rules waiting for their day (held.c): the
+	 * book, its changes for the next transaction, and how far every
+	 * event and timer has been judged (days before it can close). */
+	struct cw_limit_book *book;
+	struct held_op *held_ops;
+	size_t nheld_ops, held_ops_cap;
+	int64_t fired_upto;           /* INT64_MIN: not known yet */
+	int64_t fire_after_step;      /* fired_upto once the swept are stepped */
 
 	struct cw_state *scratch;
 	uint64_t evals[CW_RULES_MAX]; /* per-rule evaluations of this batch */
@@ -216,7 +225,7 @@ struct cw_pipeline {
 	struct step_worker *worker;
 	struct cw_state *scratch2;
 	uint64_t evals2[CW_RULES_MAX];
-	pthread_mutex_t step_lock;    /* flood guard and hand-backs */
+	pthread_mutex_t step_lock;    /* the book and hand-backs */
 	int fatal;                    /* a permanent Redis error: stop, exit 1 */
 	int in_callback;              /* inside the rebalance callback */
 	int in_exchange;              /* pl_exchange depth */
@@ -318,6 +327,9 @@ static inline void pl_part_key(const struct cw_pipeline *p,
 
 /* apply.c */
 void pl_group_events(struct cw_pipeline *p);
+/* The pending alert (JSON, task fields) of `a`: 0, or -1 out of memory. */
+int pl_pending_of(struct cw_pipeline *p, const struct cw_alert *a,
+		  int32_t partition, struct pending_alert *pa);
 /* MGET of the batch's subscribers (r->mget), then the held batch's
  * transaction (r->carry), then the sweeps (r->sweep). */
 void pl_queue_reads(struct cw_pipeline *p, struct reads *r);
@@ -335,6 +347,23 @@ void pl_out_free(struct batch_out *o);
 /* The second step thread: 0, or -1 (then the step runs on one thread). */
 int pl_step_worker_start(struct cw_pipeline *p);
 void pl_step_worker_stop(struct cw_pipeline *p);
+/* held.c */
+int pl_held_init(struct cw_pipeline *p);
+void pl_held_fini(struct cw_pipeline *p);
+/* Forget the book and the unwritten changes (a dropped batch; the next
+ * assignment loads it again). */
+void pl_held_reset(struct cw_pipeline *p);
+/* An alert of a limited rule (step threads). */
+void pl_held_offer(struct cw_pipeline *p, const struct cw_alert *a,
+		   int32_t partition);
+/* The book's changes into the open transaction. */
+void pl_held_queue_writes(struct cw_pipeline *p);
+/* After the sweep is taken: how far timers have run (fired_upto). */
+void pl_held_note_sweep(struct cw_pipeline *p);
+/* Close the days before fired_upto into the held batch. */
+void pl_held_close(struct cw_pipeline *p);
+/* A fresh book from P held: of the assigned partitions. */
+void pl_held_load(struct cw_pipeline *p, const int32_t *parts, size_t n);
 /* merge.c */
 void pl_collect(struct cw_pipeline *p);
 void pl_destroy_msgs(struct cw_pipeline *p);

@@ -306,6 +306,9 @@ void pl_drop_pending(struct cw_pipeline *p)
 	pl_out_clear(p->held);
 	pl_out_clear(p->next);
 	p->pending = 0;
+	/* The book may hold alerts of the dropped batches: it is loaded
+	 * again from Redis with the next assignment. */
+	pl_held_reset(p);
 	cw_store_discard(p->store);
 }
 

@@ -18,6 +18,7 @@ struct cw_statestore {
 	int nparts;
 	char (*due_key)[CW_SS_KEY_MAX];    /* P due:<n> */
 	char (*outbox_key)[CW_SS_KEY_MAX]; /* P outbox:<n> */
+	char (*held_key)[CW_SS_KEY_MAX];   /* P held:<n> */
 	char off_key[CW_SS_KEY_MAX];       /* P off:<group> */
 	char wm_key[CW_SS_KEY_MAX];        /* P wm:<group> */
 	char sentinel[CW_SS_KEY_MAX];      /* member of due:<n>: "~<group>" */
@@ -60,14 +61,17 @@ int cw_ss_new(const struct cw_ss_opts *o, struct cw_statestore **out)
 	if (n) {
 		ss->due_key = calloc((size_t)n, CW_SS_KEY_MAX);
 		ss->outbox_key = calloc((size_t)n, CW_SS_KEY_MAX);
-		if (!ss->due_key || !ss->outbox_key) {
+		ss->held_key = calloc((size_t)n, CW_SS_KEY_MAX);
+		if (!ss->due_key || !ss->outbox_key || !ss->held_key) {
 			cw_ss_free(ss);
 			return -ENOMEM;
 		}
 		for (int i = 0; i < n; i++)
 			if (cw_store_key(o->store, ss->due_key[i], CW_SS_KEY_MAX, "due:%d", i) < 0 ||
 			    cw_store_key(o->store, ss->outbox_key[i], CW_SS_KEY_MAX,
-					 "outbox:%d", i) < 0) {
+					 "outbox:%d", i) < 0 ||
+			    cw_store_key(o->store, ss->held_key[i], CW_SS_KEY_MAX,
+					 "held:%d", i) < 0) {
 				cw_ss_free(ss);
 				return -EINVAL;
 			}
@@ -82,6 +86,7 @@ void cw_ss_free(struct cw_statestore *ss)
 		return;
 	free(ss->due_key);
 	free(ss->outbox_key);
+	free(ss->held_key);
 	free(ss->timers);
 	free(ss);
 }
@@ -432,6 +437,34 @@ int cw_ss_queue_outbox(struct cw_statestore *ss, int32_t pair)
 		return -1;
 	return cw_store_queue(ss->store, 2,
 			      (const char *[]){"HGETALL", ss->outbox_key[pair]}, NULL);
+}
+
+void cw_ss_put_held(struct cw_statestore *ss, int32_t partition,
+		    const char *alert_id, const char *record)
+{
+	if (part_ok(ss, partition))
+		cw_store_queue(ss->store, 4,
+			       (const char *[]){"HSET", ss->held_key[partition],
+						alert_id, record},
+			       NULL);
+}
+
+void cw_ss_drop_held(struct cw_statestore *ss, int32_t partition,
+		     const char *alert_id)
+{
+	if (part_ok(ss, partition))
+		cw_store_queue(ss->store, 3,
+			       (const char *[]){"HDEL", ss->held_key[partition],
+						alert_id},
+			       NULL);
+}
+
+int cw_ss_queue_held(struct cw_statestore *ss, int32_t pair)
+{
+	if (!part_ok(ss, pair))
+		return -1;
+	return cw_store_queue(ss->store, 2,
+			      (const char *[]){"HGETALL", ss->held_key[pair]}, NULL);
 }
 
 /* ---- tools ----------------------------------------------------------------- */

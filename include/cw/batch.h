@@ -2,8 +2,8 @@
  * batch.h — the per-subscriber step both drivers share (pure, no I/O):
  * the daemon's pipeline (daemon/io/apply.c) and the in-memory driver
  * (daemon/core/offline.c, behind test-rules and the feature tools) apply
- * events, run timers, guard against floods and encode states through
- * these functions, so a rule cannot behave one way live and another in a
+ * events, run timers and encode states through these functions (rule
+ * limits are limit.h's), so a rule cannot behave one way live and another in a
  * test.
  */
 #ifndef CW_BATCH_H
@@ -100,27 +100,5 @@ void cw_batch_step(const struct cw_engine *e, struct cw_state *st,
 		   int64_t wm_before, int64_t watermark,
 		   const struct cw_alert_sink *sink, uint8_t *out,
 		   struct cw_step_result *r);
-
-/*
- * The flood guard: at most a rule's `limit:` alerts per UTC event-time
- * day, per instance. Days are remembered in CW_FLOOD_SLOTS slots shared
- * by all rules, the oldest day making room; keyed by the engine's rule
- * hash, so a reload that keeps a rule keeps its count.
- */
-#define CW_FLOOD_SLOTS 512
-
-struct cw_flood {
-	struct {
-		uint32_t rule_hash;
-		int32_t day;
-		int64_t count;
-	} slot[CW_FLOOD_SLOTS];
-};
-
-void cw_flood_init(struct cw_flood *f);
-/* 0: the alert passes (and is counted); 1: the rule's limit for the
- * alert's day is reached, withhold it. */
-int cw_flood_admit(struct cw_flood *f, const struct cw_engine *e,
-		   const struct cw_alert *a);
 
 #endif

@@ -126,9 +126,10 @@ struct cw_alert {
 };
 
 /*
- * Where alerts go. emit() returns 0 when the alert is taken, 1 when the
- * flood guard (rule limit) suppressed it. Either way the firing is recorded
- * in the state, so it is not retried.
+ * Where alerts go. emit() returns 0 when the alert is taken (published,
+ * or held for its day's selection: limit.h); its retention task is then
+ * recorded in the state. 1: not taken, no task. Either way the firing is
+ * recorded, so it is not retried.
  */
 struct cw_alert_sink {
 	int (*emit)(void *ctx, const struct cw_alert *a);

@@ -60,6 +60,8 @@ void cw_metrics_observe_alert_latency(struct cw_metrics *m, double seconds);
 /* A dead letter's delivery report: 1 acknowledged, 0 refused. */
 void cw_metrics_dlq(struct cw_metrics *m, int delivered);
 void cw_metrics_set_outbox_depth(struct cw_metrics *m, int64_t n);
+/* Alerts of limited rules waiting for their day (daemon/io/held.c). */
+void cw_metrics_set_alerts_held(struct cw_metrics *m, int64_t n);
 /* Consumer lag in messages of one partition (librdkafka statistics);
  * clear() forgets them all (revocation). */
 void cw_metrics_set_consumer_lag(struct cw_metrics *m, enum cw_topic_kind t,

@@ -13,10 +13,11 @@
  *     then applies (cw_batch_apply, the daemon's step); every other timer
  *     runs from cw_offline_advance(watermark), in due order (a min-heap
  *     on cw_engine_next_due);
- *   - a rule's `limit:` is enforced per event-time (UTC) day across all
- *     subscribers by the daemon's own flood guard (struct cw_flood): a
- *     suppressed alert is still recorded in the state and is not handed
- *     to the sink.
+ *   - a rule's `limit:` is the daemon's daily selection (limit.h): its
+ *     alerts wait until cw_offline_advance has run every timer of their
+ *     day, then the day's N best-ranked reach the sink; the rest are
+ *     withheld (recorded in the state all the same, with their tasks).
+ *     Events alone never close a day: advance the watermark.
  *
  * Nothing is global: any number of drivers may coexist. Not thread-safe.
  */
@@ -38,6 +39,8 @@ struct cw_offline_stats {
 	uint64_t state_max;     /* largest single blob now or ever */
 	uint64_t alerts;        /* alerts handed to the sink */
 	uint64_t suppressed;    /* alerts withheld by a rule's limit */
+	uint64_t held;          /* alerts of limited rules whose day is
+				 * still open (limit.h) */
 	uint64_t timer_runs;    /* subscribers run through cw_engine_advance */
 	uint64_t due;           /* subscribers with a pending timer */
 	int64_t watermark;      /* last watermark advanced to (INT64_MIN) */

@@ -74,6 +74,7 @@ struct cw_pipeline_stats {
 	int64_t watermark_ms;
 	int partitions;           /* assigned now (cdr + billing) */
 	int64_t input_lag_ms;     /* see churnwatch_input_lag_seconds */
+	uint64_t held;            /* alerts of limited rules whose day is open */
 };
 /* A permanent Redis error (WRONGTYPE, NOPERM, MOVED, authentication...)
  * stopped the pipeline: the daemon exits 1. */

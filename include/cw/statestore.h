@@ -12,6 +12,9 @@
  *   P off:<group>             hash    "<topic>/<partition>" -> next offset
  *   P wm:<group>              hash    "<topic>/<partition>" -> newest ts
  *   P outbox:<partition>      hash    alert_id -> alert JSON (undelivered)
+ *   P held:<partition>        hash    alert_id -> record of an alert of a
+ *                                     limited rule waiting for its day's
+ *                                     selection (daemon/io/held.c)
  *   P fence:<group>:<pair>    string  owner epoch of partition pair N
  *   P wl:<queue>:<day>        zset    alert_id -> priority (money units):
  *                                     the retention queue's tasks of that
@@ -101,6 +104,15 @@ int cw_ss_queue_timer_sentinel(struct cw_statestore *ss, int32_t pair);
 int cw_ss_queue_offset_sentinel(struct cw_statestore *ss, int32_t pair);
 /* HGETALL of pair N's outbox (alert_id, json, alert_id, json, ...). */
 int cw_ss_queue_outbox(struct cw_statestore *ss, int32_t pair);
+
+/* Alerts of limited rules waiting for their day to close (limit.h), kept
+ * with the batch that judged them: `record` is the pipeline's (held.c). */
+void cw_ss_put_held(struct cw_statestore *ss, int32_t partition,
+		    const char *alert_id, const char *record);
+void cw_ss_drop_held(struct cw_statestore *ss, int32_t partition,
+		     const char *alert_id);
+/* HGETALL of pair N's held alerts (alert_id, record, ...). */
+int cw_ss_queue_held(struct cw_statestore *ss, int32_t pair);
 
 /* ---- tools (own connection, round trips of their own) ----------------- */
 

@@ -1,7 +1,7 @@
 /*
  * test_batch.c — the per-subscriber step both drivers share
  * (daemon/core/batch.c): timers before an event, encoding under the blob
- * limit, the flood guard.
+ * limit. (Rule limits: test_limit.c.)
  */
 #include <check.h>
 #include <stdio.h>
@@ -20,45 +20,6 @@ static const char LIMITED[] =
 	"  - name: silent\n"
 	"    detect: silence\n"
 	"    params: { for: 10d }\n";
-
-static struct cw_alert alert_of(const struct fx *fx, size_t rule, const char *ts)
-{
-	struct cw_alert a;
-
-	memset(&a, 0, sizeof(a));
-	a.rule = &fx->rs->rules[rule];
-	a.ts_ms = fx_ms(ts);
-	return a;
-}
-
-START_TEST(flood_guard_counts_per_rule_and_day)
-{
-	struct fx fx;
-	struct cw_flood *f = malloc(sizeof(*f));
-
-	fx_open(&fx, LIMITED);
-	cw_flood_init(f);
-	struct cw_alert d1 = alert_of(&fx, 0, "2026-03-01T10:00:00Z");
-	struct cw_alert d2 = alert_of(&fx, 0, "2026-03-02T00:00:00Z");
-	struct cw_alert s1 = alert_of(&fx, 1, "2026-03-01T10:00:00Z");
-	ck_assert_int_eq(cw_flood_admit(f, &fx.eng, &d1), 0);
-	ck_assert_int_eq(cw_flood_admit(f, &fx.eng, &d1), 0);
-	ck_assert_int_eq(cw_flood_admit(f, &fx.eng, &d1), 1);  /* third that day */
-	ck_assert_int_eq(cw_flood_admit(f, &fx.eng, &d2), 0);  /* a new day */
-	for (int i = 0; i < 10; i++)                             /* no limit */
-		ck_assert_int_eq(cw_flood_admit(f, &fx.eng, &s1), 0);
-	/* Many days at once: the oldest day makes room, today still counts. */
-	for (int d = 0; d < CW_FLOOD_SLOTS + 10; d++) {
-		struct cw_alert x = d1;
-		x.ts_ms = fx_ms("2020-01-01T00:00:00Z") + (int64_t)d * CW_DAY_MS;
-		ck_assert_int_eq(cw_flood_admit(f, &fx.eng, &x), 0);
-	}
-	ck_assert_int_eq(cw_flood_admit(f, &fx.eng, &d2), 0);
-	ck_assert_int_eq(cw_flood_admit(f, &fx.eng, &d2), 1);
-	free(f);
-	fx_close(&fx);
-}
-END_TEST
 
 START_TEST(timers_before_the_event_are_judged_first)
 {
@@ -119,7 +80,6 @@ CW_CHECK_SUITE(batch_suite)
 {
 	TCase *tc = tcase_create("batch");
 
-	tcase_add_test(tc, flood_guard_counts_per_rule_and_day);
 	tcase_add_test(tc, timers_before_the_event_are_judged_first);
 	tcase_add_test(tc, encode_gives_up_event_ids_before_the_state);
 	return cw_check_tcase_suite("batch", tc);

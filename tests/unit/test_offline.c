@@ -251,6 +251,68 @@ START_TEST(limit_per_day)
 }
 END_TEST
 
+/* The limit keeps the day's most valuable, whatever order the
+ * subscribers come in, and publishes them when the day closes: five lines
+ * fall silent on the same day, their revenue (calls at 1.5 each) ranks
+ * them; the earliest two are not the two kept. */
+static void run_valuable(int reverse, struct got *g, struct cw_offline_stats *s)
+{
+	static const char rules[] =
+		"rules:\n"
+		"  - name: silence-3d\n"
+		"    detect: silence\n"
+		"    params: { for: 3d }\n"
+		"    severity: high\n"
+		"    limit: 2\n";
+	static const int calls[5] = {1, 5, 2, 4, 3};
+	struct fx fx;
+	struct cw_alert_sink sink = {.emit = got_emit, .ctx = g};
+	struct cw_offline *o = NULL;
+	char sub[16], id[16], ts[40];
+
+	fx_open(&fx, rules);
+	ck_assert_int_eq(cw_offline_new(&fx.eng, &sink, &o), 0);
+	for (int k = 0; k < 5; k++) {
+		int i = reverse ? 4 - k : k;
+		snprintf(sub, sizeof(sub), "86138000003%02d", i);
+		snprintf(ts, sizeof(ts), "2026-01-01T0%d:00:00Z", i);
+		snprintf(id, sizeof(id), "v%d", i);
+		ck_assert_int_eq(send_activate(o, sub, ts, id), 0);
+		for (int c = 0; c < calls[i]; c++) {
+			snprintf(id, sizeof(id), "v%dc%d", i, c);
+			ck_assert_int_eq(send_call(o, sub, ts, id), 0);
+		}
+	}
+	/* The day (Jan 4) is still open: nothing is published yet. */
+	cw_offline_advance(o, fx_ms("2026-01-04T23:00:00Z"));
+	cw_offline_stats(o, s);
+	ck_assert_uint_eq(g->n, 0);
+	ck_assert_uint_eq(s->held, 2);
+	cw_offline_advance(o, fx_ms("2026-01-05T00:00:00Z"));
+	cw_offline_stats(o, s);
+	cw_offline_free(o);
+	fx_close(&fx);
+}
+
+START_TEST(limit_keeps_the_days_most_valuable)
+{
+	struct got a = {.n = 0}, b = {.n = 0};
+	struct cw_offline_stats s;
+
+	run_valuable(0, &a, &s);
+	ck_assert_uint_eq(a.n, 2);
+	ck_assert_uint_eq(s.suppressed, 3);
+	ck_assert_uint_eq(s.held, 0);
+	ck_assert_str_eq(a.a[0].subscriber, "8613800000301"); /* 5 calls */
+	ck_assert_str_eq(a.a[1].subscriber, "8613800000303"); /* 4 calls */
+	ck_assert_int_gt(a.a[0].priority, a.a[1].priority);
+	run_valuable(1, &b, &s);
+	ck_assert_uint_eq(b.n, 2);
+	for (size_t k = 0; k < 2; k++)
+		ck_assert_str_eq(a.a[k].alert_id, b.a[k].alert_id);
+}
+END_TEST
+
 /* Many subscribers: the table and heap grow; every one fires once. */
 START_TEST(many_subscribers)
 {
@@ -286,6 +348,7 @@ CW_CHECK_SUITE(offline_suite)
 	tcase_add_test(tc, duplicates_and_counters);
 	tcase_add_test(tc, same_alerts_as_engine);
 	tcase_add_test(tc, limit_per_day);
+	tcase_add_test(tc, limit_keeps_the_days_most_valuable);
 	tcase_add_test(tc, many_subscribers);
 	suite_add_tcase(s, tc);
 	return s;
