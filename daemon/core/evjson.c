@@ -3,6 +3,7 @@
  * contract's field order for each type, money without trailing zeros,
  * ts in UTC with milliseconds. Used by tests, gen and replay.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -102,7 +103,7 @@ int cw_event_to_json(const struct cw_event *ev, char *out, size_t outlen)
 
 	if ((unsigned)ev->type >= CW_EV__COUNT || outlen == 0 ||
 	    cw_time_format_rfc3339(ev->ts_ms, ts, sizeof(ts)) < 0)
-		return -1;
+		return outlen == 0 ? -ENOSPC : -EINVAL;
 	cw_jw_init(&w, out, outlen);
 	cw_jw_obj_begin(&w, NULL);
 	cw_jw_str(&w, "event_id", ev->event_id);

@@ -1,6 +1,7 @@
 /*
  * jsonw.c — the one JSON writer (see include/cw/jsonw.h).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,7 +151,7 @@ void cw_jw_money(struct cw_jw *w, const char *key, int64_t v)
 int cw_jw_finish(struct cw_jw *w)
 {
 	if (w->full || !jw_room(w, 0))
-		return -1;
+		return -ENOSPC;
 	w->p[w->n] = '\0';
 	return (int)w->n;
 }

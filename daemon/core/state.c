@@ -14,6 +14,7 @@
  *   nmarks, then (rule hash: 4 bytes LE, last_fire_ms, last_window)
  * Unknown versions and any overrun decode as corrupt.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -132,7 +133,7 @@ int cw_state_add_daily(struct cw_state *st, enum cw_daily f, int32_t day,
 		ring_advance(st, day);
 	if (day < st->valid_lo[f]) {
 		if (st->newest_day - day >= CW_DAYS_MAX)
-			return -1;
+			return -ERANGE;
 		/* A late event for a day before the ring's start. */
 		for (int32_t d = day; d < st->valid_lo[f]; d++)
 			st->daily[f][ring_slot(d)] = 0;
@@ -648,7 +649,7 @@ int cw_state_encode(const struct cw_state *st,
 	}
 	if (acct)
 		encode_account(&w, &st->acct);
-	return w.overflow ? -1 : (int)w.len;
+	return w.overflow ? -ENOSPC : (int)w.len;
 }
 
 static int decode_daily(struct rbuf *r, struct cw_state *st,
@@ -794,5 +795,5 @@ int cw_state_decode(struct cw_state *st, const struct cw_state_profile *prof,
 	return 0;
 corrupt:
 	cw_state_init(st);
-	return -1;
+	return -EINVAL;
 }

@@ -144,7 +144,7 @@ int cw_ss_queue_states(struct cw_statestore *ss, const char *const *subs,
 	const char **argv = malloc((n + 1) * sizeof(*argv));
 	size_t *lens = malloc((n + 1) * sizeof(*lens));
 	char (*keys)[CW_SS_KEY_MAX] = malloc((n + 1) * CW_SS_KEY_MAX);
-	int idx = -1;
+	int idx = -ENOMEM;
 
 	if (argv && lens && keys) {
 		argv[0] = "MGET";
@@ -167,7 +167,7 @@ int cw_ss_queue_due(struct cw_statestore *ss, int32_t partition,
 	char u[24], l[24];
 
 	if (!part_ok(ss, partition))
-		return -1;
+		return -EINVAL;
 	i64_to_str(upto, u);
 	i64_to_str(limit, l);
 	return cw_store_queue(ss->store, 7,
@@ -396,7 +396,7 @@ int cw_ss_queue_take_fence(struct cw_statestore *ss, int32_t pair)
 	char key[CW_SS_KEY_MAX];
 
 	if (cw_ss_fence_key(ss, pair, key, sizeof(key)) < 0)
-		return -1;
+		return -EINVAL;
 	return cw_store_queue(ss->store, 2, (const char *[]){"INCR", key}, NULL);
 }
 
@@ -415,7 +415,7 @@ int cw_ss_queue_newest(struct cw_statestore *ss, const char *field)
 int cw_ss_queue_timer_sentinel(struct cw_statestore *ss, int32_t pair)
 {
 	if (!part_ok(ss, pair))
-		return -1;
+		return -EINVAL;
 	return cw_store_queue(ss->store, 3,
 			      (const char *[]){"ZSCORE", ss->due_key[pair],
 					       ss->sentinel},
@@ -434,7 +434,7 @@ int cw_ss_queue_offset_sentinel(struct cw_statestore *ss, int32_t pair)
 int cw_ss_queue_outbox(struct cw_statestore *ss, int32_t pair)
 {
 	if (!part_ok(ss, pair))
-		return -1;
+		return -EINVAL;
 	return cw_store_queue(ss->store, 2,
 			      (const char *[]){"HGETALL", ss->outbox_key[pair]}, NULL);
 }
@@ -462,7 +462,7 @@ void cw_ss_drop_held(struct cw_statestore *ss, int32_t partition,
 int cw_ss_queue_held(struct cw_statestore *ss, int32_t pair)
 {
 	if (!part_ok(ss, pair))
-		return -1;
+		return -EINVAL;
 	return cw_store_queue(ss->store, 2,
 			      (const char *[]){"HGETALL", ss->held_key[pair]}, NULL);
 }

@@ -456,12 +456,12 @@ int cw_store_key(const struct cw_store *s, char *buf, size_t buflen,
 	va_list ap;
 	int n = snprintf(buf, buflen, "%s", s->prefix);
 	if (n < 0 || (size_t)n >= buflen)
-		return -1;
+		return -ENAMETOOLONG;
 	va_start(ap, fmt);
 	int m = vsnprintf(buf + n, buflen - (size_t)n, fmt, ap);
 	va_end(ap);
 	if (m < 0 || (size_t)(n + m) >= buflen)
-		return -1;
+		return -ENAMETOOLONG;
 	return n + m;
 }
 
@@ -507,8 +507,10 @@ int cw_store_queue(struct cw_store *s, int argc, const char **argv,
 	size_t need = 24;
 	for (int i = 0; i < argc; i++)
 		need += 24 + (argvlen ? argvlen[i] : strlen(argv[i]));
-	if (argc <= 0 || s->sent || reserve(s, need) < 0)
-		return -1;
+	if (argc <= 0 || s->sent)
+		return -EINVAL;
+	if (reserve(s, need) < 0)
+		return -ENOMEM;
 	if (argc == 1 && !strcmp(argv[0], "EXEC")) {
 		if (s->nexecs == s->cap_execs) {
 			size_t nc = s->cap_execs ? 2 * s->cap_execs : 8;

@@ -165,7 +165,8 @@ void cw_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 int cw_subscriber_valid(const char *s, size_t len);
 
 /* Serialise an event back to canonical JSON (for tests, gen and replay).
- * Returns length written (excluding NUL) or -1 if outlen is too small. */
+ * Returns length written (excluding NUL) or -ENOSPC if outlen is too
+ * small. */
 int cw_event_to_json(const struct cw_event *ev, char *out, size_t outlen);
 
 #endif

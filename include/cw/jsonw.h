@@ -39,7 +39,7 @@ void cw_jw_bool(struct cw_jw *w, const char *key, bool v);
 void cw_jw_num_text(struct cw_jw *w, const char *key, const char *text);
 /* Thousandths as a decimal without trailing zeros: 350 -> 0.35. */
 void cw_jw_money(struct cw_jw *w, const char *key, int64_t thousandths);
-/* NUL-terminate; returns the length, or -1 when full. */
+/* NUL-terminate; returns the length, or -ENOSPC when full. */
 int cw_jw_finish(struct cw_jw *w);
 
 #endif

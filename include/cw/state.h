@@ -161,8 +161,8 @@ int32_t cw_month_of(int64_t ts_ms, int64_t utc_offset_ms);
 int64_t cw_month_start(int32_t month, int64_t utc_offset_ms);
 int64_t cw_day_start(int32_t day, int64_t utc_offset_ms);
 
-/* Add v to daily counter f on `day`, moving the ring head as needed. Days
- * older than the ring are ignored (returns -1). */
+/* Add v to daily counter f on `day`, moving the ring head as needed: 0,
+ * or -ERANGE for a day older than the ring (ignored). */
 int cw_state_add_daily(struct cw_state *st, enum cw_daily f, int32_t day,
 		       int64_t v);
 /* Sum of counter f over days (day(now) - ndays, day(now)]. */
@@ -187,13 +187,13 @@ struct cw_mark *cw_state_mark(struct cw_state *st, uint32_t rule_hash,
 			      int create);
 
 /*
- * Encode into buf (at most buflen bytes). Returns the length, or -1 if it
- * does not fit. The format is versioned and documented in docs/state.md.
+ * Encode into buf (at most buflen bytes). Returns the length, or -ENOSPC
+ * if it does not fit. The format is versioned and documented in docs/state.md.
  */
 int cw_state_encode(const struct cw_state *st,
 		    const struct cw_state_profile *prof, uint8_t *buf,
 		    size_t buflen);
-/* Decode; returns 0, or -1 on a corrupt/unknown blob (st is then reset).
+/* Decode; returns 0, or -EINVAL on a corrupt/unknown blob (st is then reset).
  * `prof` says which daily rings are meaningful (their slots are cleared). */
 int cw_state_decode(struct cw_state *st, const struct cw_state_profile *prof,
 		    const uint8_t *buf, size_t len);

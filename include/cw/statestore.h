@@ -3,7 +3,8 @@
  * the one place that knows them (docs/state.md). store.h moves bytes
  * (pipelined RESP, one round trip, retries); this module says what the
  * bytes are. Every function queues onto the store's pending exchange and
- * returns the reply index to read after it, so a batch's reads and the
+ * returns the reply index to read after it (or a negative errno: -EINVAL
+ * for a partition out of range, -ENOMEM), so a batch's reads and the
  * previous batch's transaction still share one round trip.
  *
  * Key layout (prefix P = redis.key_prefix, default "cw:"):
@@ -57,7 +58,7 @@ struct cw_store *cw_ss_store(const struct cw_statestore *ss);
 
 /* ---- a batch's reads ---------------------------------------------------- */
 
-/* MGET of the subscribers' states; reply index, or -1 out of memory. */
+/* MGET of the subscribers' states; reply index, or -ENOMEM. */
 int cw_ss_queue_states(struct cw_statestore *ss, const char *const *subs,
 		       size_t n);
 /* Subscribers of `partition` due at or before `upto`, at most `limit`. */
@@ -93,7 +94,8 @@ void cw_ss_commit(struct cw_statestore *ss);                /* EXEC */
 void cw_ss_queue_unwatch(struct cw_statestore *ss);
 /* INCR of pair N's fence: the new epoch is the reply. */
 int cw_ss_queue_take_fence(struct cw_statestore *ss, int32_t pair);
-/* The fence key of pair N into buf (CW_SS_KEY_MAX); its length or -1. */
+/* The fence key of pair N into buf (CW_SS_KEY_MAX); its length or
+ * -ENAMETOOLONG. */
 int cw_ss_fence_key(const struct cw_statestore *ss, int32_t pair, char *buf,
 		    size_t len);
 /* HGET of a "<topic>/<partition>" field: the stored offset, newest ts. */

@@ -45,12 +45,14 @@ const char *cw_store_prefix(const struct cw_store *s);
 
 /*
  * Queue one command (argv form; binary-safe). Returns its reply index for
- * the next exchange. Commands between MULTI and EXEC get "QUEUED" replies;
+ * the next exchange, or -ENOMEM, or -EINVAL (no arguments, or the queue
+ * was sent and awaits its replies). Commands between MULTI and EXEC get "QUEUED" replies;
  * read the results from the EXEC reply.
  */
 int cw_store_queue(struct cw_store *s, int argc, const char **argv,
 		   const size_t *argvlen);
-/* printf-style key helper: writes P + formatted suffix into buf. */
+/* printf-style key helper: writes P + formatted suffix into buf; its
+ * length, or -ENAMETOOLONG. */
 int cw_store_key(const struct cw_store *s, char *buf, size_t buflen,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

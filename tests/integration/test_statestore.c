@@ -4,6 +4,7 @@
  * with the documented value, reads return what was written, the tools'
  * read and scratch cleanup touch only their own keys.
  */
+#include <errno.h>
 #include <check.h>
 #include <signal.h>
 #include <stdio.h>
@@ -67,6 +68,9 @@ START_TEST(transaction_writes_the_documented_keys)
 	cw_ss_put_state(f.ss, SUB, 1, blob, sizeof(blob), 0, 1000);
 	cw_ss_put_state(f.ss, "8613800000002", 0, blob, 2, 1, INT64_MAX);
 	cw_ss_put_outbox(f.ss, 1, "abc123", "{\"alert\":1}");
+	cw_ss_put_held(f.ss, 1, "h1", "rec\t1");
+	cw_ss_put_held(f.ss, 1, "h2", "rec\t2");
+	cw_ss_drop_held(f.ss, 1, "h1");
 	cw_ss_put_sentinels(f.ss, 1);
 	cw_ss_put_progress(f.ss, "cdr/1", 42, 1, 777);
 	cw_ss_put_progress(f.ss, "billing/1", 7, 0, 0);
@@ -80,6 +84,8 @@ START_TEST(transaction_writes_the_documented_keys)
 	ck_assert_str_eq(redis(&f, "ZSCORE t:due:1 " SUB), "1000");
 	ck_assert_str_eq(redis(&f, "ZSCORE t:due:0 8613800000002"), "");
 	ck_assert_str_eq(redis(&f, "HGET t:outbox:1 abc123"), "{\"alert\":1}");
+	ck_assert_str_eq(redis(&f, "HGET t:held:1 h2"), "rec\t2");
+	ck_assert_str_eq(redis(&f, "HLEN t:held:1"), "1");
 	ck_assert_str_eq(redis(&f, "HGET t:off:g cdr/1"), "42");
 	ck_assert_str_eq(redis(&f, "HGET t:wm:g cdr/1"), "777");
 	ck_assert_str_eq(redis(&f, "HGET t:off:g billing/1"), "7");
@@ -101,6 +107,7 @@ START_TEST(reads_return_what_was_written)
 	cw_ss_begin(f.ss);
 	cw_ss_put_state(f.ss, SUB, 1, blob, 3, 0, 1000);
 	cw_ss_put_outbox(f.ss, 1, "id1", "{}");
+	cw_ss_put_held(f.ss, 1, "hx", "r");
 	cw_ss_commit(f.ss);
 	exchange(&f);
 	cw_store_release(f.s);
@@ -109,11 +116,13 @@ START_TEST(reads_return_what_was_written)
 	int due = cw_ss_queue_due(f.ss, 1, 2000, 10);
 	int early = cw_ss_queue_due(f.ss, 1, 500, 10);
 	int out = cw_ss_queue_outbox(f.ss, 1);
+	int held = cw_ss_queue_held(f.ss, 1);
+	int noheld = cw_ss_queue_held(f.ss, 0);
 	int off = cw_ss_queue_offset(f.ss, "cdr/1");
 	int f1 = cw_ss_queue_take_fence(f.ss, 1);
 	int f2 = cw_ss_queue_take_fence(f.ss, 1);
 	int ts = cw_ss_queue_timer_sentinel(f.ss, 1);
-	ck_assert_int_eq(cw_ss_queue_due(f.ss, 5, 2000, 10), -1); /* no such pair */
+	ck_assert_int_eq(cw_ss_queue_due(f.ss, 5, 2000, 10), -EINVAL); /* no such pair */
 	exchange(&f);
 	const char *v = cw_store_reply_str(f.s, m, 0, &len);
 	ck_assert_uint_eq(len, 3);
@@ -124,6 +133,10 @@ START_TEST(reads_return_what_was_written)
 	ck_assert(len == strlen(SUB) && !memcmp(v, SUB, len));
 	ck_assert_uint_eq(cw_store_reply_len(f.s, early), 0);
 	ck_assert_uint_eq(cw_store_reply_len(f.s, out), 2);
+	ck_assert_uint_eq(cw_store_reply_len(f.s, held), 2);
+	v = cw_store_reply_str(f.s, held, 1, &len);
+	ck_assert(len == 1 && v[0] == 'r');
+	ck_assert_uint_eq(cw_store_reply_len(f.s, noheld), 0);
 	ck_assert(cw_store_reply_is_nil(f.s, off));
 	long long e1, e2;
 	ck_assert_int_eq(cw_store_reply_int(f.s, f1, &e1), 0);

@@ -3,6 +3,7 @@
  * (daemon/core/batch.c): timers before an event, encoding under the blob
  * limit. (Rule limits: test_limit.c.)
  */
+#include <errno.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +71,7 @@ START_TEST(encode_gives_up_event_ids_before_the_state)
 	ck_assert_int_eq(dropped, 1);
 	ck_assert_uint_gt(fx.st->ndedup, 0); /* the caller's state is intact */
 	/* Nothing fits: -1, for the caller to dead-letter. */
-	ck_assert_int_eq(cw_batch_encode(&fx.eng, fx.st, buf, 4, &dropped), -1);
+	ck_assert_int_eq(cw_batch_encode(&fx.eng, fx.st, buf, 4, &dropped), -ENOSPC);
 	free(buf);
 	fx_close(&fx);
 }

@@ -3,6 +3,7 @@
  * peers, dedup, marks, and the blob codec (round trip, pruning, corrupt
  * input, size for a busy subscriber).
  */
+#include <errno.h>
 #include <check.h>
 
 #include "check_main.h"
@@ -145,7 +146,7 @@ START_TEST(ring_late_event_before_valid_lo)
 	ck_assert_int_eq(cw_state_sum_daily(st, CW_D_REVENUE, 190, 1), 2);
 	/* older than the ring: ignored */
 	ck_assert_int_eq(cw_state_add_daily(st, CW_D_REVENUE,
-					    200 - CW_DAYS_MAX, 9), -1);
+					    200 - CW_DAYS_MAX, 9), -ERANGE);
 	ck_assert_int_eq(cw_state_add_daily(st, CW_D_REVENUE,
 					    200 - CW_DAYS_MAX + 1, 4), 0);
 	ck_assert_int_eq(cw_state_sum_daily(st, CW_D_REVENUE, 200, CW_DAYS_MAX),
@@ -320,7 +321,7 @@ START_TEST(codec_round_trip)
 	ck_assert_int_eq(cw_state_encode(b, &p, buf2, sizeof(buf2)), n);
 	ck_assert_mem_eq(buf, buf2, (size_t)n);
 	/* too small a buffer fails cleanly */
-	ck_assert_int_eq(cw_state_encode(a, &p, buf2, (size_t)n - 1), -1);
+	ck_assert_int_eq(cw_state_encode(a, &p, buf2, (size_t)n - 1), -ENOSPC);
 
 	/* empty state */
 	cw_state_init(a);
@@ -409,48 +410,48 @@ START_TEST(codec_corrupt)
 	fill_state(a, cw_day_of(ms("2026-01-20T00:00:00Z"), 0));
 	int n = cw_state_encode(a, &p, buf, sizeof(buf));
 	for (int len = 0; len < n; len++) {
-		ck_assert_msg(cw_state_decode(b, &p, buf, (size_t)len) == -1,
+		ck_assert_msg(cw_state_decode(b, &p, buf, (size_t)len) == -EINVAL,
 			      "truncated at %d of %d decoded", len, n);
 		ck_assert_int_eq(cw_state_is_empty(b), 1);
 	}
 	/* trailing garbage */
 	memcpy(bad, buf, (size_t)n);
 	bad[n] = 0;
-	ck_assert_int_eq(cw_state_decode(b, &p, bad, (size_t)n + 1), -1);
+	ck_assert_int_eq(cw_state_decode(b, &p, bad, (size_t)n + 1), -EINVAL);
 	/* unknown version; and version 2 without its account section */
 	bad[0] = 2;
-	ck_assert_int_eq(cw_state_decode(b, &p, bad, (size_t)n), -1);
+	ck_assert_int_eq(cw_state_decode(b, &p, bad, (size_t)n), -EINVAL);
 	bad[0] = 3;
-	ck_assert_int_eq(cw_state_decode(b, &p, bad, (size_t)n), -1);
+	ck_assert_int_eq(cw_state_decode(b, &p, bad, (size_t)n), -EINVAL);
 	bad[0] = 0;
-	ck_assert_int_eq(cw_state_decode(b, &p, bad, (size_t)n), -1);
+	ck_assert_int_eq(cw_state_decode(b, &p, bad, (size_t)n), -EINVAL);
 
 	/* huge counts: version, 5 header ints, 2 empty strings, a ring head,
 	 * one daily counter claiming 10^6 days */
 	static const uint8_t days[] = {1, 0, 2, 2, 2, 2, 0, 0, 2, 0,
 				       0xc0, 0x84, 0x3d, 0};
-	ck_assert_int_eq(cw_state_decode(b, &p, days, sizeof(days)), -1);
+	ck_assert_int_eq(cw_state_decode(b, &p, days, sizeof(days)), -EINVAL);
 	static const uint8_t counter[] = {1, 0, 2, 2, 2, 2, 0, 0, 2, 99, 1, 0};
-	ck_assert_int_eq(cw_state_decode(b, &p, counter, sizeof(counter)), -1);
+	ck_assert_int_eq(cw_state_decode(b, &p, counter, sizeof(counter)), -EINVAL);
 	static const uint8_t months[] = {1, 0, 2, 2, 2, 2, 0, 0, 0, 0xff, 0x01,
 					 2, 2, 17};
-	ck_assert_int_eq(cw_state_decode(b, &p, months, sizeof(months)), -1);
+	ck_assert_int_eq(cw_state_decode(b, &p, months, sizeof(months)), -EINVAL);
 	static const uint8_t peers[] = {1, 0, 2, 2, 2, 2, 0, 0, 0, 0xff, 0x01,
 					0, 0, 0, 0x81, 0x01};
-	ck_assert_int_eq(cw_state_decode(b, &p, peers, sizeof(peers)), -1);
+	ck_assert_int_eq(cw_state_decode(b, &p, peers, sizeof(peers)), -EINVAL);
 	static const uint8_t dedup[] = {1, 0, 2, 2, 2, 2, 0, 0, 0, 0xff, 0x01,
 					0, 0, 0, 0, 0x81, 0x20};
-	ck_assert_int_eq(cw_state_decode(b, &p, dedup, sizeof(dedup)), -1);
+	ck_assert_int_eq(cw_state_decode(b, &p, dedup, sizeof(dedup)), -EINVAL);
 	static const uint8_t marks[] = {1, 0, 2, 2, 2, 2, 0, 0, 0, 0xff, 0x01,
 					0, 0, 0, 0, 0, 0x81, 0x01};
-	ck_assert_int_eq(cw_state_decode(b, &p, marks, sizeof(marks)), -1);
+	ck_assert_int_eq(cw_state_decode(b, &p, marks, sizeof(marks)), -EINVAL);
 	static const uint8_t strlen_big[] = {1, 0, 2, 2, 2, 2, 0x7f};
 	ck_assert_int_eq(cw_state_decode(b, &p, strlen_big, sizeof(strlen_big)),
-			 -1);
+			 -EINVAL);
 	static const uint8_t varint_long[] = {1, 0xff, 0xff, 0xff, 0xff, 0xff,
 					      0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
 	ck_assert_int_eq(cw_state_decode(b, &p, varint_long,
-					 sizeof(varint_long)), -1);
+					 sizeof(varint_long)), -EINVAL);
 	/* a minimal valid blob, to show the crafted ones fail for their count */
 	static const uint8_t ok[] = {1, 0, 2, 2, 2, 2, 0, 0, 0, 0xff, 0x01,
 				     0, 0, 0, 0, 0, 0};
@@ -552,7 +553,7 @@ START_TEST(codec_account)
 	ck_assert_int_eq(bad[0], 1);
 	/* every truncation of the version-2 blob is refused */
 	for (int len = 0; len < n; len++)
-		ck_assert_msg(cw_state_decode(b, &p, buf, (size_t)len) == -1,
+		ck_assert_msg(cw_state_decode(b, &p, buf, (size_t)len) == -EINVAL,
 			      "truncated at %d of %d decoded", len, n);
 	/* random mutations never crash, and what decodes re-encodes */
 	uint32_t seed = 777;
