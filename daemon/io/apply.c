@@ -280,8 +280,9 @@ struct sink_ctx {
 	int32_t partition;
 };
 
-int pl_pending_of(struct cw_pipeline *p, const struct cw_alert *a,
-		  int32_t partition, struct pending_alert *pa)
+/* The pending alert (JSON, task fields) of `a`: 0, or -1 out of memory. */
+static int pending_of(struct cw_pipeline *p, const struct cw_alert *a,
+		      int32_t partition, struct pending_alert *pa)
 {
 	if (!(pa->json = cw_alert_to_json(a, p->rt->rules->version)))
 		return -1;
@@ -318,7 +319,9 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 
 	if (r->limit_per_day > 0) {
 		/* Published when its day closes, if among the day's best. */
-		pl_held_offer(p, a, c->partition);
+		struct pending_alert held;
+		int ok = pending_of(p, a, c->partition, &held) == 0;
+		pl_held_offer(p, a, ok ? &held : NULL);
 		return 0;
 	}
 	struct pending_alert *pa = pl_grow(o->alerts, &o->alerts_cap,
@@ -327,7 +330,7 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 		o->alerts = pa;
 		pa = &o->alerts[o->nalerts];
 	}
-	if (!pa || pl_pending_of(p, a, c->partition, pa) < 0) {
+	if (!pa || pending_of(p, a, c->partition, pa) < 0) {
 		/* The firing is recorded: losing its text would lose the
 		 * alert, so stop. */
 		log_err("out of memory building alert %s; stopping", a->alert_id);

@@ -238,19 +238,19 @@ static void offer_locked(struct cw_pipeline *p, struct held_alert *h,
 	cw_metrics_set_alerts_held(p->metrics, (int64_t)cw_limit_held(p->book));
 }
 
-/* The held alert of `a`, with its record for held: in *record. */
-static struct held_alert *held_of(struct cw_pipeline *p, const struct cw_alert *a,
-				  int32_t partition, char **record)
+/* The held alert of `a` (taking pa's JSON), with its record for held:
+ * in *record; NULL out of memory (pa's JSON freed). */
+static struct held_alert *held_of(const struct cw_alert *a,
+				  struct pending_alert *pa, char **record)
 {
 	struct held_alert *h = calloc(1, sizeof(*h));
 
 	*record = NULL;
-	if (!h)
-		return NULL;
-	if (pl_pending_of(p, a, partition, &h->pa) < 0) {
-		free(h);
+	if (!h) {
+		free(pa->json);
 		return NULL;
 	}
+	h->pa = *pa;
 	h->pa.src_kafka_ts = 0; /* published a day later: no input latency */
 	snprintf(h->rule, sizeof(h->rule), "%s", a->rule->name);
 	h->severity = (int)a->rule->severity;
@@ -267,20 +267,20 @@ static struct held_alert *held_of(struct cw_pipeline *p, const struct cw_alert *
 }
 
 void pl_held_offer(struct cw_pipeline *p, const struct cw_alert *a,
-		   int32_t partition)
+		   struct pending_alert *pa)
 {
 	struct cw_limit_entry e;
-	char *record;
-	struct held_alert *h = held_of(p, a, partition, &record);
+	char *record = NULL;
+	struct held_alert *h = pa ? held_of(a, pa, &record) : NULL;
 
 	pthread_mutex_lock(&p->step_lock);
 	if (!h) {
 		/* The firing is recorded: without its text the alert would
-		 * be lost, so stop (the batch is read again after). */
+		 * be lost, so stop. */
 		log_err("out of memory holding alert %s; stopping", a->alert_id);
 		p->fatal = 1;
 	} else {
-		cw_limit_entry_of(&p->rt->engine, a, partition, h, &e);
+		cw_limit_entry_of(&p->rt->engine, a, pa->partition, h, &e);
 		offer_locked(p, h, record, a->rule->limit_per_day, e.rule_hash);
 	}
 	pthread_mutex_unlock(&p->step_lock);
@@ -339,20 +339,18 @@ static void close_one(void *ctx, struct cw_limit_entry *e, int admitted)
 	free(h);
 }
 
+int pl_held_due(const struct cw_pipeline *p)
+{
+	return p->fired_upto != INT64_MIN &&
+	       cw_limit_oldest_day(p->book) < cw_day_of(p->fired_upto + 1, 0);
+}
+
 void pl_held_close(struct cw_pipeline *p)
 {
-	int32_t first_open;
-
 	if (p->fired_upto == INT64_MIN)
 		return;
-	first_open = cw_day_of(p->fired_upto + 1, 0);
-	if (cw_limit_oldest_day(p->book) < first_open && !p->pending) {
-		/* Nothing stepped waits: the close is a transaction alone. */
-		pl_out_clear(p->held);
-		p->held->used = 1;
-		p->pending = 1;
-	}
-	cw_limit_close(p->book, first_open, limit_of, close_one, p);
+	cw_limit_close(p->book, cw_day_of(p->fired_upto + 1, 0), limit_of,
+		       close_one, p);
 	cw_metrics_set_alerts_held(p->metrics, (int64_t)cw_limit_held(p->book));
 }
 

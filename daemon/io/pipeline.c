@@ -643,7 +643,13 @@ int cw_pipeline_step(struct cw_pipeline *p)
 		memset(p->evals, 0, sizeof(p->evals));
 	}
 	/* Days whose every event and timer is judged: their held alerts
-	 * go with the held batch's transaction. */
+	 * go with the held batch's transaction (a transaction of their
+	 * own when no stepped batch waits). */
+	if (pl_held_due(p) && !p->pending) {
+		pl_out_clear(p->held);
+		p->held->used = 1;
+		p->pending = 1;
+	}
 	pl_held_close(p);
 	cw_metrics_set_outbox_depth(p->metrics, p->alerts_inflight);
 	if (consumed)

@@ -327,9 +327,6 @@ static inline void pl_part_key(const struct cw_pipeline *p,
 
 /* apply.c */
 void pl_group_events(struct cw_pipeline *p);
-/* The pending alert (JSON, task fields) of `a`: 0, or -1 out of memory. */
-int pl_pending_of(struct cw_pipeline *p, const struct cw_alert *a,
-		  int32_t partition, struct pending_alert *pa);
 /* MGET of the batch's subscribers (r->mget), then the held batch's
  * transaction (r->carry), then the sweeps (r->sweep). */
 void pl_queue_reads(struct cw_pipeline *p, struct reads *r);
@@ -353,14 +350,17 @@ void pl_held_fini(struct cw_pipeline *p);
 /* Forget the book and the unwritten changes (a dropped batch; the next
  * assignment loads it again). */
 void pl_held_reset(struct cw_pipeline *p);
-/* An alert of a limited rule (step threads). */
+/* An alert of a limited rule (step threads), `pa` its pending alert
+ * (taken; NULL: it could not be built, out of memory). */
 void pl_held_offer(struct cw_pipeline *p, const struct cw_alert *a,
-		   int32_t partition);
+		   struct pending_alert *pa);
 /* The book's changes into the open transaction. */
 void pl_held_queue_writes(struct cw_pipeline *p);
 /* After the sweep is taken: how far timers have run (fired_upto). */
 void pl_held_note_sweep(struct cw_pipeline *p);
-/* Close the days before fired_upto into the held batch. */
+/* Would pl_held_close have alerts to publish or drop? */
+int pl_held_due(const struct cw_pipeline *p);
+/* Close the days before fired_upto into the held batch (used). */
 void pl_held_close(struct cw_pipeline *p);
 /* A fresh book from P held: of the assigned partitions. */
 void pl_held_load(struct cw_pipeline *p, const int32_t *parts, size_t n);
