@@ -152,9 +152,9 @@ static int start_mock_kafka(struct bt_env *env, const struct cw_conf *c,
 		return -1;
 	}
 	rd_kafka_mock_cluster_t *mc = rd_kafka_handle_mock_cluster(env->mock_rk);
-	const char *topics[] = {c->topic_cdr, c->topic_billing, c->topic_alerts,
-				c->topic_dead_letter};
-	for (size_t i = 0; mc && i < 4; i++)
+	const char *topics[] = {c->topic_cdr, c->topic_billing, c->topic_retention,
+				c->topic_alerts, c->topic_dead_letter, c->topic_archive};
+	for (size_t i = 0; mc && i < sizeof(topics) / sizeof(topics[0]); i++)
 		if (rd_kafka_mock_topic_create(mc, topics[i], partitions, 1)) {
 			fprintf(stderr, "churnctl backtest: cannot create topic %s\n", topics[i]);
 			return -1;
@@ -229,9 +229,17 @@ static const char *route(const struct cw_conf *c, const char *line,
 	size_t tl = cw_json_scan_str(line, len, "type", 31, &type);
 	int t;
 
-	if (tl && (t = cw_event_type_lookup(type, tl)) >= 0 &&
-	    cw_event_type_topic((enum cw_event_type)t) == CW_TOPIC_BILLING)
-		return c->topic_billing;
+	if (tl && (t = cw_event_type_lookup(type, tl)) >= 0) {
+		switch (cw_event_type_topic((enum cw_event_type)t)) {
+		case CW_TOPIC_BILLING:
+			return c->topic_billing;
+		case CW_TOPIC_RETENTION:
+			return c->topic_retention;
+		case CW_TOPIC_CDR:
+		case CW_TOPIC__COUNT:
+			break;
+		}
+	}
 	return c->topic_cdr; /* and unknown types: the daemon dead-letters them */
 }
 

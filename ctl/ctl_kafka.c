@@ -192,8 +192,9 @@ static void replay_usage(FILE *out)
 		"\n"
 		"  --events F      input file, '-' for stdin (required)\n"
 		"  --topic T       target topic, or 'auto': voice/sms/data and unknown lines\n"
-		"                  to the cdr topic, billing types to the billing topic\n"
-		"                  (names from -c CONFIG, else cdr / billing)\n"
+		"                  to the cdr topic, billing types to the billing topic,\n"
+		"                  contact/offer/outcome to the retention topic (names\n"
+		"                  from -c CONFIG, else cdr / billing / retention)\n"
 		"  -b BROKERS      bootstrap servers (default: kafka.brokers of CONFIG,\n"
 		"                  else localhost:9092)\n"
 		"  -c CONFIG       churnwatch.yaml: brokers, topic names, kafka.properties\n"
@@ -220,11 +221,13 @@ static void replay_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaq
 			rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
 }
 
-static int is_billing_type(const char *t, size_t n)
+/* The input topic of a line's "type"; unknown types go to cdr (the
+ * daemon dead-letters them there). */
+static enum cw_topic_kind topic_of_type(const char *t, size_t n)
 {
 	int type = cw_event_type_lookup(t, n);
 
-	return type >= 0 && cw_event_type_topic((enum cw_event_type)type) == CW_TOPIC_BILLING;
+	return type >= 0 ? cw_event_type_topic((enum cw_event_type)type) : CW_TOPIC_CDR;
 }
 
 /* Produce one message, waiting while the local queue is full. 0 or -1. */
@@ -339,9 +342,9 @@ static rd_kafka_t *replay_producer(const struct replay_opts *o, const struct cw_
 }
 
 /* The read-produce loop. Returns the number of local produce failures. */
-static uint64_t replay_loop(rd_kafka_t *rk, FILE *in, rd_kafka_topic_t *cdr,
-			    rd_kafka_topic_t *billing, int autoroute, long rate,
-			    struct replay_stats *st)
+static uint64_t replay_loop(rd_kafka_t *rk, FILE *in,
+			    rd_kafka_topic_t *const *topics, int autoroute,
+			    long rate, struct replay_stats *st)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -352,7 +355,7 @@ static uint64_t replay_loop(rd_kafka_t *rk, FILE *in, rd_kafka_topic_t *cdr,
 	while (!ctl_stop && (n = getline(&line, &cap, in)) != -1) {
 		const char *key = NULL, *type = NULL;
 		size_t klen, tlen;
-		rd_kafka_topic_t *rkt = cdr;
+		rd_kafka_topic_t *rkt = topics[CW_TOPIC_CDR];
 
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			n--;
@@ -361,8 +364,8 @@ static uint64_t replay_loop(rd_kafka_t *rk, FILE *in, rd_kafka_topic_t *cdr,
 		klen = cw_json_scan_str(line, (size_t)n, "subscriber", CTL_KEY_MAX, &key);
 		if (autoroute) {
 			tlen = cw_json_scan_str(line, (size_t)n, "type", CTL_KEY_MAX, &type);
-			if (tlen && is_billing_type(type, tlen))
-				rkt = billing;
+			if (tlen)
+				rkt = topics[topic_of_type(type, tlen)];
 		}
 		if (replay_produce(rk, rkt, line, (size_t)n, key, klen) < 0)
 			local_fail++;
@@ -387,7 +390,7 @@ int ctl_replay(int argc, char **argv)
 	struct replay_stats st = {0};
 	struct cw_conf conf;
 	rd_kafka_t *rk = NULL;
-	rd_kafka_topic_t *cdr = NULL, *billing = NULL;
+	rd_kafka_topic_t *topics[CW_TOPIC__COUNT] = {NULL};
 	FILE *in = NULL;
 	uint64_t local_fail;
 	int autoroute, rc = 1, outq;
@@ -408,16 +411,25 @@ int ctl_replay(int argc, char **argv)
 	rk = replay_producer(&o, &conf, &st);
 	if (!rk)
 		goto out;
-	cdr = rd_kafka_topic_new(rk, autoroute ? conf.topic_cdr : o.topic, NULL);
-	billing = autoroute ? rd_kafka_topic_new(rk, conf.topic_billing, NULL) : NULL;
-	if (!cdr || (autoroute && !billing)) {
+	const char *names[CW_TOPIC__COUNT] = {conf.topic_cdr, conf.topic_billing,
+					      conf.topic_retention};
+	int ok = 1;
+	for (int t = 0; t < CW_TOPIC__COUNT; t++) {
+		/* One topic for everything unless routing by type. */
+		const char *name = autoroute ? names[t] : o.topic;
+		if (!autoroute && t > 0)
+			topics[t] = NULL;
+		else
+			ok &= (topics[t] = rd_kafka_topic_new(rk, name, NULL)) != NULL;
+	}
+	if (!ok) {
 		fprintf(stderr, "churnctl replay: topic: %s\n",
 			rd_kafka_err2str(rd_kafka_last_error()));
 		goto out;
 	}
 	ctl_signals_install();
 	t0 = ctl_now();
-	local_fail = replay_loop(rk, in, cdr, billing, autoroute, o.rate, &st);
+	local_fail = replay_loop(rk, in, topics, autoroute, o.rate, &st);
 	rd_kafka_flush(rk, 60000);
 	outq = rd_kafka_outq_len(rk);
 	secs = ctl_now() - t0;
@@ -428,10 +440,9 @@ int ctl_replay(int argc, char **argv)
 		local_fail, outq, ctl_stop ? " (interrupted)" : "");
 	rc = (st.failed || local_fail || outq || ctl_stop) ? 1 : 0;
 out:
-	if (cdr)
-		rd_kafka_topic_destroy(cdr);
-	if (billing)
-		rd_kafka_topic_destroy(billing);
+	for (int t = 0; t < CW_TOPIC__COUNT; t++)
+		if (topics[t])
+			rd_kafka_topic_destroy(topics[t]);
 	if (rk)
 		rd_kafka_destroy(rk);
 	if (in && in != stdin)
@@ -459,7 +470,8 @@ static void dev_usage(FILE *out)
 		"  --partitions N  partitions per topic, 1..1000 (default 8)\n"
 		"  --brokers B     number of mock brokers, 1..16 (default 1)\n"
 		"  --topics LIST   comma-separated topic names (default: cdr, billing,\n"
-		"                  churn-alerts, churnwatch-dlq, or the names in CONFIG)\n"
+		"                  retention, churn-alerts, churnwatch-dlq, churn-archive,\n"
+		"                  or the names in CONFIG)\n"
 		"  -c CONFIG       churnwatch.yaml to take kafka.topics from\n"
 		"  --ready-file F  write the bootstrap servers to F once ready (atomically);\n"
 		"                  removed again on exit\n"
@@ -594,8 +606,10 @@ int ctl_kafka_dev(int argc, char **argv)
 	if (ctl_conf_load("kafka-dev", o.config, &conf) < 0)
 		return 1;
 	if (!o.topics) {
-		int n = snprintf(topics, sizeof(topics), "%s,%s,%s,%s", conf.topic_cdr,
-				 conf.topic_billing, conf.topic_alerts, conf.topic_dead_letter);
+		int n = snprintf(topics, sizeof(topics), "%s,%s,%s,%s,%s,%s",
+				 conf.topic_cdr, conf.topic_billing, conf.topic_retention,
+				 conf.topic_alerts, conf.topic_dead_letter,
+				 conf.topic_archive);
 
 		if (n < 0 || (size_t)n >= sizeof(topics)) {
 			fprintf(stderr, "churnctl kafka-dev: topic names too long\n");

@@ -255,8 +255,9 @@ int cwh_redis_stop(struct cwh *h)
 
 static int mock_new(struct cwh *h)
 {
-	static const char *const topics[] = {"cdr", "billing", "churn-alerts",
-					     "churnwatch-dlq"};
+	static const char *const topics[] = {"cdr", "billing", "retention",
+					     "churn-alerts", "churnwatch-dlq",
+					     "churn-archive"};
 	char err[512];
 	rd_kafka_conf_t *kc = rd_kafka_conf_new();
 
@@ -623,11 +624,13 @@ static size_t scan_str(const char *buf, size_t len, const char *name,
 	return (size_t)(q - p);
 }
 
-static int is_billing(const char *t, size_t n)
+/* The input topic of an event type (unknown: cdr, which dead-letters it). */
+static const char *topic_of(const char *t, size_t n)
 {
-	int type = cw_event_type_lookup(t, n);
+	int type = t ? cw_event_type_lookup(t, n) : -1;
 
-	return type >= 0 && cw_event_type_topic((enum cw_event_type)type) == CW_TOPIC_BILLING;
+	return type < 0 ? "cdr"
+	       : cw_topic_kind_str(cw_event_type_topic((enum cw_event_type)type));
 }
 
 struct prod_stats {
@@ -689,7 +692,7 @@ long cwh_produce_file(struct cwh *h, const char *path, long from, long to)
 			continue;
 		kl = scan_str(line, (size_t)n, "subscriber", &key);
 		tl = scan_str(line, (size_t)n, "type", &type);
-		const char *topic = tl && is_billing(type, tl) ? "billing" : "cdr";
+		const char *topic = topic_of(tl ? type : NULL, tl);
 		/* murmur2_random spreads key-less lines (some garbage) at
 		 * random; pin them by line number so that runs of the same
 		 * file have the same per-partition offsets. */
@@ -870,14 +873,14 @@ void cwh_msgs_free(struct cwh_msgs *m)
 
 int64_t cwh_input_end(struct cwh *h)
 {
-	static const char *const topics[] = {"cdr", "billing"};
+	static const char *const topics[] = {"cdr", "billing", "retention"};
 	static const char *const props[] = {NULL};
 	rd_kafka_t *rk = client_new(h, RD_KAFKA_PRODUCER, props);
 	int64_t sum = 0;
 
 	if (!rk)
 		return -1;
-	for (int t = 0; t < 2; t++)
+	for (int t = 0; t < 3; t++)
 		for (int i = 0; i < h->partitions; i++) {
 			int64_t lo, hi;
 			if (rd_kafka_query_watermark_offsets(rk, topics[t], i, &lo,

@@ -79,7 +79,7 @@ expect "malformed redis.url at start: exit 1, not 2" 1 "bad port" timeout 20 "$D
 expect "start-up error has a journald priority" 1 "^<3>" env JOURNAL_STREAM=8:1 timeout 20 "$D" -c "$f"
 f=$(variant unreach 'startup.retry_budget: 1s'); sed -i "s|brokers: .*|brokers: \"127.0.0.1:1\"|" "$f"
 expect "unreachable Kafka at start: exit 2" 2 "" timeout 60 "$D" -c "$f"
-"$CW_BUILD/churnctl" kafka-dev --partitions 2 --topics cdr,churn-alerts,churnwatch-dlq \
+"$CW_BUILD/churnctl" kafka-dev --partitions 2 --topics cdr,retention,churn-alerts,churnwatch-dlq \
   --ready-file "$DIR/boot2" >/dev/null 2>"$DIR/kafka2.log" &
 CW_PIDS+=($!)
 for _ in $(seq 100); do [ -s "$DIR/boot2" ] && break; sleep 0.1; done

@@ -129,8 +129,14 @@ void cw_batch_step(const struct cw_engine *e, struct cw_state *st,
 
 		if (wm_before != INT64_MIN && ev->ts_ms < wm_before)
 			r->late++;
-		if (cw_batch_apply(e, st, ev, sink) == CW_APPLY_DUPLICATE)
+		enum cw_apply_result res = cw_batch_apply(e, st, ev, sink);
+		if (res == CW_APPLY_DUPLICATE)
 			r->duplicates++;
+		else if (res == CW_APPLY_UNKNOWN_TASK) {
+			r->rejected++;
+			if (sink && sink->reject)
+				sink->reject(sink->ctx, ev, CW_INVALID_UNKNOWN_TASK);
+		}
 	}
 	if (watermark != INT64_MIN)
 		cw_engine_advance(e, st, sub, watermark, sink);

@@ -71,6 +71,11 @@ static const struct conf_key conf_keys[] = {
 	{"kafka.topics.dead_letter", CT_STR, OFF(topic_dead_letter),
 	 "churnwatch-dlq", 0, 0,
 	 "topic invalid events are forwarded to, with the reason in a header"},
+	{"kafka.topics.retention", CT_STR, OFF(topic_retention), "retention", 0, 0,
+	 "topic of the retention team's contact, offer and outcome events "
+	 "(co-partitioned with cdr and billing)"},
+	{"kafka.topics.archive", CT_STR, OFF(topic_archive), "churn-archive", 0, 0,
+	 "topic a churned subscriber's archive record is published to"},
 	{"kafka.properties", CT_PROPS, OFF(props), NULL, 0, CW_CONF_MAX_PROPS,
 	 "map of librdkafka properties (SASL, SSL...); consumer./producer. "
 	 "prefixed ones go to that client only"},
@@ -146,6 +151,20 @@ static const struct conf_key conf_keys[] = {
 	{"segments.arpu_high", CT_MONEY, OFF(arpu_high), "100", 0,
 	 CW_MONEY_MAX_UNITS * CW_MONEY_SCALE,
 	 "monthly revenue above which arpu_tier is high"},
+	{"retention.quiet", CT_DUR, OFF(loop_quiet_ms), "60d", 0, 365 * MS_D,
+	 "a subscriber saved (outcome: saved) is not alerted again for this long"},
+	{"retention.retained_after", CT_DUR, OFF(loop_retained_ms), "90d", MS_D,
+	 365 * MS_D,
+	 "a contacted subscriber still active this long after the last contact "
+	 "counts as retained"},
+	{"retention.lost_within", CT_DUR, OFF(loop_lost_within_ms), "90d", MS_D,
+	 365 * MS_D,
+	 "churn this soon after a task opened counts the task as lost, and "
+	 "the alerts before it as right"},
+	{"retention.forced_churn", CT_DUR, OFF(loop_forced_churn_ms), "90d", MS_D,
+	 730 * MS_D,
+	 "no outgoing activity for this long is churn (forced), as a "
+	 "deactivation is"},
 	{"priority.info", CT_MONEY, OFF(prio_severity[0]), "0.5", 0, 1000 * 1000,
 	 "weight of an info rule's alerts in priority = monthly revenue x "
 	 "severity weight x tenure weight"},
@@ -184,7 +203,7 @@ static const struct conf_key conf_keys[] = {
  * changed ones in the log. A trailing '.' covers a whole section.
  */
 static const char *const conf_reloadable[] = {
-	"vendor_rules", "rules", "plans", "networks", "model", "routing", "segments.", "priority.",
+	"vendor_rules", "rules", "plans", "networks", "model", "routing", "segments.", "priority.", "retention.",
 	"time.tick", "log.level",
 };
 

@@ -17,6 +17,7 @@
 #include <xxhash.h>
 
 #include "cw/engine.h"
+#include "cw/loop.h"
 #include "cw/routing.h"
 
 void cw_engine_conf_default(struct cw_engine_conf *c)
@@ -33,6 +34,10 @@ void cw_engine_conf_default(struct cw_engine_conf *c)
 		.prio_severity = {500, 1000, 1500, 2000, 3000},
 		/* new, stable, mature */
 		.prio_tenure = {500, 1000, 1500},
+		.loop_quiet_ms = 60 * CW_DAY_MS,
+		.loop_retained_ms = 90 * CW_DAY_MS,
+		.loop_lost_within_ms = 90 * CW_DAY_MS,
+		.loop_forced_churn_ms = 90 * CW_DAY_MS,
 	};
 }
 
@@ -566,9 +571,13 @@ static void fire_commit(struct firing *f, struct cw_alert *a)
 
 	task_decide(f->e, f->st, a);
 	/* 1 = not taken (a sink that drops it): no task either. A held
-	 * alert (limit.h) is taken: its task stands whatever its day decides. */
-	if (f->sink && f->sink->emit && f->sink->emit(f->sink->ctx, a) == 0)
+	 * alert (limit.h) is taken: its task stands whatever its day decides.
+	 * A subscriber saved recently is not alerted (the quiet period). */
+	if (!cw_loop_withhold(f->e, f->st, a, f->sink) && f->sink &&
+	    f->sink->emit && f->sink->emit(f->sink->ctx, a) == 0) {
 		task_record(f->e, f->st, a);
+		cw_loop_alert(f->e, f->st, a, f->sink);
+	}
 	if (m) {
 		m->last_window = a->window;
 		m->last_fire_ms = a->ts_ms;
@@ -900,7 +909,10 @@ int64_t cw_engine_next_due(const struct cw_engine *e,
 	if (!live(st) || !e->rules)
 		return INT64_MAX;
 	int64_t s = deadline_due(e, st), c = calendar_due(e, st);
-	return s < c ? s : c;
+	int64_t l = cw_loop_due(e, st);
+	if (c < s)
+		s = c;
+	return l < s ? l : s;
 }
 
 /* The renewal call: `before` ahead of the commitment's end. */
@@ -989,7 +1001,12 @@ void cw_engine_advance(const struct cw_engine *e, struct cw_state *st,
 		return;
 	for (int guard = 0; guard < 100000 && live(st); guard++) {
 		int64_t s = deadline_due(e, st), c = calendar_due(e, st);
-		if (s <= c && s <= now) {
+		int64_t l = cw_loop_due(e, st);
+		if (l <= now && l <= s && l <= c) {
+			/* The loop's own timers (retained, forced churn),
+			 * before a rule due at the same instant. */
+			cw_loop_run(e, st, subscriber, l, sink);
+		} else if (s <= c && s <= now) {
 			run_deadlines_at(e, &f, s);
 		} else if (c < s && c <= now) {
 			st->clock_ms = c;
@@ -1179,6 +1196,9 @@ static void apply_update(const struct cw_engine *e, struct cw_state *st,
 		snprintf(st->acct.deactivate_reason,
 			 sizeof(st->acct.deactivate_reason), "%s", ev->reason);
 		break;
+	case CW_EV_CONTACT:     /* the retention topic: loop.c */
+	case CW_EV_OFFER:
+	case CW_EV_OUTCOME:
 	case CW_EV__COUNT:
 		break;
 	}
@@ -1273,6 +1293,16 @@ enum cw_apply_result cw_engine_apply(const struct cw_engine *e,
 				     const struct cw_event *ev,
 				     const struct cw_alert_sink *sink)
 {
+	if (cw_event_type_topic(ev->type) == CW_TOPIC_RETENTION) {
+		/* What the retention team did: about a task of this
+		 * subscriber, or a dead letter (nothing changes). */
+		if (!cw_loop_knows(e, st, ev))
+			return CW_APPLY_UNKNOWN_TASK;
+		if (cw_state_dedup(st, ev->event_id, ev->ts_ms,
+				   e->conf.dedup_window_ms))
+			return CW_APPLY_DUPLICATE;
+		return cw_loop_apply(e, st, ev, sink);
+	}
 	if (cw_state_dedup(st, ev->event_id, ev->ts_ms,
 			   e->conf.dedup_window_ms))
 		return CW_APPLY_DUPLICATE;
@@ -1284,7 +1314,8 @@ enum cw_apply_result cw_engine_apply(const struct cw_engine *e,
 			return CW_APPLY_CLOSED;
 		reopen(st);
 	}
-	if (cw_state_is_empty(st)) {
+	int first_sight = cw_state_is_empty(st);
+	if (first_sight) {
 		/* First sight: tenure counts from here until an activate. */
 		st->activate_ms = ev->ts_ms;
 		st->clock_ms = ev->ts_ms;
@@ -1311,5 +1342,6 @@ enum cw_apply_result cw_engine_apply(const struct cw_engine *e,
 	int64_t prev_out = st->last_out_ms, prev_newest = st->newest_ms;
 	apply_update(e, st, ev);
 	evaluate_event_rules(e, st, ev, prev_out, prev_newest, sink);
+	cw_loop_event(e, st, ev, first_sight, sink);
 	return CW_APPLY_OK;
 }

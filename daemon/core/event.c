@@ -75,6 +75,13 @@ enum ev_field {
 	F_DUE,
 	F_KIND,
 	F_CHANNEL,
+	F_TASK_ID,
+	F_ALERT_ID,
+	F_AGENT,
+	F_RESULT,
+	F_OFFER,
+	F_COST,
+	F_OUTCOME,
 	F__COUNT
 };
 
@@ -101,7 +108,35 @@ const char *const ev_type_names[CW_EV__COUNT] = {
 	[CW_EV_FORWARD_CLEAR] = "forward_clear",
 	[CW_EV_DEACTIVATE] = "deactivate",
 	[CW_EV_PORTOUT_REQUEST] = "portout_request",
+	[CW_EV_CONTACT] = "contact",
+	[CW_EV_OFFER] = "offer",
+	[CW_EV_OUTCOME] = "outcome",
 };
+
+static const char *const ev_channel_names[CW_CHANNEL__COUNT] = {
+	"", "call", "sms", "visit", "store",
+};
+static const char *const ev_result_names[CW_RESULT__COUNT] = {
+	"", "reached", "no_answer", "refused",
+};
+static const char *const ev_outcome_names[CW_OUTCOME__COUNT] = {
+	"", "saved", "lost", "pending",
+};
+
+const char *cw_contact_channel_str(enum cw_contact_channel c)
+{
+	return c > CW_CHANNEL_NONE && c < CW_CHANNEL__COUNT ? ev_channel_names[c] : "";
+}
+
+const char *cw_contact_result_str(enum cw_contact_result r)
+{
+	return r > CW_RESULT_NONE && r < CW_RESULT__COUNT ? ev_result_names[r] : "";
+}
+
+const char *cw_outcome_str(enum cw_outcome o)
+{
+	return o > CW_OUTCOME_NONE && o < CW_OUTCOME__COUNT ? ev_outcome_names[o] : "";
+}
 
 const char *const ev_suspend_names[] = {
 	[CW_SUSPEND_NONE] = "",
@@ -168,6 +203,8 @@ const char *cw_invalid_str(enum cw_invalid why)
 		return "ancient_timestamp";
 	case CW_INVALID_KEY_MISMATCH:
 		return "key_mismatch";
+	case CW_INVALID_UNKNOWN_TASK:
+		return "unknown_task";
 	case CW_INVALID__COUNT:
 		break;
 	}
@@ -188,6 +225,8 @@ const char *cw_topic_kind_str(enum cw_topic_kind t)
 		return "cdr";
 	case CW_TOPIC_BILLING:
 		return "billing";
+	case CW_TOPIC_RETENTION:
+		return "retention";
 	case CW_TOPIC__COUNT:
 		break;
 	}
@@ -204,7 +243,9 @@ int cw_event_type_lookup(const char *name, size_t len)
 
 enum cw_topic_kind cw_event_type_topic(enum cw_event_type t)
 {
-	return t <= CW_EV_DATA ? CW_TOPIC_CDR : CW_TOPIC_BILLING;
+	if (t <= CW_EV_DATA)
+		return CW_TOPIC_CDR;
+	return t >= CW_EV_CONTACT ? CW_TOPIC_RETENTION : CW_TOPIC_BILLING;
 }
 
 int cw_event_is_outgoing(const struct cw_event *ev)
@@ -261,22 +302,29 @@ static int ev_field_lookup(const char *k, size_t n)
 		EV_KEY("peer", F_PEER);
 		EV_KEY("plan", F_PLAN);
 		EV_KEY("kind", F_KIND);
+		EV_KEY("cost", F_COST);
 		break;
 	case 5:
 		EV_KEY("bytes", F_BYTES);
+		EV_KEY("agent", F_AGENT);
+		EV_KEY("offer", F_OFFER);
 		break;
 	case 6:
 		EV_KEY("charge", F_CHARGE);
 		EV_KEY("amount", F_AMOUNT);
 		EV_KEY("period", F_PERIOD);
 		EV_KEY("reason", F_REASON);
+		EV_KEY("result", F_RESULT);
 		break;
 	case 7:
 		EV_KEY("plan_to", F_PLAN_TO);
 		EV_KEY("channel", F_CHANNEL);
+		EV_KEY("task_id", F_TASK_ID);
+		EV_KEY("outcome", F_OUTCOME);
 		break;
 	case 8:
 		EV_KEY("event_id", F_EVENT_ID);
+		EV_KEY("alert_id", F_ALERT_ID);
 		break;
 	case 9:
 		EV_KEY("direction", F_DIRECTION);
@@ -577,6 +625,50 @@ static enum cw_invalid ev_get_str_opt(const struct ev_val *v, char *out,
 	return ev_get_str(v, out, cap, CW_INVALID_BAD_VALUE, &n);
 }
 
+/* The task a retention event is about: task_id, or alert_id (an alert
+ * of the task: the daemon finds its task), 32 lowercase hex digits. */
+static enum cw_invalid ev_get_task(const struct ev_ctx *c, char *out)
+{
+	const struct ev_val *v = c->f[F_TASK_ID].kind != V_ABSENT ? &c->f[F_TASK_ID]
+								   : &c->f[F_ALERT_ID];
+	enum cw_invalid r;
+	int n;
+
+	r = ev_get_str(v, out, CW_TASK_REF_LEN + 1, CW_INVALID_BAD_VALUE, &n);
+	if (r)
+		return r;
+	if (n != CW_TASK_REF_LEN)
+		return CW_INVALID_BAD_VALUE;
+	for (int i = 0; i < n; i++)
+		if (!((out[i] >= '0' && out[i] <= '9') || (out[i] >= 'a' && out[i] <= 'f')))
+			return CW_INVALID_BAD_VALUE;
+	return CW_INVALID_NONE;
+}
+
+/* An agent id: 1-32 of [A-Za-z0-9_.@-] (a label in reports and metrics). */
+static enum cw_invalid ev_get_agent(const struct ev_val *v, char *out,
+				    bool optional)
+{
+	enum cw_invalid r;
+	int n;
+
+	out[0] = '\0';
+	if (optional && (v->kind == V_ABSENT || v->kind == V_NULL))
+		return CW_INVALID_NONE;
+	r = ev_get_str(v, out, CW_AGENT_MAX + 1, CW_INVALID_BAD_VALUE, &n);
+	if (r)
+		return r;
+	if (n == 0)
+		return CW_INVALID_BAD_VALUE;
+	for (int i = 0; i < n; i++) {
+		char ch = out[i];
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= 'A' && ch <= 'Z') || strchr("_.@-", ch)))
+			return CW_INVALID_BAD_VALUE;
+	}
+	return CW_INVALID_NONE;
+}
+
 static enum cw_invalid ev_get_type(const struct ev_ctx *c,
 				   enum cw_topic_kind topic,
 				   enum cw_event_type *out)
@@ -726,6 +818,35 @@ static enum cw_invalid ev_get_typed(const struct ev_ctx *c,
 	case CW_EV_DEACTIVATE:
 		r = ev_get_str(&f[F_REASON], ev->reason, sizeof(ev->reason),
 			       CW_INVALID_BAD_VALUE, &e);
+		break;
+	case CW_EV_CONTACT:
+		if ((r = ev_get_task(c, ev->task_id)) ||
+		    (r = ev_get_agent(&f[F_AGENT], ev->agent, false)) ||
+		    (r = ev_get_enum(&f[F_CHANNEL], ev_channel_names,
+				     CW_CHANNEL__COUNT, &e)))
+			return r;
+		ev->contact_channel = (enum cw_contact_channel)e;
+		if ((r = ev_get_enum(&f[F_RESULT], ev_result_names,
+				     CW_RESULT__COUNT, &e)))
+			return r;
+		ev->contact_result = (enum cw_contact_result)e;
+		break;
+	case CW_EV_OFFER:
+		if ((r = ev_get_task(c, ev->task_id)) ||
+		    (r = ev_get_plan(&f[F_OFFER], ev->offer)) ||
+		    (r = ev_get_money(&f[F_COST], &ev->amount)) ||
+		    (r = ev_get_agent(&f[F_AGENT], ev->agent, true)))
+			return r;
+		break;
+	case CW_EV_OUTCOME:
+		if ((r = ev_get_task(c, ev->task_id)) ||
+		    (r = ev_get_enum(&f[F_OUTCOME], ev_outcome_names,
+				     CW_OUTCOME__COUNT, &e)))
+			return r;
+		ev->outcome = (enum cw_outcome)e;
+		if ((r = ev_get_agent(&f[F_AGENT], ev->agent, true)) ||
+		    (r = ev_get_str_opt(&f[F_REASON], ev->reason, sizeof(ev->reason))))
+			return r;
 		break;
 	case CW_EV_RESUME:
 	case CW_EV_FORWARD_CLEAR:

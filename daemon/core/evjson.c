@@ -89,6 +89,27 @@ static void ev_put_typed(struct cw_jw *w, const struct cw_event *ev)
 	case CW_EV_DEACTIVATE:
 		cw_jw_str(w, "reason", ev->reason);
 		break;
+	case CW_EV_CONTACT:
+		cw_jw_str(w, "task_id", ev->task_id);
+		cw_jw_str(w, "agent", ev->agent);
+		cw_jw_str(w, "channel", cw_contact_channel_str(ev->contact_channel));
+		cw_jw_str(w, "result", cw_contact_result_str(ev->contact_result));
+		break;
+	case CW_EV_OFFER:
+		cw_jw_str(w, "task_id", ev->task_id);
+		cw_jw_str(w, "offer", ev->offer);
+		cw_jw_money(w, "cost", ev->amount);
+		if (ev->agent[0])
+			cw_jw_str(w, "agent", ev->agent);
+		break;
+	case CW_EV_OUTCOME:
+		cw_jw_str(w, "task_id", ev->task_id);
+		cw_jw_str(w, "outcome", cw_outcome_str(ev->outcome));
+		if (ev->agent[0])
+			cw_jw_str(w, "agent", ev->agent);
+		if (ev->reason[0])
+			cw_jw_str(w, "reason", ev->reason);
+		break;
 	case CW_EV_RESUME:
 	case CW_EV_FORWARD_CLEAR:
 	case CW_EV__COUNT:

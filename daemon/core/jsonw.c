@@ -105,6 +105,25 @@ void cw_jw_obj_end(struct cw_jw *w)
 		w->depth--;
 }
 
+void cw_jw_arr_begin(struct cw_jw *w, const char *key)
+{
+	if (w->depth > 0 || key)
+		jw_member(w, key);
+	jw_put(w, "[", 1);
+	if (w->depth + 1 >= CW_JW_DEPTH) {
+		w->full = true;
+		return;
+	}
+	w->first[++w->depth] = true;
+}
+
+void cw_jw_arr_end(struct cw_jw *w)
+{
+	jw_put(w, "]", 1);
+	if (w->depth > 0)
+		w->depth--;
+}
+
 void cw_jw_str(struct cw_jw *w, const char *key, const char *s)
 {
 	jw_member(w, key);

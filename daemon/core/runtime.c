@@ -30,6 +30,10 @@ void cw_runtime_engine_conf(const struct cw_conf *c,
 	ec->tenure_mature_ms = c->tenure_mature_ms;
 	memcpy(ec->prio_severity, c->prio_severity, sizeof(ec->prio_severity));
 	memcpy(ec->prio_tenure, c->prio_tenure, sizeof(ec->prio_tenure));
+	ec->loop_quiet_ms = c->loop_quiet_ms;
+	ec->loop_retained_ms = c->loop_retained_ms;
+	ec->loop_lost_within_ms = c->loop_lost_within_ms;
+	ec->loop_forced_churn_ms = c->loop_forced_churn_ms;
 }
 
 /* Does an enabled rule read `risk`? */

@@ -37,6 +37,7 @@ enum {
 	ACCT_INVOICES = 3,
 	ACCT_DEACTIVATION = 4,
 	ACCT_TASK = 5,
+	ACCT_LOOP = 6,
 	ACCT__END,
 };
 #define DAILY_END 0xff
@@ -444,6 +445,104 @@ static int time_ok(int64_t t)
 	return t >= -STATE_TIME_MAX && t <= STATE_TIME_MAX;
 }
 
+static int loop_any(const struct cw_loop *l)
+{
+	return l->task_rule_hash || l->outcome || l->contacted_ms ||
+	       l->retained_due_ms || l->quiet_until_ms || l->nalerts ||
+	       l->ncontacts || l->noffers;
+}
+
+static void encode_loop(struct wbuf *w, const struct cw_loop *l)
+{
+	put_u(w, l->task_rule_hash);
+	put_u(w, l->outcome);
+	put_str(w, l->outcome_agent);
+	put_s(w, l->contacted_ms);
+	put_s(w, l->retained_due_ms);
+	put_s(w, l->quiet_until_ms);
+	put_u(w, l->nalerts);
+	for (uint32_t i = 0; i < l->nalerts; i++) {
+		put_s(w, l->alerts[i].ts_ms);
+		put_u(w, l->alerts[i].rule_hash);
+		put_str(w, l->alerts[i].id);
+	}
+	put_u(w, l->ncontacts);
+	for (uint32_t i = 0; i < l->ncontacts; i++) {
+		put_s(w, l->contacts[i].ts_ms);
+		put_u(w, l->contacts[i].channel);
+		put_u(w, l->contacts[i].result);
+		put_str(w, l->contacts[i].agent);
+	}
+	put_u(w, l->noffers);
+	for (uint32_t i = 0; i < l->noffers; i++) {
+		put_s(w, l->offers[i].ts_ms);
+		put_s(w, l->offers[i].cost);
+		put_str(w, l->offers[i].code);
+	}
+}
+
+static int hex_id_ok(const char *s);
+
+static int decode_loop(struct rbuf *r, struct cw_loop *l)
+{
+	uint64_t v, k;
+
+	v = get_u(r);
+	if (v > UINT32_MAX)
+		return -1;
+	l->task_rule_hash = (uint32_t)v;
+	v = get_u(r);
+	if (v >= CW_LOOP__COUNT)
+		return -1;
+	l->outcome = (uint32_t)v;
+	get_str(r, l->outcome_agent, sizeof(l->outcome_agent));
+	l->contacted_ms = get_s(r);
+	l->retained_due_ms = get_s(r);
+	l->quiet_until_ms = get_s(r);
+	if (!time_ok(l->contacted_ms) || !time_ok(l->retained_due_ms) ||
+	    !time_ok(l->quiet_until_ms))
+		return -1;
+	if ((k = get_u(r)) > CW_LOOP_ALERTS_MAX)
+		return -1;
+	for (uint64_t i = 0; i < k; i++) {
+		l->alerts[i].ts_ms = get_s(r);
+		v = get_u(r);
+		get_str(r, l->alerts[i].id, sizeof(l->alerts[i].id));
+		if (r->bad || v > UINT32_MAX || !time_ok(l->alerts[i].ts_ms) ||
+		    !hex_id_ok(l->alerts[i].id))
+			return -1;
+		l->alerts[i].rule_hash = (uint32_t)v;
+	}
+	l->nalerts = (uint32_t)k;
+	if ((k = get_u(r)) > CW_LOOP_CONTACTS_MAX)
+		return -1;
+	for (uint64_t i = 0; i < k; i++) {
+		struct cw_loop_contact *c = &l->contacts[i];
+		c->ts_ms = get_s(r);
+		uint64_t ch = get_u(r), res = get_u(r);
+		get_str(r, c->agent, sizeof(c->agent));
+		if (r->bad || !time_ok(c->ts_ms) || ch >= CW_CHANNEL__COUNT ||
+		    res >= CW_RESULT__COUNT)
+			return -1;
+		c->channel = (uint32_t)ch;
+		c->result = (uint32_t)res;
+	}
+	l->ncontacts = (uint32_t)k;
+	if ((k = get_u(r)) > CW_LOOP_OFFERS_MAX)
+		return -1;
+	for (uint64_t i = 0; i < k; i++) {
+		struct cw_loop_offer *o = &l->offers[i];
+		o->ts_ms = get_s(r);
+		o->cost = get_s(r);
+		get_str(r, o->code, sizeof(o->code));
+		if (r->bad || !time_ok(o->ts_ms) || o->cost < 0 ||
+		    o->cost > STATE_VALUE_MAX)
+			return -1;
+	}
+	l->noffers = (uint32_t)k;
+	return r->bad ? -1 : 0;
+}
+
 static int acct_has(const struct cw_account *a, int tag)
 {
 	switch (tag) {
@@ -452,6 +551,7 @@ static int acct_has(const struct cw_account *a, int tag)
 	case ACCT_INVOICES: return a->ninvoices != 0 || a->credit != 0;
 	case ACCT_DEACTIVATION: return a->deactivated_ms != 0;
 	case ACCT_TASK: return a->task_id[0] != '\0';
+	case ACCT_LOOP: return loop_any(&a->loop);
 	}
 	return 0;
 }
@@ -506,6 +606,18 @@ static void encode_account(struct wbuf *w, const struct cw_account *a)
 		for (uint32_t i = 0; i < a->ncontacts; i++)
 			put_s(w, a->contacts_ms[i]);
 	}
+	if (acct_has(a, ACCT_LOOP)) {
+		put_u(w, ACCT_LOOP);
+		encode_loop(w, &a->loop);
+	}
+}
+
+const char *cw_loop_outcome_str(enum cw_loop_outcome o)
+{
+	static const char *const names[CW_LOOP__COUNT] = {
+		"none", "pending", "saved", "lost", "retained",
+	};
+	return (unsigned)o < CW_LOOP__COUNT ? names[o] : "none";
 }
 
 static int hex_id_ok(const char *s)
@@ -592,6 +704,10 @@ static int decode_account(struct rbuf *r, struct cw_account *a)
 			a->ncontacts = (uint32_t)k;
 			break;
 		}
+		case ACCT_LOOP:
+			if (decode_loop(r, &a->loop) < 0)
+				return -1;
+			break;
 		}
 	}
 	return r->bad ? -1 : 0;

@@ -25,6 +25,8 @@
 #include "cw/engine.h"
 #include "cw/kafka.h"
 #include "cw/log.h"
+#include "cw/metrics.h"
+#include "cw/strutil.h"
 #include "cw/pipeline.h"
 #include "cw/state.h"
 #include "cw/store.h"
@@ -122,6 +124,7 @@ static void shard_clear(struct out_shard *o)
 	for (size_t i = 0; i < o->nalerts; i++)
 		free(o->alerts[i].json);
 	o->nalerts = 0;
+	pl_counts_clear(&o->counts);
 	if (o->index)
 		memset(o->index, 0xff, o->index_cap * sizeof(*o->index));
 	o->nsubs = 0;
@@ -146,6 +149,7 @@ void pl_out_free(struct batch_out *o)
 		free(o->sh[k].index);
 		free(o->sh[k].arena);
 		free(o->sh[k].alerts);
+		pl_counts_free(&o->sh[k].counts);
 	}
 	free(o->progress);
 	memset(o, 0, sizeof(*o));
@@ -289,6 +293,7 @@ static int pending_of(struct cw_pipeline *p, const struct cw_alert *a,
 	memcpy(pa->id, a->alert_id, sizeof(pa->id));
 	snprintf(pa->sub, sizeof(pa->sub), "%s", a->subscriber);
 	pa->partition = partition;
+	pa->archive = 0;
 	pa->src_kafka_ts = p->batch_kafka_ts > 0 ? p->batch_kafka_ts : 0;
 	pa->queue[0] = '\0';
 	pa->day[0] = '\0';
@@ -346,6 +351,75 @@ static int sink_emit(void *ctx, const struct cw_alert *a)
 	return 0;
 }
 
+static void sink_count(void *ctx, int32_t month, const char *field,
+		       int64_t delta)
+{
+	struct sink_ctx *c = ctx;
+	struct cw_pipeline *p = c->job->p;
+
+	if (pl_counts_add(&p->next->sh[c->job->k].counts, month, field, delta) < 0)
+		log_err_rl("retention counter %s not counted (out of memory)", field);
+	cw_metrics_count(p->metrics, field, delta);
+}
+
+/* A churned subscriber's archive record: published like an alert, through
+ * the outbox (field "~<id>"), to kafka.topics.archive. */
+static void sink_archive(void *ctx, const char *id, const char *json)
+{
+	struct sink_ctx *c = ctx;
+	struct cw_pipeline *p = c->job->p;
+	struct out_shard *o = &p->next->sh[c->job->k];
+	struct pending_alert *pa = pl_grow(o->alerts, &o->alerts_cap,
+					   o->nalerts + 1, sizeof(*pa));
+	char *copy = strdup(json);
+
+	if (!pa || !copy) {
+		free(copy);
+		log_err("out of memory archiving a churned subscriber; stopping");
+		pthread_mutex_lock(&p->step_lock);
+		p->fatal = 1;
+		pthread_mutex_unlock(&p->step_lock);
+		return;
+	}
+	o->alerts = pa;
+	pa = &o->alerts[o->nalerts++];
+	memset(pa, 0, sizeof(*pa));
+	pa->json = copy;
+	pa->archive = 1;
+	snprintf(pa->id, sizeof(pa->id), "~%s", id);
+	const char *s;
+	size_t sl = cw_json_scan_str(copy, strlen(copy), "subscriber", CW_SUB_MAX, &s);
+	snprintf(pa->sub, sizeof(pa->sub), "%.*s", (int)sl, sl ? s : "");
+	pa->partition = c->partition;
+}
+
+/* A retention event for no task: handed back, dead-lettered by the loop
+ * (canonical JSON: the message itself is gone) before the transaction. */
+static void sink_reject(void *ctx, const struct cw_event *ev, enum cw_invalid why)
+{
+	struct sink_ctx *c = ctx;
+	struct cw_pipeline *p = c->job->p;
+	size_t i = (size_t)(ev - p->events);
+	char buf[2048];
+	int n = cw_event_to_json(ev, buf, sizeof(buf));
+	char *json = n > 0 ? strdup(buf) : NULL;
+
+	(void)why;
+	pthread_mutex_lock(&p->step_lock);
+	struct task_reject *r = pl_grow(p->task_rejects, &p->task_rejects_cap,
+					p->ntask_rejects + 1, sizeof(*r));
+	if (!json || !r || i >= p->nevents) {
+		free(json);
+		log_err("out of memory for an unknown_task dead letter; stopping");
+		p->fatal = 1;
+	} else {
+		p->task_rejects = r;
+		p->task_rejects[p->ntask_rejects++] = (struct task_reject){
+			json, ev->topic, c->partition, p->ev_offset[i]};
+	}
+	pthread_mutex_unlock(&p->step_lock);
+}
+
 /* A state that does not fit: handed back, the loop dead-letters it
  * before this batch's transaction can go. */
 static void hand_back_too_large(struct cw_pipeline *p,
@@ -393,7 +467,8 @@ static void step_subscriber(struct shard_job *job, const struct cw_batch_sub *s,
 	struct cw_pipeline *p = job->p;
 	struct out_shard *o = &p->next->sh[job->k];
 	struct sink_ctx sc = {job, s->partition};
-	struct cw_alert_sink sink = {sink_emit, &sc, job->evals};
+	struct cw_alert_sink sink = {sink_emit, &sc, job->evals, sink_count,
+				     sink_archive, sink_reject};
 	struct out_sub *e = shard_add(o, s);
 	struct cw_step_result r;
 	uint8_t *room;
@@ -623,9 +698,12 @@ void pl_queue_held(struct cw_pipeline *p)
 			else if (e->kind == OUT_FORGET)
 				cw_ss_forget_due(p->ss, e->id, e->partition);
 		}
+		pl_counts_queue(p->ss, &sh->counts);
 		for (size_t i = 0; i < sh->nalerts; i++) {
 			const struct pending_alert *pa = &sh->alerts[i];
 			cw_ss_put_outbox(p->ss, pa->partition, pa->id, pa->json);
+			if (pa->archive)
+				continue;
 			if (pa->queue[0] && pa->raise)
 				cw_ss_raise_task(p->ss, pa->queue, pa->day, pa->task_id,
 						 pa->priority);

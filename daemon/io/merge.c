@@ -1,7 +1,7 @@
 /*
  * merge.c — collecting a batch: every assigned partition has its own
- * librdkafka queue, and partition N of cdr and billing are merged by event
- * time (see collect()).
+ * librdkafka queue, and partition N of cdr, billing and retention are
+ * merged by event time (see collect()).
  */
 
 #include <errno.h>
@@ -44,17 +44,18 @@ void pl_destroy_msgs(struct cw_pipeline *p)
 }
 
 /*
- * Collecting a batch: a pairwise merge in event time.
+ * Collecting a batch: a merge in event time.
  *
- * Partition N of cdr and partition N of billing carry the same subscribers
- * (both keyed by subscriber). To apply each subscriber's events in event
- * time order, whatever the fetch scheduling — the same order live, replayed
- * or back-tested — every assigned partition has its own librdkafka queue
- * and the two sides of a pair are merged by ts, Kafka Streams style: take
- * the side whose head is older; a side with no head may only be passed by
- * the other when it has nothing unread (a caught-up side, typically the
- * sparse billing topic, never holds anything back). At most one message
- * per partition waits in memory.
+ * Partition N of cdr, billing and retention carry the same subscribers
+ * (all keyed by subscriber): "pair N" below, though it has three sides.
+ * To apply each subscriber's events in event time order, whatever the
+ * fetch scheduling — the same order live, replayed or back-tested — every
+ * assigned partition has its own librdkafka queue and the sides of a pair
+ * are merged by ts, Kafka Streams style: take the side whose head is
+ * oldest; a side with no head may only be passed by the others when it
+ * has nothing unread (a caught-up side, typically the sparse billing and
+ * retention topics, never holds anything back). At most one message per
+ * partition waits in memory.
  */
 
 int pl_part_unread(struct cw_pipeline *p, enum cw_topic_kind t,
@@ -150,31 +151,35 @@ static void take_head(struct cw_pipeline *p, enum cw_topic_kind t, int32_t i)
 	}
 	p->events[p->nevents] = pt->head_ev;
 	p->ev_part[p->nevents] = i;
+	p->ev_offset[p->nevents] = pt->next_offset - 1;
 	p->nevents++;
 }
 
-/* Which side of pair i may go next: CW_TOPIC__COUNT if neither. */
+/*
+ * Which topic of partition set i may go next: CW_TOPIC__COUNT if none.
+ * The oldest head goes (invalid ones first: they have no time); a topic
+ * with no head holds the others back while it has unread messages, so
+ * that its older events are not passed.
+ */
 static enum cw_topic_kind pick_side(struct cw_pipeline *p, int32_t i)
 {
-	struct part *c = &p->parts[CW_TOPIC_CDR][i];
-	struct part *b = &p->parts[CW_TOPIC_BILLING][i];
+	enum cw_topic_kind best = CW_TOPIC__COUNT;
 
-	fill_head(p, CW_TOPIC_CDR, c);
-	fill_head(p, CW_TOPIC_BILLING, b);
-	if (c->head && b->head) {
-		/* Invalid messages have no time: they go first. */
-		if (c->head_why || b->head_why)
-			return c->head_why ? CW_TOPIC_CDR : CW_TOPIC_BILLING;
-		return b->head_ev.ts_ms < c->head_ev.ts_ms ? CW_TOPIC_BILLING
-							   : CW_TOPIC_CDR;
+	for (int t = 0; t < CW_TOPIC__COUNT; t++) {
+		struct part *pt = &p->parts[t][i];
+		fill_head(p, (enum cw_topic_kind)t, pt);
+		if (!pt->head) {
+			if (pt->assigned && pl_part_unread(p, (enum cw_topic_kind)t, i))
+				return CW_TOPIC__COUNT;
+			continue;
+		}
+		if (pt->head_why)
+			return (enum cw_topic_kind)t;
+		if (best == CW_TOPIC__COUNT ||
+		    pt->head_ev.ts_ms < p->parts[best][i].head_ev.ts_ms)
+			best = (enum cw_topic_kind)t;
 	}
-	if (c->head)
-		return !b->assigned || !pl_part_unread(p, CW_TOPIC_BILLING, i)
-			       ? CW_TOPIC_CDR : CW_TOPIC__COUNT;
-	if (b->head)
-		return !c->assigned || !pl_part_unread(p, CW_TOPIC_CDR, i)
-			       ? CW_TOPIC_BILLING : CW_TOPIC__COUNT;
-	return CW_TOPIC__COUNT;
+	return best;
 }
 
 /* One pass over all pairs, up to `room` messages; returns how many. The
@@ -188,7 +193,10 @@ static size_t merge_pass(struct cw_pipeline *p, size_t room)
 
 	for (int k = 0; k < n && taken < room; k++) {
 		int i = (p->cursor + k) % n;
-		if (!p->parts[CW_TOPIC_CDR][i].q && !p->parts[CW_TOPIC_BILLING][i].q)
+		int any = 0;
+		for (int t = 0; t < CW_TOPIC__COUNT; t++)
+			any |= p->parts[t][i].q != NULL;
+		if (!any)
 			continue;
 		p->cursor_next = i;
 		/* Drain this pair while it can go: keeps batches dense. */

@@ -30,6 +30,7 @@ struct rule_counter {
 	uint64_t fired[CW_SEV__COUNT];
 	uint64_t suppressed;
 	uint64_t evaluations;
+	uint64_t outcomes[3];      /* saved, lost, retained (loop.h) */
 	enum cw_severity severity; /* of the loaded rule, for the 0 series */
 };
 
@@ -75,6 +76,8 @@ struct cw_metrics {
 	_Atomic uint64_t redis_oom;
 	_Atomic uint64_t state_too_large;
 	_Atomic uint64_t fenced;
+	_Atomic uint64_t contacts[CW_RESULT__COUNT]; /* by contact result */
+	_Atomic uint64_t churn[2];                   /* deactivated, forced */
 	_Atomic int redis_noeviction;
 	_Atomic int64_t redis_evicted;
 	struct histogram batch_hist;
@@ -319,6 +322,38 @@ void cw_metrics_alert(struct cw_metrics *m, const char *rule,
 	pthread_mutex_unlock(&m->lock);
 }
 
+static const char *const outcome_names[3] = {"saved", "lost", "retained"};
+
+void cw_metrics_count(struct cw_metrics *m, const char *field, int64_t delta)
+{
+	static const char *const results[CW_RESULT__COUNT] = {
+		"", "reached", "no_answer", "refused"};
+
+	if (delta <= 0)
+		return;
+	if (!strcmp(field, "deact") || !strcmp(field, "forced")) {
+		atomic_fetch_add(&m->churn[field[0] == 'f'], (uint64_t)delta);
+		return;
+	}
+	if (!strncmp(field, "contacts:result:", 16)) {
+		for (int r = 1; r < CW_RESULT__COUNT; r++)
+			if (!strcmp(field + 16, results[r]))
+				atomic_fetch_add(&m->contacts[r], (uint64_t)delta);
+		return;
+	}
+	for (int k = 0; k < 3; k++) {
+		size_t n = strlen(outcome_names[k]);
+		if (strncmp(field, outcome_names[k], n) || strncmp(field + n, ":rule:", 6))
+			continue;
+		pthread_mutex_lock(&m->lock);
+		struct rule_counter *r = rule_slot(m, field + n + 6);
+		if (r)
+			r->outcomes[k] += (uint64_t)delta;
+		pthread_mutex_unlock(&m->lock);
+		return;
+	}
+}
+
 void cw_metrics_task(struct cw_metrics *m, const char *queue, int kind)
 {
 	if (!queue || kind <= CW_TASK_NONE || kind > CW_TASK_OVER_BUDGET)
@@ -395,6 +430,26 @@ static void render_alerts(struct cw_metrics *m, struct cw_sbuf *b)
 				       k == CW_TASK_NEW ? "new" : k == CW_TASK_ATTACHED ? "attached"
 										 : "over_budget",
 				       (unsigned long long)m->queues[i].tasks[k]);
+	cw_sbuf_printf(b, "# HELP churnwatch_retention_outcomes_total What became of retention tasks, by the rule that opened them: saved (outcome event), lost (outcome event, or churn soon after), retained (active retention.retained_after after a contact).\n"
+		     "# TYPE churnwatch_retention_outcomes_total counter\n");
+	for (size_t i = 0; i < m->nrules; i++)
+		for (int k = 0; k < 3; k++)
+			if (m->rules[i].outcomes[k])
+				cw_sbuf_printf(b, "churnwatch_retention_outcomes_total{rule=\"%s\",outcome=\"%s\"} %llu\n",
+					       m->rules[i].name, outcome_names[k],
+					       (unsigned long long)m->rules[i].outcomes[k]);
+	cw_sbuf_printf(b, "# HELP churnwatch_retention_contacts_total Contacts of retention tasks by result.\n"
+		     "# TYPE churnwatch_retention_contacts_total counter\n");
+	for (int r = 1; r < CW_RESULT__COUNT; r++)
+		cw_sbuf_printf(b, "churnwatch_retention_contacts_total{result=\"%s\"} %llu\n",
+			       cw_contact_result_str((enum cw_contact_result)r),
+			       (unsigned long long)ld(&m->contacts[r]));
+	cw_sbuf_printf(b, "# HELP churnwatch_churn_total Subscribers who churned, in event time: deactivated, or forced (silent retention.forced_churn).\n"
+		     "# TYPE churnwatch_churn_total counter\n"
+		     "churnwatch_churn_total{kind=\"deactivated\"} %llu\n"
+		     "churnwatch_churn_total{kind=\"forced\"} %llu\n",
+		     (unsigned long long)ld(&m->churn[0]),
+		     (unsigned long long)ld(&m->churn[1]));
 	cw_sbuf_printf(b, "# HELP churnwatch_rule_evaluations_total Times a rule judged a subscriber (event or timer).\n"
 		     "# TYPE churnwatch_rule_evaluations_total counter\n");
 	for (size_t i = 0; i < m->nrules; i++)

@@ -100,13 +100,12 @@ static int read_states_early(struct cw_pipeline *p, const struct reads *r)
 static int topic_kind(const struct cw_pipeline *p, const char *name,
 		      enum cw_topic_kind *out)
 {
-	if (!strcmp(name, p->conf->topic_cdr))
-		*out = CW_TOPIC_CDR;
-	else if (!strcmp(name, p->conf->topic_billing))
-		*out = CW_TOPIC_BILLING;
-	else
-		return -1;
-	return 0;
+	for (int t = 0; t < CW_TOPIC__COUNT; t++)
+		if (!strcmp(name, pl_topic_name(p, (enum cw_topic_kind)t))) {
+			*out = (enum cw_topic_kind)t;
+			return 0;
+		}
+	return -1;
 }
 
 /* Reply index of every command on_assign queues, per list element. */
@@ -639,6 +638,7 @@ int cw_pipeline_step(struct cw_pipeline *p)
 		p->next = t;
 		p->pending = p->held->used;
 		pl_dead_letter_too_large(p);
+		pl_dead_letter_task_rejects(p);
 		cw_metrics_rule_evaluations(p->metrics, p->rt->rules, p->evals);
 		memset(p->evals, 0, sizeof(p->evals));
 	}
@@ -691,40 +691,44 @@ static int connect_redis(struct cw_pipeline *p, char *err, size_t errlen)
 	return 0;
 }
 
-/* Both input topics must exist and be co-partitioned: their partition
+/* The input topics must exist and be co-partitioned: their partition
  * count, asked with the producer (the consumer's prefetch depends on it). */
 static int count_partitions(struct cw_pipeline *p, char *err, size_t errlen)
 {
 	int64_t start = pl_wall_ms();
-	int ncdr, nbill;
+	int n[CW_TOPIC__COUNT];
 
 	for (;;) {
-		ncdr = cw_kafka_partition_count(p->producer, p->conf->topic_cdr, 2000, err, errlen);
-		nbill = ncdr < 0 ? -1
-				 : cw_kafka_partition_count(p->producer, p->conf->topic_billing,
-							    2000, err, errlen);
-		if (ncdr > 0 && nbill > 0)
+		int ok = 1, missing = 0;
+		for (int t = 0; t < CW_TOPIC__COUNT && ok; t++) {
+			n[t] = cw_kafka_partition_count(p->producer,
+							pl_topic_name(p, (enum cw_topic_kind)t),
+							2000, err, errlen);
+			ok = n[t] > 0;
+			missing |= n[t] == -2;
+		}
+		if (ok)
 			break;
 		/* A topic the cluster says does not exist may be being
 		 * created: retry within the budget, then it is a
 		 * configuration error (exit 1), not an outage (exit 2). */
 		if (pl_wall_ms() - start > p->conf->startup_retry_ms || pl_stopping(p))
-			return ncdr == -2 || nbill == -2 ? CW_PIPE_CONFIG
-							 : CW_PIPE_UNREACHABLE;
+			return missing ? CW_PIPE_CONFIG : CW_PIPE_UNREACHABLE;
 		log_warn("%s (retrying)", err);
 		pl_heartbeat(p);
 		sleep_ms(500);
 	}
-	if (ncdr != nbill || ncdr > PARTS_MAX) {
-		snprintf(err, errlen,
-			 "topics %s (%d partitions) and %s (%d) must have the same "
-			 "partition count (at most %d): churnwatch relies on both "
-			 "being partitioned by subscriber alike",
-			 p->conf->topic_cdr, ncdr, p->conf->topic_billing, nbill,
-			 PARTS_MAX);
-		return CW_PIPE_CONFIG;
-	}
-	p->nparts = ncdr;
+	for (int t = 1; t < CW_TOPIC__COUNT; t++)
+		if (n[t] != n[0] || n[0] > PARTS_MAX) {
+			snprintf(err, errlen,
+				 "topics %s (%d partitions) and %s (%d) must have the same "
+				 "partition count (at most %d): churnwatch relies on the "
+				 "input topics being partitioned by subscriber alike",
+				 p->conf->topic_cdr, n[0],
+				 pl_topic_name(p, (enum cw_topic_kind)t), n[t], PARTS_MAX);
+			return CW_PIPE_CONFIG;
+		}
+	p->nparts = n[0];
 	return CW_PIPE_OK;
 }
 
@@ -774,14 +778,18 @@ static int connect_kafka(struct cw_pipeline *p, char *err, size_t errlen)
 
 	if (p->assign_all) {
 		/* Assigned by cw_pipeline_step once the state store is up. */
-		log_info("kafka: reading all %d partitions of %s and %s without "
-			 "group membership (kafka.assignment: all)", p->nparts,
-			 p->conf->topic_cdr, p->conf->topic_billing);
+		log_info("kafka: reading all %d partitions of %s, %s and %s "
+			 "without group membership (kafka.assignment: all)",
+			 p->nparts, p->conf->topic_cdr, p->conf->topic_billing,
+			 p->conf->topic_retention);
 		return CW_PIPE_OK;
 	}
-	rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(2);
-	rd_kafka_topic_partition_list_add(topics, p->conf->topic_cdr, RD_KAFKA_PARTITION_UA);
-	rd_kafka_topic_partition_list_add(topics, p->conf->topic_billing, RD_KAFKA_PARTITION_UA);
+	rd_kafka_topic_partition_list_t *topics =
+		rd_kafka_topic_partition_list_new(CW_TOPIC__COUNT);
+	for (int t = 0; t < CW_TOPIC__COUNT; t++)
+		rd_kafka_topic_partition_list_add(topics,
+						  pl_topic_name(p, (enum cw_topic_kind)t),
+						  RD_KAFKA_PARTITION_UA);
 	rd_kafka_resp_err_t re = rd_kafka_subscribe(p->consumer, topics);
 	rd_kafka_topic_partition_list_destroy(topics);
 	if (re) {
@@ -817,6 +825,7 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 	bs = (size_t)p->conf->batch_size;
 	p->events = calloc(bs, sizeof(*p->events));
 	p->ev_part = calloc(bs, sizeof(*p->ev_part));
+	p->ev_offset = calloc(bs, sizeof(*p->ev_offset));
 	p->ev_next = calloc(bs, sizeof(*p->ev_next));
 	p->scratch = malloc(sizeof(*p->scratch));
 	rc = pl_held_init(p);
@@ -824,7 +833,8 @@ int cw_pipeline_new(const struct cw_pipeline_opts *o, struct cw_runtime *rt,
 	p->next = &p->out[1];
 	/* A batch touches at most its events' subscribers, the swept ones
 	 * and the sweep's per-partition floor. */
-	if (!p->events || !p->ev_part || !p->ev_next || !p->scratch || rc < 0 ||
+	if (!p->events || !p->ev_part || !p->ev_offset || !p->ev_next ||
+	    !p->scratch || rc < 0 ||
 	    cw_batch_subs_init(&p->subs, bs + (size_t)SWEEP_TOTAL + 50 * PARTS_MAX) < 0) {
 		snprintf(err, errlen, "out of memory");
 		rc = CW_PIPE_CONFIG;
@@ -937,6 +947,9 @@ void cw_pipeline_free(struct cw_pipeline *p)
 	pl_drop_heads(p);
 	pl_free_rejects(p);
 	free(p->too_large);
+	for (size_t i = 0; i < p->ntask_rejects; i++)
+		free(p->task_rejects[i].json);
+	free(p->task_rejects);
 	if (p->consumer)
 		rd_kafka_destroy(p->consumer);
 	if (p->producer) {
@@ -947,6 +960,7 @@ void cw_pipeline_free(struct cw_pipeline *p)
 	cw_runtime_free(p->rt);
 	free(p->events);
 	free(p->ev_part);
+	free(p->ev_offset);
 	free(p->ev_next);
 	cw_batch_subs_fini(&p->subs);
 	free(p->swept);

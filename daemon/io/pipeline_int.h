@@ -31,6 +31,7 @@
 #include "cw/engine.h"
 #include "cw/failpoint.h"
 #include "cw/limit.h"
+#include "cw/loop.h"
 #include "cw/log.h"
 #include "cw/pipeline.h"
 #include "cw/routing.h"
@@ -61,7 +62,8 @@ struct part {
 
 struct pending_alert {
 	char *json;         /* owned until produced */
-	char id[CW_ALERT_ID_LEN + 1];
+	char id[CW_ALERT_ID_LEN + 2]; /* archive records: "~" + their id */
+	int archive;        /* a churn-archive record, not an alert */
 	char sub[CW_SUB_MAX + 1];
 	int32_t partition;
 	int64_t src_kafka_ts; /* newest input of its batch (latency); 0: none */
@@ -76,7 +78,7 @@ struct pending_alert {
 };
 
 struct delivered {
-	char id[CW_ALERT_ID_LEN + 1];
+	char id[CW_ALERT_ID_LEN + 2];
 	int32_t partition;
 };
 
@@ -87,7 +89,7 @@ struct dr_rec {
 	struct cw_pipeline *p;
 	int32_t partition;
 	int64_t src_kafka_ts;
-	char id[CW_ALERT_ID_LEN + 1];
+	char id[CW_ALERT_ID_LEN + 2];
 };
 
 /* An invalid message taken by merge.c, dead-lettered by the loop. */
@@ -128,6 +130,29 @@ struct out_progress {
 	int64_t newest_ts;
 };
 
+/* A batch's retention counters (counts.c), summed per (month, field). */
+struct count_cell {
+	int32_t month;
+	char field[128];
+	int64_t delta;
+};
+
+struct counts {
+	struct count_cell *cell;
+	size_t n, cap;
+	int *index;                /* open addressing over cell, -1 empty */
+	size_t index_cap;
+};
+
+/* A contact/offer/outcome for no task of its subscriber (apply.c),
+ * dead-lettered by the loop before the batch's transaction goes. */
+struct task_reject {
+	char *json;                /* the event, canonical (owned) */
+	enum cw_topic_kind topic;
+	int32_t partition;
+	int64_t offset;
+};
+
 /* The subscribers of one shard of a stepped batch (a subscriber's shard
  * is a hash of its id: the same in every batch). */
 struct out_shard {
@@ -139,6 +164,7 @@ struct out_shard {
 	size_t arena_len, arena_cap;
 	struct pending_alert *alerts;  /* owned, published after the commit */
 	size_t nalerts, alerts_cap;
+	struct counts counts;          /* the retention loop's (loop.h) */
 	uint64_t late, dups;
 };
 
@@ -184,6 +210,7 @@ struct cw_pipeline {
 	int64_t batch_kafka_ts;  /* newest Kafka timestamp taken (input lag) */
 	struct cw_event *events;
 	int32_t *ev_part;
+	int64_t *ev_offset;      /* each event's Kafka offset (dead letters) */
 	int *ev_next;
 	size_t nevents;
 	struct cw_batch_subs subs; /* subscribers touched (batch.h) */
@@ -203,6 +230,8 @@ struct cw_pipeline {
 	size_t nrejects, rejects_cap;
 	struct too_large *too_large; /* of the batch just applied */
 	size_t ntoo_large, too_large_cap;
+	struct task_reject *task_rejects; /* of the batch just applied */
+	size_t ntask_rejects, task_rejects_cap;
 
 	struct delivered *delivered;
 	size_t ndelivered, delivered_cap;
@@ -290,7 +319,16 @@ static inline int pl_stopping(struct cw_pipeline *p)
 static inline const char *pl_topic_name(const struct cw_pipeline *p,
 					enum cw_topic_kind t)
 {
-	return t == CW_TOPIC_CDR ? p->conf->topic_cdr : p->conf->topic_billing;
+	switch (t) {
+	case CW_TOPIC_CDR:
+		return p->conf->topic_cdr;
+	case CW_TOPIC_BILLING:
+		return p->conf->topic_billing;
+	case CW_TOPIC_RETENTION:
+	case CW_TOPIC__COUNT:
+		break;
+	}
+	return p->conf->topic_retention;
 }
 
 /*
@@ -344,6 +382,15 @@ void pl_out_free(struct batch_out *o);
 /* The second step thread: 0, or -1 (then the step runs on one thread). */
 int pl_step_worker_start(struct cw_pipeline *p);
 void pl_step_worker_stop(struct cw_pipeline *p);
+/* counts.c */
+/* 0, or -1 (out of memory, or a field too long: the count is lost and
+ * logged by the caller). */
+int pl_counts_add(struct counts *c, int32_t month, const char *field,
+		  int64_t delta);
+/* HINCRBY of every cell into the open transaction. */
+void pl_counts_queue(struct cw_statestore *ss, const struct counts *c);
+void pl_counts_clear(struct counts *c);
+void pl_counts_free(struct counts *c);
 /* held.c */
 int pl_held_init(struct cw_pipeline *p);
 void pl_held_fini(struct cw_pipeline *p);
@@ -382,6 +429,8 @@ void pl_wait_serving_kafka(struct cw_pipeline *p, int64_t ms);
  * (p->rejects, p->too_large), emptying both lists. */
 void pl_dead_letter_rejects(struct cw_pipeline *p);
 void pl_dead_letter_too_large(struct cw_pipeline *p);
+/* ... and the retention events for no known task (p->task_rejects). */
+void pl_dead_letter_task_rejects(struct cw_pipeline *p);
 /* Forget rejects not yet dead-lettered (shutdown). */
 void pl_free_rejects(struct cw_pipeline *p);
 void pl_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);

@@ -198,6 +198,52 @@ void pl_free_rejects(struct cw_pipeline *p)
 	p->rejects_cap = 0;
 }
 
+/* A retention event for no task of its subscriber: the event (canonical
+ * JSON; the message itself is gone) with the usual source headers. */
+static void dead_letter_task(struct cw_pipeline *p, struct task_reject *t)
+{
+	rd_kafka_headers_t *h = rd_kafka_headers_new(4);
+	struct dr_rec *rec = calloc(1, sizeof(*rec));
+	const char *reason = cw_invalid_str(CW_INVALID_UNKNOWN_TASK);
+	char num[32];
+	char *body = t->json;
+
+	t->json = NULL;
+	cw_metrics_invalid(p->metrics, CW_INVALID_UNKNOWN_TASK);
+	p->stats.invalid++;
+	log_warn_rl("invalid event %s/%" PRId32 "@%" PRId64 ": %s",
+		    pl_topic_name(p, t->topic), t->partition, t->offset, reason);
+	if (!h || !rec) {
+		log_err("out of memory for dead letter at offset %" PRId64, t->offset);
+		free(rec);
+		free(body);
+		if (h)
+			rd_kafka_headers_destroy(h);
+		return;
+	}
+	rd_kafka_header_add(h, "__connect.errors.exception.message", -1, reason, -1);
+	rd_kafka_header_add(h, "__connect.errors.topic", -1, pl_topic_name(p, t->topic), -1);
+	snprintf(num, sizeof(num), "%" PRId32, t->partition);
+	rd_kafka_header_add(h, "__connect.errors.partition", -1, num, -1);
+	snprintf(num, sizeof(num), "%" PRId64, t->offset);
+	rd_kafka_header_add(h, "__connect.errors.offset", -1, num, -1);
+	rec->kind = DR_DLQ;
+	rec->p = p;
+	p->dlq_inflight++;
+	if (produce(p, p->conf->topic_dead_letter, NULL, 0, body, strlen(body), h,
+		    rec) < 0) {
+		p->dlq_inflight--;
+		free(rec);
+	}
+}
+
+void pl_dead_letter_task_rejects(struct cw_pipeline *p)
+{
+	for (size_t i = 0; i < p->ntask_rejects; i++)
+		dead_letter_task(p, &p->task_rejects[i]);
+	p->ntask_rejects = 0;
+}
+
 void pl_dead_letter_too_large(struct cw_pipeline *p)
 {
 	for (size_t i = 0; i < p->ntoo_large; i++)
@@ -237,8 +283,8 @@ static void publish_alert(struct cw_pipeline *p, struct pending_alert *a)
 	rec->src_kafka_ts = a->src_kafka_ts;
 	memcpy(rec->id, a->id, sizeof(rec->id));
 	p->alerts_inflight++;
-	if (produce(p, p->conf->topic_alerts, a->sub, strlen(a->sub), a->json,
-		    strlen(a->json), NULL, rec) < 0) {
+	if (produce(p, a->archive ? p->conf->topic_archive : p->conf->topic_alerts,
+		    a->sub, strlen(a->sub), a->json, strlen(a->json), NULL, rec) < 0) {
 		p->alerts_inflight--;
 		free(rec);
 	}
@@ -345,9 +391,12 @@ void pl_republish_outbox(struct cw_pipeline *p, const int32_t *parts,
 				const char *id = cw_store_reply_str(p->store, idx[i], (int)j, &il);
 				const char *js = cw_store_reply_str(p->store, idx[i], (int)j + 1, &jl);
 				struct pending_alert a = {.partition = parts[i]};
-				if (!id || !js || il != CW_ALERT_ID_LEN)
+				/* An alert's id, or "~" and an archive record's. */
+				if (!id || !js || il < CW_ALERT_ID_LEN || il > CW_ALERT_ID_LEN + 1 ||
+				    (il == CW_ALERT_ID_LEN + 1 && id[0] != '~'))
 					continue;
 				memcpy(a.id, id, il);
+				a.archive = id[0] == '~';
 				a.json = malloc(jl + 1);
 				if (!a.json)
 					continue;

@@ -439,6 +439,17 @@ int cw_ss_queue_outbox(struct cw_statestore *ss, int32_t pair)
 			      (const char *[]){"HGETALL", ss->outbox_key[pair]}, NULL);
 }
 
+void cw_ss_add_count(struct cw_statestore *ss, const char *month,
+		     const char *field, int64_t delta)
+{
+	char key[CW_SS_KEY_MAX], d[24];
+
+	if (cw_store_key(ss->store, key, sizeof(key), "kpi:%s", month) < 0)
+		return;
+	i64_to_str(delta, d);
+	cw_store_queue(ss->store, 4, (const char *[]){"HINCRBY", key, field, d}, NULL);
+}
+
 void cw_ss_put_held(struct cw_statestore *ss, int32_t partition,
 		    const char *alert_id, const char *record)
 {

@@ -28,6 +28,8 @@ struct cw_conf {
 	char *topic_billing;      /* "billing" */
 	char *topic_alerts;       /* "churn-alerts" */
 	char *topic_dead_letter;  /* "churnwatch-dlq" */
+	char *topic_retention;    /* "retention": contacts, offers, outcomes */
+	char *topic_archive;      /* "churn-archive": churned subscribers */
 	struct cw_kv props[CW_CONF_MAX_PROPS]; /* kafka.properties, verbatim;
 						* "consumer."/"producer." prefixed
 						* keys go to that client only */
@@ -41,6 +43,9 @@ struct cw_conf {
 	/* priority.* weights, thousandths (engine.h cw_engine_conf) */
 	int64_t prio_severity[5];
 	int64_t prio_tenure[3];
+	/* retention.*: the loop's periods (docs/retention.md) */
+	int64_t loop_quiet_ms, loop_retained_ms, loop_lost_within_ms,
+		loop_forced_churn_ms;
 
 	/* redis */
 	char *redis_url;          /* "redis://127.0.0.1:6379/0" or unix:///path */

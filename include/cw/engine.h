@@ -38,6 +38,11 @@ struct cw_engine_conf {
 	 * (enum cw_severity) and by tenure stage (new, stable, mature). */
 	int64_t prio_severity[5];
 	int64_t prio_tenure[3];
+	/* The retention loop (loop.h; on when routing.yaml is loaded). */
+	int64_t loop_quiet_ms;          /* saved: no alerts for this long */
+	int64_t loop_retained_ms;       /* contacted, active this long: retained */
+	int64_t loop_lost_within_ms;    /* churn this soon after an alert: lost */
+	int64_t loop_forced_churn_ms;   /* silent this long: forced churn */
 };
 
 void cw_engine_conf_default(struct cw_engine_conf *c);
@@ -137,6 +142,17 @@ struct cw_alert_sink {
 	/* Optional, indexed like the rule set: +1 each time a rule judges
 	 * the subscriber (for churnwatch_rule_evaluations_total). */
 	uint64_t *evals;
+	/* Optional, the retention loop (loop.h): an event-time monthly
+	 * counter, `field` of month `month` (year*12 + month-1) += delta. */
+	void (*count)(void *ctx, int32_t month, const char *field,
+		      int64_t delta);
+	/* Optional: a churned subscriber's archive record (JSON, borrowed
+	 * for the call); `id` is the same on every replay. */
+	void (*archive)(void *ctx, const char *id, const char *json);
+	/* Optional: an event the engine refused (a contact, offer or
+	 * outcome for no task of its subscriber: CW_INVALID_UNKNOWN_TASK);
+	 * it goes to the dead-letter topic. Called by cw_batch_step. */
+	void (*reject)(void *ctx, const struct cw_event *ev, enum cw_invalid why);
 };
 
 enum cw_apply_result {
@@ -144,6 +160,8 @@ enum cw_apply_result {
 	CW_APPLY_DUPLICATE,   /* event_id seen within the dedup window */
 	CW_APPLY_CLOSED,      /* the line is deactivated: nothing changes
 			       * until an activate starts it afresh */
+	CW_APPLY_UNKNOWN_TASK, /* a contact/offer/outcome for no task of the
+				* subscriber: nothing changes (dead letter) */
 };
 
 /*

@@ -26,7 +26,15 @@
 #define CW_BYTES_MAX (1LL << 50)
 #define CW_DURATION_MAX_S (7LL * 86400)
 
-enum cw_topic_kind { CW_TOPIC_CDR = 0, CW_TOPIC_BILLING = 1, CW_TOPIC__COUNT };
+/* The input topics. A subscriber's events are in partition N of every
+ * one of them (co-partitioned): CDRs, billing, and what the retention
+ * team did (contacts, offers, outcomes). */
+enum cw_topic_kind {
+	CW_TOPIC_CDR = 0,
+	CW_TOPIC_BILLING = 1,
+	CW_TOPIC_RETENTION = 2,
+	CW_TOPIC__COUNT
+};
 
 enum cw_event_type {
 	CW_EV_VOICE = 0,
@@ -43,6 +51,9 @@ enum cw_event_type {
 	CW_EV_FORWARD_CLEAR,
 	CW_EV_DEACTIVATE,
 	CW_EV_PORTOUT_REQUEST,  /* number-portability code / deactivation enquiry */
+	CW_EV_CONTACT,          /* retention: a member manager's contact */
+	CW_EV_OFFER,            /* retention: an offer made */
+	CW_EV_OUTCOME,          /* retention: saved / lost / pending */
 	CW_EV__COUNT
 };
 
@@ -62,6 +73,26 @@ enum cw_portout_kind {
 	CW_PORTOUT_AUTH_CODE,           /* number-portability authorisation code */
 	CW_PORTOUT_DEACTIVATION_ENQUIRY /* store / hotline deactivation enquiry */
 };
+
+/* contact `channel` and `result`, outcome `outcome`. */
+enum cw_contact_channel {
+	CW_CHANNEL_NONE = 0, CW_CHANNEL_CALL, CW_CHANNEL_SMS, CW_CHANNEL_VISIT,
+	CW_CHANNEL_STORE, CW_CHANNEL__COUNT
+};
+enum cw_contact_result {
+	CW_RESULT_NONE = 0, CW_RESULT_REACHED, CW_RESULT_NO_ANSWER,
+	CW_RESULT_REFUSED, CW_RESULT__COUNT
+};
+enum cw_outcome {
+	CW_OUTCOME_NONE = 0, CW_OUTCOME_SAVED, CW_OUTCOME_LOST,
+	CW_OUTCOME_PENDING, CW_OUTCOME__COUNT
+};
+const char *cw_contact_channel_str(enum cw_contact_channel c);
+const char *cw_contact_result_str(enum cw_contact_result r);
+const char *cw_outcome_str(enum cw_outcome o);
+
+#define CW_TASK_REF_LEN 32   /* task_id / alert_id: 32 lowercase hex digits */
+#define CW_AGENT_MAX 32      /* [A-Za-z0-9_.@-], 1 to 32 */
 
 /* Why an input was rejected. Stable strings: they are metric labels and
  * dead-letter header values. */
@@ -83,6 +114,8 @@ enum cw_invalid {
 	CW_INVALID_FUTURE_TIMESTAMP,
 	CW_INVALID_ANCIENT_TIMESTAMP,
 	CW_INVALID_KEY_MISMATCH,    /* Kafka key present and != subscriber */
+	CW_INVALID_UNKNOWN_TASK,    /* contact/offer/outcome for no task of
+				     * the subscriber (judged by the engine) */
 	CW_INVALID__COUNT
 };
 
@@ -110,6 +143,13 @@ struct cw_event {
 	int64_t due_ms;                        /* invoice, optional (0: ts + 20d) */
 	enum cw_portout_kind portout_kind;     /* portout_request */
 	char channel[CW_PLAN_MAX + 1];         /* portout_request, optional */
+	/* contact / offer / outcome: the task (its first alert's id) */
+	char task_id[CW_TASK_REF_LEN + 1];
+	char agent[CW_AGENT_MAX + 1];          /* contact; offer/outcome optional */
+	enum cw_contact_channel contact_channel;
+	enum cw_contact_result contact_result;
+	char offer[CW_PLAN_MAX + 1];           /* offer: its code (cost: amount) */
+	enum cw_outcome outcome;               /* outcome (reason: `reason`) */
 };
 
 /* When an invoice without `due` is due: 20 days after it is issued. */

@@ -32,6 +32,9 @@ struct cw_jw {
 void cw_jw_init(struct cw_jw *w, char *buf, size_t cap);
 void cw_jw_obj_begin(struct cw_jw *w, const char *key);  /* key NULL: top/array */
 void cw_jw_obj_end(struct cw_jw *w);
+/* An array member (key NULL inside an array); its members take key NULL. */
+void cw_jw_arr_begin(struct cw_jw *w, const char *key);
+void cw_jw_arr_end(struct cw_jw *w);
 void cw_jw_str(struct cw_jw *w, const char *key, const char *s);
 void cw_jw_int(struct cw_jw *w, const char *key, int64_t v);
 void cw_jw_bool(struct cw_jw *w, const char *key, bool v);

@@ -36,6 +36,9 @@ void cw_metrics_alert(struct cw_metrics *m, const char *rule,
 /* A published alert's retention task: `kind` is enum cw_task_kind
  * (engine.h); queue = the task's queue (NULL: none). */
 void cw_metrics_task(struct cw_metrics *m, const char *queue, int kind);
+/* A retention-loop counter (loop.h's field names): the live ones are
+ * exposed (outcomes by rule, contacts by result, churn by kind). */
+void cw_metrics_count(struct cw_metrics *m, const char *field, int64_t delta);
 void cw_metrics_redis_error(struct cw_metrics *m);
 void cw_metrics_set_watermark(struct cw_metrics *m, int64_t ms);
 void cw_metrics_set_reload(struct cw_metrics *m, int success,

@@ -48,6 +48,55 @@ enum cw_daily {
 #define CW_TASK_ID_LEN 32       /* a retention task's id: its first alert's */
 #define CW_TASK_QUEUE_MAX 48    /* = CW_QUEUE_NAME_MAX (routing.h) */
 #define CW_CONTACTS_MAX 8       /* task openings remembered for the budget */
+#define CW_LOOP_ALERTS_MAX 8    /* alerts of the last lost_within kept */
+#define CW_LOOP_CONTACTS_MAX 6  /* contacts of the task kept */
+#define CW_LOOP_OFFERS_MAX 4    /* offers of the task kept */
+
+/* What became of the subscriber's retention task (docs/retention.md). */
+enum cw_loop_outcome {
+	CW_LOOP_NONE = 0,
+	CW_LOOP_PENDING,     /* an outcome: pending event */
+	CW_LOOP_SAVED,       /* outcome: saved */
+	CW_LOOP_LOST,        /* outcome: lost, or churned after an alert */
+	CW_LOOP_RETAINED,    /* still active retained_after after a contact */
+	CW_LOOP__COUNT
+};
+const char *cw_loop_outcome_str(enum cw_loop_outcome o);
+
+struct cw_loop_alert {
+	int64_t ts_ms;
+	uint32_t rule_hash;
+	char id[CW_TASK_ID_LEN + 1];
+};
+
+struct cw_loop_contact {
+	int64_t ts_ms;
+	uint32_t channel;           /* enum cw_contact_channel */
+	uint32_t result;            /* enum cw_contact_result */
+	char agent[CW_AGENT_MAX + 1];
+};
+
+struct cw_loop_offer {
+	int64_t ts_ms;
+	int64_t cost;               /* money units */
+	char code[CW_PLAN_MAX + 1];
+};
+
+/* The retention loop's part of a subscriber (kept only with routing). */
+struct cw_loop {
+	uint32_t task_rule_hash;    /* the rule of the task's first alert */
+	uint32_t outcome;           /* enum cw_loop_outcome of the task */
+	char outcome_agent[CW_AGENT_MAX + 1];
+	int64_t contacted_ms;       /* the task's first contact (0: none) */
+	int64_t retained_due_ms;    /* when "retained" is judged (0: none) */
+	int64_t quiet_until_ms;     /* saved: no alerts before this (0) */
+	uint32_t nalerts;           /* newest last */
+	struct cw_loop_alert alerts[CW_LOOP_ALERTS_MAX];
+	uint32_t ncontacts;
+	struct cw_loop_contact contacts[CW_LOOP_CONTACTS_MAX];
+	uint32_t noffers;
+	struct cw_loop_offer offers[CW_LOOP_OFFERS_MAX];
+};
 
 /* An invoice not yet paid in full: what is left, and when it was due. */
 struct cw_invoice {
@@ -78,6 +127,7 @@ struct cw_account {
 	char task_queue[CW_TASK_QUEUE_MAX + 1];
 	uint32_t ncontacts;         /* tasks opened, newest last */
 	int64_t contacts_ms[CW_CONTACTS_MAX];
+	struct cw_loop loop;
 };
 
 enum cw_state_flag {
@@ -86,6 +136,8 @@ enum cw_state_flag {
 	CW_ST_FORWARDING = 1u << 2, /* unconditional forwarding is on */
 	CW_ST_DEACTIVATED = 1u << 3,
 	CW_ST_ACTIVATED = 1u << 4,  /* activate seen: activate_ms is real */
+	CW_ST_FORCED_CHURN = 1u << 5, /* silent retention.forced_churn: counted
+				       * churned until outgoing activity again */
 };
 
 struct cw_peer {

@@ -13,6 +13,8 @@
  *   P off:<group>             hash    "<topic>/<partition>" -> next offset
  *   P wm:<group>              hash    "<topic>/<partition>" -> newest ts
  *   P outbox:<partition>      hash    alert_id -> alert JSON (undelivered)
+ *   P kpi:<YYYY-MM>           hash    the retention loop's counters of
+ *                                     that event-time month (field -> n)
  *   P held:<partition>        hash    alert_id -> record of an alert of a
  *                                     limited rule waiting for its day's
  *                                     selection (daemon/io/held.c)
@@ -106,6 +108,11 @@ int cw_ss_queue_timer_sentinel(struct cw_statestore *ss, int32_t pair);
 int cw_ss_queue_offset_sentinel(struct cw_statestore *ss, int32_t pair);
 /* HGETALL of pair N's outbox (alert_id, json, alert_id, json, ...). */
 int cw_ss_queue_outbox(struct cw_statestore *ss, int32_t pair);
+
+/* The retention loop's monthly counter `field` of month "YYYY-MM" +=
+ * delta (HINCRBY P kpi:<month>; docs/retention.md#kpis). */
+void cw_ss_add_count(struct cw_statestore *ss, const char *month,
+		     const char *field, int64_t delta);
 
 /* Alerts of limited rules waiting for their day to close (limit.h), kept
  * with the batch that judged them: `record` is the pipeline's (held.c). */

@@ -126,7 +126,7 @@ static inline void fx_close(struct fx *fx)
 	cw_networks_free(fx->nets);
 }
 
-/* Parse one event (any ts accepted) from either topic. */
+/* Parse one event (any ts accepted) from whichever topic carries it. */
 static inline void fx_parse(const char *json, struct cw_event *ev)
 {
 	struct cw_event_limits lim = {INT64_MAX / 4, INT64_MAX / 4, 0};
@@ -137,6 +137,10 @@ static inline void fx_parse(const char *json, struct cw_event *ev)
 		return;
 	if (why == CW_INVALID_WRONG_TOPIC &&
 	    cw_event_parse(json, strlen(json), CW_TOPIC_BILLING, NULL, 0, &lim,
+			   ev, &why) == 0)
+		return;
+	if (why == CW_INVALID_WRONG_TOPIC &&
+	    cw_event_parse(json, strlen(json), CW_TOPIC_RETENTION, NULL, 0, &lim,
 			   ev, &why) == 0)
 		return;
 	ck_abort_msg("event rejected (%s): %s", cw_invalid_str(why), json);
