@@ -24,6 +24,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{"features", ctl_features, "-c CONFIG --events F --at DATE --out F.csv   feature vectors"},
 	{"train", ctl_train, "-c CONFIG --events F --labels L --at DATE --out M.json   fit the risk model"},
 	{"worklist", ctl_worklist, "-c CONFIG --queue Q [--date D] [--json|--csv]   a retention queue's tasks"},
+	{"report", ctl_report, "-c CONFIG [--month M] [--html FILE]   churn KPIs, save rate and precision by rule, queue, agent"},
 };
 
 static void usage(FILE *out)

@@ -22,6 +22,9 @@ struct ctl_redis {
 	struct cw_statestore *ss;
 };
 int ctl_redis_open(struct ctl_redis *c, const char *config, const char *cmd);
+/* Defaults, then `path` over them when given (NULL: defaults only). 0, or
+ * -1 with the error printed as "churnctl CMD: ...". */
+int ctl_conf_load(const char *cmd, const char *path, struct cw_conf *c);
 void ctl_redis_close(struct ctl_redis *c);
 
 int ctl_gen(int argc, char **argv);          /* ctl/ctl_gen.c */
@@ -35,5 +38,6 @@ int ctl_inspect(int argc, char **argv);      /* ctl/ctl_inspect.c */
 int ctl_features(int argc, char **argv);     /* ctl/ctl_score.c */
 int ctl_train(int argc, char **argv);        /* ctl/ctl_score.c */
 int ctl_worklist(int argc, char **argv);     /* ctl/ctl_worklist.c */
+int ctl_report(int argc, char **argv);       /* ctl/ctl_report.c */
 
 #endif

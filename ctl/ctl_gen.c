@@ -10,8 +10,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "cw/conf.h"
+#include "cw/runtime.h"
 #include "ctl.h"
 #include "gen.h"
+#include "gen_team.h"
 
 /* The mock cluster keeps about this much per partition (rdkafka_mock.c). */
 #define GEN_MOCK_PARTITION_BYTES (5ull * 1024 * 1024)
@@ -36,6 +39,15 @@ static void gen_usage(FILE *out)
 		"  --dup-rate R        exact re-sends per good event, 0..1 (default 0)\n"
 		"  --partitions-hint   also print a kafka-dev --partitions suggestion\n"
 		"                      (the mock cluster keeps ~5 MB per partition)\n"
+		"  --retention CONFIG  also play the retention team over CONFIG's rules and\n"
+		"                      routing.yaml: each day, each queue's new tasks up to\n"
+		"                      its capacity, most valuable first; a share is called\n"
+		"                      the next day (80%% reached), a share of the reached\n"
+		"                      saved the day after (they stop churning); writes the\n"
+		"                      contact, offer and outcome events into the stream\n"
+		"  --contact-rate R    share of listed tasks called (default 0.6)\n"
+		"  --save-rate R       share of the reached saved (default 0.4)\n"
+		"  --retention-truth F every task opened and what the team did (CSV)\n"
 		"  -h, --help          this text\n"
 		"\n"
 		"Churn kinds: silent, arpu_drop, forwarder, downgrader, arrears; each\n"
@@ -141,7 +153,8 @@ static void print_summary(const struct gen_opts *o, const struct gen_stats *st,
 }
 
 enum { OPT_SUBS = 256, OPT_DAYS, OPT_SEED, OPT_START, OPT_OUT, OPT_TRUTH, OPT_LABELS,
-       OPT_CHURN, OPT_GARBAGE, OPT_DUP, OPT_HINT };
+       OPT_CHURN, OPT_GARBAGE, OPT_DUP, OPT_HINT, OPT_RETENTION, OPT_CONTACT,
+       OPT_SAVE, OPT_RTRUTH };
 
 static const struct option gen_longopts[] = {
 	{"subscribers", required_argument, NULL, OPT_SUBS},
@@ -155,6 +168,10 @@ static const struct option gen_longopts[] = {
 	{"garbage-rate", required_argument, NULL, OPT_GARBAGE},
 	{"dup-rate", required_argument, NULL, OPT_DUP},
 	{"partitions-hint", no_argument, NULL, OPT_HINT},
+	{"retention", required_argument, NULL, OPT_RETENTION},
+	{"contact-rate", required_argument, NULL, OPT_CONTACT},
+	{"save-rate", required_argument, NULL, OPT_SAVE},
+	{"retention-truth", required_argument, NULL, OPT_RTRUTH},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -163,6 +180,8 @@ struct gen_cli {
 	struct gen_opts o;
 	const char *out, *truth, *labels;
 	int hint;
+	const char *retention, *rtruth;   /* the retention team's config, truth */
+	struct gen_team_opts team;
 };
 
 /* 0 ok, 1 --help, 2 usage error (already reported). */
@@ -173,6 +192,8 @@ static int gen_parse_args(int argc, char **argv, struct gen_cli *cli)
 	memset(cli, 0, sizeof(*cli));
 	cli->o.seed = 1;
 	cli->o.churn_rate = 0.03;
+	cli->team.contact_rate = 0.6;
+	cli->team.save_rate = 0.4;
 	gen_parse_date("2026-01-01", &cli->o.start_ms);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", gen_longopts, NULL)) != -1) {
@@ -210,6 +231,18 @@ static int gen_parse_args(int argc, char **argv, struct gen_cli *cli)
 		case OPT_HINT:
 			cli->hint = 1;
 			break;
+		case OPT_RETENTION:
+			cli->retention = optarg;
+			break;
+		case OPT_CONTACT:
+			bad |= parse_rate(optarg, 1.0, &cli->team.contact_rate) < 0;
+			break;
+		case OPT_SAVE:
+			bad |= parse_rate(optarg, 1.0, &cli->team.save_rate) < 0;
+			break;
+		case OPT_RTRUTH:
+			cli->rtruth = optarg;
+			break;
 		case 'h':
 			gen_usage(stdout);
 			return 1;
@@ -232,9 +265,39 @@ static int gen_parse_args(int argc, char **argv, struct gen_cli *cli)
 		fprintf(stderr, "churnctl gen: --subscribers and --days are required\n");
 		bad = 1;
 	}
+	if (!bad && cli->rtruth && !cli->retention) {
+		fprintf(stderr, "churnctl gen: --retention-truth needs --retention CONFIG\n");
+		bad = 1;
+	}
 	if (bad) {
 		gen_usage(stderr);
 		return 2;
+	}
+	cli->team.seed = cli->o.seed;
+	return 0;
+}
+
+/* The retention team over CONFIG's rules and routing: 0, or -1 (said). */
+static int team_open(struct gen_cli *cli, struct cw_conf *conf,
+		     struct cw_runtime **rt, struct gen_team **team)
+{
+	char err[8192];
+
+	if (ctl_conf_load("gen", cli->retention, conf) < 0)
+		return -1;
+	if (cw_runtime_load(conf, rt, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	if (!(*rt)->routing) {
+		fprintf(stderr, "churnctl gen: --retention %s: the configuration has no "
+			"routing: (the team works the queues of routing.yaml)\n",
+			cli->retention);
+		return -1;
+	}
+	if (gen_team_new(*rt, &cli->team, team) < 0) {
+		fprintf(stderr, "churnctl gen: out of memory\n");
+		return -1;
 	}
 	return 0;
 }
@@ -244,6 +307,10 @@ int ctl_gen(int argc, char **argv)
 	struct gen_cli cli;
 	struct gen_stats st;
 	struct gen *g = NULL;
+	struct cw_conf conf;
+	struct cw_runtime *rt = NULL;
+	struct gen_team *team = NULL;
+	int have_conf = 0;
 	FILE *out = stdout;
 	double t0 = now_s();
 	int rc;
@@ -256,6 +323,14 @@ int ctl_gen(int argc, char **argv)
 	if (!g) {
 		fprintf(stderr, "churnctl gen: out of memory\n");
 		goto out;
+	}
+	if (cli.retention) {
+		struct gen_hooks h;
+		have_conf = 1;
+		if (team_open(&cli, &conf, &rt, &team) < 0)
+			goto out;
+		gen_team_hooks(team, &h);
+		gen_set_hooks(g, &h);
 	}
 	if (cli.out && strcmp(cli.out, "-") != 0) {
 		out = fopen(cli.out, "w");
@@ -282,11 +357,28 @@ int ctl_gen(int argc, char **argv)
 		goto out;
 	if (cli.labels && write_side(g, cli.labels, gen_write_labels) < 0)
 		goto out;
+	if (cli.rtruth) {
+		FILE *f = fopen(cli.rtruth, "w");
+		if (!f || gen_team_write_truth(team, f) < 0) {
+			fprintf(stderr, "churnctl gen: %s: %s\n", cli.rtruth, strerror(errno));
+			if (f)
+				fclose(f);
+			goto out;
+		}
+		if (fclose(f) != 0) {
+			fprintf(stderr, "churnctl gen: %s: %s\n", cli.rtruth, strerror(errno));
+			goto out;
+		}
+	}
 	print_summary(&cli.o, &st, now_s() - t0, cli.hint);
 	rc = 0;
 out:
 	if (out != stdout)
 		fclose(out);
 	gen_free(g);
+	gen_team_free(team);
+	cw_runtime_free(rt);
+	if (have_conf)
+		cw_conf_fini(&conf);
 	return rc;
 }

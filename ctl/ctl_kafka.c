@@ -72,22 +72,6 @@ static int ctl_parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-/* Defaults, then `path` over them when given. Prints the error. */
-static int ctl_conf_load(const char *cmd, const char *path, struct cw_conf *c)
-{
-	char err[CTL_ERRLEN];
-
-	if (cw_conf_init_defaults(c) < 0) {
-		fprintf(stderr, "churnctl %s: out of memory\n", cmd);
-		return -1;
-	}
-	if (path && cw_conf_load(path, c, err, sizeof(err)) < 0) {
-		fprintf(stderr, "churnctl %s: %s\n", cmd, err);
-		return -1;
-	}
-	return 0;
-}
-
 static int kconf_set(const char *cmd, rd_kafka_conf_t *kc, const char *k, const char *v)
 {
 	char errstr[CTL_ERRLEN];

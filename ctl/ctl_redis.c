@@ -1,13 +1,29 @@
 /*
- * ctl_redis.c — what churnctl's Redis readers (inspect, worklist) open
- * first: the configuration, the runtime it names, the secrets, and the
- * daemon's key layout over a Redis connection.
+ * ctl_redis.c — what churnctl's subcommands open first: the
+ * configuration (ctl_conf_load), and for the Redis readers (inspect,
+ * worklist, report) the runtime it names, the secrets, and the daemon's
+ * key layout over a Redis connection.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cw/log.h"
 #include "ctl.h"
+
+int ctl_conf_load(const char *cmd, const char *path, struct cw_conf *c)
+{
+	char err[8192];
+
+	if (cw_conf_init_defaults(c) < 0) {
+		fprintf(stderr, "churnctl %s: out of memory\n", cmd);
+		return -1;
+	}
+	if (path && cw_conf_load(path, c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "churnctl %s: %s\n", cmd, err);
+		return -1;
+	}
+	return 0;
+}
 
 int ctl_redis_open(struct ctl_redis *c, const char *config, const char *cmd)
 {

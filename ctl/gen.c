@@ -89,6 +89,8 @@ struct gen_sub {
 	uint8_t sus_len[3];
 	uint8_t nsus;
 	uint8_t kind;
+	uint8_t planted;       /* the kind as planted (kind turns steady when saved) */
+	int64_t saved_ms;      /* saved by the retention team; 0 never */
 	uint8_t plan;
 	uint8_t plan_to;
 	uint8_t postpaid;
@@ -130,6 +132,9 @@ struct gen_out {
 
 struct gen {
 	struct gen_opts o;
+	struct gen_hooks hooks;
+	struct gen_action *act;   /* scheduled retention actions, any order */
+	size_t nact, act_cap;
 	struct gen_sub *subs;
 	struct gen_ev *evs;
 	size_t nev, cap;
@@ -507,6 +512,7 @@ static void sub_init(struct gen *g, uint32_t i)
 		plant_steady(g, s, &r);
 	else
 		plant_churn(g, s, &r);
+	s->planted = s->kind;
 }
 
 struct gen *gen_new(const struct gen_opts *o)
@@ -540,8 +546,53 @@ void gen_free(struct gen *g)
 	free(g->evs);
 	free(g->idx);
 	free(g->tmp);
+	free(g->act);
 	free(g);
 }
+
+void gen_set_hooks(struct gen *g, const struct gen_hooks *h)
+{
+	g->hooks = *h;
+}
+
+int gen_schedule(struct gen *g, const struct gen_action *a)
+{
+	if (g->nact == g->act_cap) {
+		size_t cap = g->act_cap ? 2 * g->act_cap : 64;
+		struct gen_action *na = realloc(g->act, cap * sizeof(*na));
+		if (!na)
+			return -1;
+		g->act = na;
+		g->act_cap = cap;
+	}
+	g->act[g->nact++] = *a;
+	return 0;
+}
+
+/* The generated subscriber with that number, or UINT32_MAX. */
+static uint32_t sub_index(const struct gen *g, uint64_t msisdn)
+{
+	for (uint32_t i = 0; i < g->o.subscribers; i++)
+		if (g->subs[i].msisdn == msisdn)
+			return i;
+	return UINT32_MAX;
+}
+
+int gen_save(struct gen *g, uint64_t msisdn, int64_t from_ms)
+{
+	uint32_t i = sub_index(g, msisdn);
+
+	if (i == UINT32_MAX)
+		return -1;
+	struct gen_sub *s = &g->subs[i];
+	if (!s->saved_ms)
+		s->saved_ms = from_ms;
+	if (s->end_ms != GEN_NONE_MS && s->end_ms >= from_ms)
+		s->end_ms = GEN_NONE_MS;
+	s->kind = GEN_STEADY;
+	return 0;
+}
+
 
 const char *gen_kind_str(enum gen_kind k)
 {
@@ -572,6 +623,24 @@ static struct gen_ev *push(struct gen *g, uint32_t sub, int64_t ts, int type)
 }
 
 /* A time in [lo, hi) following the diurnal profile. */
+/* The day's scheduled retention actions into the day buffer. */
+static int push_actions(struct gen *g, const struct gen_day *day)
+{
+	for (size_t k = 0; k < g->nact; k++) {
+		const struct gen_action *a = &g->act[k];
+		if (a->ts < day->start_ms || a->ts >= day->start_ms + GEN_DAY_MS)
+			continue;
+		uint32_t i = sub_index(g, a->msisdn);
+		if (i == UINT32_MAX)
+			continue;
+		struct gen_ev *ev = push(g, i, a->ts, a->type);
+		if (!ev)
+			return -1;
+		ev->val = (int64_t)k;
+	}
+	return 0;
+}
+
 static int64_t draw_ts(const struct gen_day *day, int64_t lo, int64_t hi, struct rng *r)
 {
 	uint32_t total = 0, u;
@@ -1087,6 +1156,19 @@ static void to_cw_event(const struct gen *g, const struct gen_ev *ev, uint64_t i
 	case CW_EV_FORWARD_SET:
 		fmt_u64(e->forwarded_to, ev->peer);
 		break;
+	case CW_EV_CONTACT:
+	case CW_EV_OFFER:
+	case CW_EV_OUTCOME: {
+		const struct gen_action *a = &g->act[ev->val];
+		memcpy(e->task_id, a->task_id, sizeof(e->task_id));
+		memcpy(e->agent, a->agent, sizeof(e->agent));
+		e->contact_channel = a->channel;
+		e->contact_result = a->result;
+		snprintf(e->offer, sizeof(e->offer), "%s", a->offer);
+		e->amount = a->cost;
+		e->outcome = a->outcome;
+		break;
+	}
 	case CW_EV_DEACTIVATE:
 		snprintf(e->reason, sizeof(e->reason), "%s",
 			 s->kind == GEN_UNRESUMED     ? "arrears"
@@ -1101,14 +1183,11 @@ static void to_cw_event(const struct gen *g, const struct gen_ev *ev, uint64_t i
 
 /* One event as a JSON line, through the contract's serialiser
  * cw_event_to_json() so there is exactly one canonical form. */
-static void out_event(struct gen_out *w, const struct gen *g, const struct gen_ev *ev,
-		      uint64_t id)
+static void out_event(struct gen_out *w, const struct cw_event *e)
 {
-	struct cw_event e;
 	int n;
 
-	to_cw_event(g, ev, id, &e);
-	n = cw_event_to_json(&e, w->buf + w->len, GEN_OUTBUF - w->len - 1);
+	n = cw_event_to_json(e, w->buf + w->len, GEN_OUTBUF - w->len - 1);
 	if (n < 0) {
 		w->err = EOVERFLOW;
 		return;
@@ -1191,8 +1270,12 @@ static int write_day(struct gen *g, struct gen_out *w, const struct gen_day *day
 		if (w->len > GEN_OUTBUF - 2048)
 			out_flush(w);
 		start = w->len;
-		out_event(w, g, ev, ++g->counter);
+		struct cw_event e;
+		to_cw_event(g, ev, ++g->counter, &e);
+		out_event(w, &e);
 		st->events++;
+		if (g->hooks.event && g->hooks.event(g->hooks.ctx, &e) != 0)
+			return -1;
 		if (g->o.dup_rate > 0 && rng_unit(&g->noise) < g->o.dup_rate) {
 			size_t n = w->len - start;
 
@@ -1227,9 +1310,15 @@ int gen_run(struct gen *g, FILE *out, struct gen_stats *st)
 		for (uint32_t i = 0; i < g->o.subscribers; i++)
 			if (gen_sub_day(g, i, &day) < 0)
 				goto out;
+		if (push_actions(g, &day) < 0)
+			goto out;
 		if (g->nev > st->max_day_events)
 			st->max_day_events = g->nev;
 		if (sort_day(g, day.start_ms) < 0 || write_day(g, &w, &day, st) < 0)
+			goto out;
+		if (g->hooks.day_end &&
+		    g->hooks.day_end(g->hooks.ctx, g, (int32_t)d,
+				     day.start_ms + GEN_DAY_MS) != 0)
 			goto out;
 	}
 	out_flush(&w);
@@ -1259,14 +1348,19 @@ int gen_write_truth(const struct gen *g, FILE *f)
 {
 	char ts[96];
 
-	fprintf(f, "subscriber,kind,start_ts\n");
+	char sv[96];
+
+	fprintf(f, "subscriber,kind,start_ts,saved_ts\n");
 	for (uint32_t i = 0; i < g->o.subscribers; i++) {
 		const struct gen_sub *s = &g->subs[i];
 
-		ts[0] = '\0';
-		if (s->kind != GEN_STEADY)
+		ts[0] = sv[0] = '\0';
+		if (s->planted != GEN_STEADY)
 			fmt_ts(s->kind_ms, ts, sizeof(ts));
-		fprintf(f, "%" PRIu64 ",%s,%s\n", s->msisdn, gen_kind_names[s->kind], ts);
+		if (s->saved_ms)
+			fmt_ts(s->saved_ms, sv, sizeof(sv));
+		fprintf(f, "%" PRIu64 ",%s,%s,%s\n", s->msisdn,
+			gen_kind_names[s->planted], ts, sv);
 	}
 	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 }

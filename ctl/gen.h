@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cw/event.h"
+
 enum gen_kind {
 	GEN_STEADY = 0,
 	GEN_SILENT,
@@ -51,6 +53,44 @@ struct gen_stats {
 
 struct gen;
 
+/*
+ * What the retention team does (gen_team.c), as events of the retention
+ * topic the generator writes into the stream at their time.
+ */
+struct gen_action {
+	int64_t ts;
+	uint64_t msisdn;
+	enum cw_event_type type;        /* CW_EV_CONTACT, _OFFER, _OUTCOME */
+	char task_id[CW_TASK_REF_LEN + 1];
+	char agent[CW_AGENT_MAX + 1];
+	enum cw_contact_channel channel;
+	enum cw_contact_result result;
+	char offer[16];
+	int64_t cost;                   /* money units */
+	enum cw_outcome outcome;
+};
+
+/*
+ * Optional observer of the stream (the retention team): event() sees
+ * every good event written, in order (the events churnwatch will see);
+ * day_end() runs after each day is written and may schedule actions for
+ * later days (gen_schedule) and save subscribers (gen_save). Non-zero
+ * from either stops the run (an error).
+ */
+struct gen_hooks {
+	void *ctx;
+	int (*event)(void *ctx, const struct cw_event *e);
+	int (*day_end)(void *ctx, struct gen *g, int32_t day, int64_t day_end_ms);
+};
+void gen_set_hooks(struct gen *g, const struct gen_hooks *h);
+/* Write `a` into the stream at a->ts (a later day than the one ending).
+ * 0, or -1 out of memory. */
+int gen_schedule(struct gen *g, const struct gen_action *a);
+/* The subscriber stops churning from `from_ms` on: no deactivation, and
+ * steady behaviour (its planted kind is still reported in --truth). 0, or
+ * -1 when the number is not a generated subscriber. */
+int gen_save(struct gen *g, uint64_t msisdn, int64_t from_ms);
+
 /* Allocate the model and plant churners. NULL on bad options or ENOMEM. */
 struct gen *gen_new(const struct gen_opts *o);
 void gen_free(struct gen *g);
@@ -58,7 +98,8 @@ void gen_free(struct gen *g);
 /* Write the whole stream to `out` (borrowed). 0, or -1 on a write error. */
 int gen_run(struct gen *g, FILE *out, struct gen_stats *st);
 
-/* CSV ground truth `subscriber,kind,start_ts` for every subscriber. */
+/* CSV ground truth `subscriber,kind,start_ts,saved_ts` for every
+ * subscriber (saved_ts: when the retention team saved it, else empty). */
 int gen_write_truth(const struct gen *g, FILE *f);
 /* CSV back-test labels `subscriber,churn_ts` for churners only. */
 int gen_write_labels(const struct gen *g, FILE *f);

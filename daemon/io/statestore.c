@@ -776,3 +776,68 @@ oom:
 	snprintf(err, errlen, "out of memory");
 	return -1;
 }
+
+struct count_keys {
+	char (*key)[CW_SS_KEY_MAX];
+	size_t n, cap;
+};
+
+static int collect_count_key(void *ctx, const char *key, size_t len)
+{
+	struct count_keys *k = ctx;
+
+	if (len >= CW_SS_KEY_MAX)
+		return 0;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 32;
+		void *nk = realloc(k->key, cap * CW_SS_KEY_MAX);
+		if (!nk)
+			return -1;
+		k->key = nk;
+		k->cap = cap;
+	}
+	memcpy(k->key[k->n], key, len);
+	k->key[k->n++][len] = '\0';
+	return 0;
+}
+
+int cw_ss_read_counts(struct cw_statestore *ss,
+		      int (*fn)(void *ctx, const char *month, const char *field,
+				int64_t n),
+		      void *ctx, char *err, size_t errlen)
+{
+	struct count_keys k = {NULL, 0, 0};
+	int rc = -1;
+
+	if (ss_scan(ss, "kpi:*", collect_count_key, &k, err, errlen) < 0)
+		goto out;
+	for (size_t i = 0; i < k.n; i++) {
+		const char *month = k.key[i] + ss->prefix_len + 4; /* "kpi:" */
+		int r = cw_store_queue(ss->store, 2, (const char *[]){"HGETALL", k.key[i]}, NULL);
+		if (r < 0 || cw_store_exchange(ss->store, err, errlen) < 0)
+			goto out;
+		size_t m = cw_store_reply_len(ss->store, r);
+		for (size_t j = 0; j + 1 < m; j += 2) {
+			size_t fl, vl;
+			const char *f = cw_store_reply_str(ss->store, r, (int)j, &fl);
+			const char *v = cw_store_reply_str(ss->store, r, (int)j + 1, &vl);
+			char field[160], num[32];
+			if (!f || !v || fl >= sizeof(field) || vl >= sizeof(num))
+				continue;
+			memcpy(field, f, fl);
+			field[fl] = '\0';
+			memcpy(num, v, vl);
+			num[vl] = '\0';
+			if (fn(ctx, month, field, strtoll(num, NULL, 10)) < 0) {
+				cw_store_release(ss->store);
+				snprintf(err, errlen, "out of memory");
+				goto out;
+			}
+		}
+		cw_store_release(ss->store);
+	}
+	rc = 0;
+out:
+	free(k.key);
+	return rc;
+}

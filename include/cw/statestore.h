@@ -114,6 +114,16 @@ int cw_ss_queue_outbox(struct cw_statestore *ss, int32_t pair);
 void cw_ss_add_count(struct cw_statestore *ss, const char *month,
 		     const char *field, int64_t delta);
 
+/*
+ * Every monthly counter (churnctl report): fn(ctx, "YYYY-MM", field, n)
+ * for each field of each P kpi:<month>. Read-only (SCAN, HGETALL). 0, or
+ * -1 with a message (fn returning < 0 stops it: out of memory).
+ */
+int cw_ss_read_counts(struct cw_statestore *ss,
+		      int (*fn)(void *ctx, const char *month, const char *field,
+				int64_t n),
+		      void *ctx, char *err, size_t errlen);
+
 /* Alerts of limited rules waiting for their day to close (limit.h), kept
  * with the batch that judged them: `record` is the pipeline's (held.c). */
 void cw_ss_put_held(struct cw_statestore *ss, int32_t partition,
