@@ -67,6 +67,8 @@ def main():
             e = json.loads(line)
         except ValueError:
             continue
+        if not isinstance(e, dict) or not isinstance(e.get("ts"), str):
+            continue  # a bad line: a dead letter, not an event
         if e.get("type") == "activate":
             act[e["ts"][:7]] += 1
         elif e.get("type") == "deactivate":
