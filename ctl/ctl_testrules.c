@@ -26,6 +26,7 @@
 #include "cw/event.h"
 #include "cw/offline.h"
 #include "cw/refdata.h"
+#include "cw/routing.h"
 #include "cw/rules.h"
 #include "cw/yamlx.h"
 #include "ctl.h"
@@ -43,6 +44,7 @@ struct tr_file {
 	struct cw_ruleset *rules;
 	struct cw_plans *plans;
 	struct cw_networks *nets;
+	struct cw_routing *routing;  /* `routing:` (NULL: none) */
 	struct cw_engine engine;
 	int64_t lateness_ms;
 	int verbose;
@@ -53,6 +55,7 @@ struct tr_event {
 	struct cw_event ev;
 	const struct yx_node *src;
 	size_t seq;                  /* order written, for a stable sort */
+	int auto_task;               /* task_id: auto (the subscriber's task) */
 };
 
 /* A growable array of alerts collected from the sink. */
@@ -204,10 +207,29 @@ static int tr_load_refdata(struct tr_file *f, const struct yx_node *root)
 	return bad;
 }
 
+/* routing: a routing.yaml (relative to the test file): queues, tasks, and
+ * the retention loop (outcome events, quiet periods). */
+static int tr_load_routing(struct tr_file *f, const struct yx_node *n)
+{
+	char path[TR_PATH_MAX], err[TR_ERR_MAX];
+
+	if (!n)
+		return 0;
+	if (n->kind != YX_SCALAR)
+		return tr_fail_node(f, n, "routing: expected the path of a routing.yaml");
+	tr_resolve(f->path, n->str, path, sizeof(path));
+	if (cw_routing_load(path, &f->routing, err, sizeof(err)) < 0 ||
+	    cw_routing_check_rules(f->routing, f->rules, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int tr_file_open(struct tr_file *f, const char *path)
 {
 	static const char *const keys[] = {"rule_files", "plans", "networks",
-					   "lateness", "tests", NULL};
+					   "routing", "lateness", "tests", NULL};
 	struct cw_engine_conf ec;
 	char err[TR_ERR_MAX];
 	const struct yx_node *root, *late;
@@ -238,8 +260,11 @@ static int tr_file_open(struct tr_file *f, const char *path)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
+	if (tr_load_routing(f, yx_map_get(root, "routing")) < 0)
+		return -1;
 	cw_engine_conf_default(&ec);
 	cw_engine_init(&f->engine, f->rules, f->plans, f->nets, &ec);
+	f->engine.routing = f->routing;
 	return 0;
 }
 
@@ -249,6 +274,7 @@ static void tr_file_close(struct tr_file *f)
 	cw_ruleset_free(f->rules);
 	cw_plans_free(f->plans);
 	cw_networks_free(f->nets);
+	cw_routing_free(f->routing);
 }
 
 /* ---- events: YAML map -> contract JSON -> cw_event_parse ---------------- */
@@ -257,7 +283,11 @@ struct tr_json {
 	char buf[CW_EVENT_MAX_BYTES];
 	size_t len;
 	int overflow;
+	int auto_task;   /* task_id: auto, resolved when the event is applied */
 };
+
+/* What `task_id: auto` stands for until it is applied. */
+#define TR_AUTO_TASK "00000000000000000000000000000000"
 
 static void tj_put(struct tr_json *j, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -341,7 +371,7 @@ static int tr_repeat(const struct tr_file *f, const struct yx_node *n,
 }
 
 static int tr_push_event(struct tr_test *t, const struct cw_event *ev,
-			 const struct yx_node *src)
+			 const struct yx_node *src, int auto_task)
 {
 	if (t->nev == t->cap) {
 		size_t ncap = t->cap ? t->cap * 2 : 64;
@@ -351,7 +381,7 @@ static int tr_push_event(struct tr_test *t, const struct cw_event *ev,
 		t->evs = n;
 		t->cap = ncap;
 	}
-	t->evs[t->nev] = (struct tr_event){*ev, src, t->nev};
+	t->evs[t->nev] = (struct tr_event){*ev, src, t->nev, auto_task};
 	t->nev++;
 	return 0;
 }
@@ -366,6 +396,7 @@ static int tr_event_json(struct tr_test *t, const struct yx_node *n,
 
 	j->len = 0;
 	j->overflow = 0;
+	j->auto_task = 0;
 	tj_put(j, "{");
 	for (size_t i = 0; i < n->n; i++) {
 		const struct yx_node *key = n->items[2 * i];
@@ -387,6 +418,11 @@ static int tr_event_json(struct tr_test *t, const struct yx_node *n,
 			char id[CW_EVENT_ID_MAX + 1];
 			snprintf(id, sizeof(id), "%s-%" PRId64, val->str, k);
 			tj_string(j, id, strlen(id));
+		} else if (!strcmp(key->str, "task_id") && !strcmp(val->str, "auto")) {
+			/* The subscriber's task when the event is applied: its
+			 * id is a hash a test author cannot know. */
+			j->auto_task = 1;
+			tj_string(j, TR_AUTO_TASK, strlen(TR_AUTO_TASK));
 		} else if (tr_numeric_field(key->str) && val->style == YX_PLAIN) {
 			if (!tr_is_number(val->str))
 				return tr_fail_node(f, val, "event field '%s': "
@@ -427,6 +463,10 @@ static int tr_parse_json(const struct tr_file *f, const struct yx_node *n,
 	    cw_event_parse(j->buf, j->len, CW_TOPIC_BILLING, NULL, 0, &lim, ev,
 			   &why) == 0)
 		return 0;
+	if (why == CW_INVALID_WRONG_TOPIC &&
+	    cw_event_parse(j->buf, j->len, CW_TOPIC_RETENTION, NULL, 0, &lim, ev,
+			   &why) == 0)
+		return 0;
 	return tr_fail_node(f, n, "invalid event (%s): %.*s",
 			    cw_invalid_str(why), (int)j->len, j->buf);
 }
@@ -462,7 +502,7 @@ static int tr_build_events(struct tr_test *t, const struct yx_node *evs)
 						    TR_EVENTS_MAX);
 			if (tr_event_json(t, n, i, k, k * every, &j) ||
 			    tr_parse_json(f, n, &j, &ev) ||
-			    tr_push_event(t, &ev, n))
+			    tr_push_event(t, &ev, n, j.auto_task))
 				return -1;
 		}
 	}
@@ -837,6 +877,17 @@ static int tr_read_checks(struct tr_test *t, struct tr_check **out,
 	return 0;
 }
 
+/* task_id: auto: the subscriber's task as the state has it now (none: the
+ * placeholder stays, and the event is refused as the daemon would). */
+static void tr_resolve_task(const struct cw_offline *o, struct cw_event *ev)
+{
+	struct cw_state *st = malloc(sizeof(*st));
+
+	if (st && cw_offline_state(o, ev->subscriber, st) == 0 && st->acct.task_id[0])
+		snprintf(ev->task_id, sizeof(ev->task_id), "%s", st->acct.task_id);
+	free(st);
+}
+
 /* Drive the events through a fresh cw_offline, judging each checkpoint. */
 static int tr_drive(struct tr_test *t, const struct tr_check *c, size_t nc)
 {
@@ -849,9 +900,12 @@ static int tr_drive(struct tr_test *t, const struct tr_check *c, size_t nc)
 	for (size_t i = 0; i < nc; i++) {
 		for (; next < t->nev && t->evs[next].ev.ts_ms <= c[i].at; next++) {
 			const struct tr_event *e = &t->evs[next];
+			struct cw_event ev = e->ev;
 			int rc = cw_offline_advance(o, e->ev.ts_ms - t->f->lateness_ms);
+			if (rc >= 0 && e->auto_task)
+				tr_resolve_task(o, &ev);
 			if (rc >= 0)
-				rc = cw_offline_event(o, &e->ev);
+				rc = cw_offline_event(o, &ev);
 			if (rc < 0) {
 				cw_offline_free(o);
 				return tr_fail_node(t->f, e->src, "engine: %s", strerror(-rc));

@@ -310,6 +310,23 @@ static const struct bad_case bad_cases[] = {
 	  CW_INVALID_MISSING_FIELD },
 	{ CW_TOPIC_BILLING, HEAD("deactivate") "}", CW_INVALID_MISSING_FIELD },
 	{ CW_TOPIC_BILLING, HEAD("forward_set") "}", CW_INVALID_MISSING_FIELD },
+	{ CW_TOPIC_RETENTION, HEAD("contact") ",\"agent\":\"a\",\"channel\":\"call\","
+	  "\"result\":\"reached\"}", CW_INVALID_MISSING_FIELD },
+	{ CW_TOPIC_RETENTION, HEAD("outcome") ",\"task_id\":\"e258d6f4e749f1725d44ba1081606c32\"}",
+	  CW_INVALID_MISSING_FIELD },
+	/* retention: task ids, agents and enums are checked */
+	{ CW_TOPIC_RETENTION, HEAD("outcome") ",\"task_id\":\"E258D6F4E749F1725D44BA1081606C32\","
+	  "\"outcome\":\"saved\"}", CW_INVALID_BAD_VALUE },
+	{ CW_TOPIC_RETENTION, HEAD("outcome") ",\"task_id\":\"e258\",\"outcome\":\"saved\"}",
+	  CW_INVALID_BAD_VALUE },
+	{ CW_TOPIC_RETENTION, HEAD("outcome") ",\"task_id\":\"e258d6f4e749f1725d44ba1081606c32\","
+	  "\"outcome\":\"won\"}", CW_INVALID_BAD_VALUE },
+	{ CW_TOPIC_RETENTION, HEAD("contact") ",\"task_id\":\"e258d6f4e749f1725d44ba1081606c32\","
+	  "\"agent\":\"a b\",\"channel\":\"call\",\"result\":\"reached\"}", CW_INVALID_BAD_VALUE },
+	{ CW_TOPIC_RETENTION, HEAD("contact") ",\"task_id\":\"e258d6f4e749f1725d44ba1081606c32\","
+	  "\"agent\":\"a\",\"channel\":\"fax\",\"result\":\"reached\"}", CW_INVALID_BAD_VALUE },
+	{ CW_TOPIC_BILLING, HEAD("outcome") ",\"task_id\":\"e258d6f4e749f1725d44ba1081606c32\","
+	  "\"outcome\":\"saved\"}", CW_INVALID_WRONG_TOPIC },
 	/* field_type */
 	{ CW_TOPIC_CDR, "{\"type\":1}", CW_INVALID_FIELD_TYPE },
 	{ CW_TOPIC_CDR, "{\"event_id\":\"e\",\"type\":\"data\","
@@ -715,6 +732,12 @@ static const char *const roundtrip_inputs[] = {
 	HEAD("forward_clear") "}",
 	HEAD("deactivate") ",\"reason\":\"tab\\there \\u00e9\\u001f\"}",
 	HEAD("deactivate") ",\"reason\":\"\"}",
+	HEAD("contact") ",\"task_id\":\"e258d6f4e749f1725d44ba1081606c32\","
+	"\"agent\":\"mm-07@desk.a\",\"channel\":\"visit\",\"result\":\"no_answer\"}",
+	HEAD("offer") ",\"alert_id\":\"e258d6f4e749f1725d44ba1081606c32\","
+	"\"offer\":\"LOYAL20\",\"cost\":20.5}",
+	HEAD("outcome") ",\"task_id\":\"e258d6f4e749f1725d44ba1081606c32\","
+	"\"outcome\":\"lost\",\"agent\":\"a1\",\"reason\":\"price\"}",
 };
 
 START_TEST(roundtrip)
@@ -723,7 +746,10 @@ START_TEST(roundtrip)
 	enum cw_topic_kind topic = strstr(in, "\"voice\"") ||
 				   strstr(in, "\"sms\"") ||
 				   strstr(in, "\"data\"") ?
-				   CW_TOPIC_CDR : CW_TOPIC_BILLING;
+				   CW_TOPIC_CDR
+				   : strstr(in, "\"contact\"") || strstr(in, "\"offer\"") ||
+				     strstr(in, "\"outcome\"") ? CW_TOPIC_RETENTION
+				   : CW_TOPIC_BILLING;
 	struct cw_event a, b;
 	char out[1024];
 	int n;
