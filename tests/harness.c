@@ -447,6 +447,8 @@ static int write_config(struct cwh *h, int i)
 		"  listen: \"127.0.0.1:%d\"\n",
 		h->bootstrap, h->group, d->kafka, i, d->props, h->redis_sock, h->rules, h->srcdir,
 		h->srcdir, d->port);
+	if (h->routing[0])
+		fprintf(f, "routing: \"%s\"\n", h->routing);
 	return fclose(f) == 0 ? 0 : -1;
 }
 

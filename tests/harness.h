@@ -43,6 +43,7 @@ struct cwh {
 	int partitions;
 	char group[64];
 	char rules[CWH_PATH_MAX];  /* file or directory given to churnwatchd */
+	char routing[CWH_PATH_MAX]; /* routing.yaml given to daemons ("": none) */
 	char srcdir[CWH_PATH_MAX];
 	char builddir[CWH_PATH_MAX];
 	struct cwh_daemon d[CWH_DAEMONS_MAX];

@@ -18,6 +18,7 @@
 
 #include "cw/engine.h"
 #include "cw/loop.h"
+#include "cw/segment.h"
 #include "cw/routing.h"
 
 void cw_engine_conf_default(struct cw_engine_conf *c)
@@ -206,29 +207,17 @@ static double money(int64_t v)
 	return (double)v / CW_MONEY_SCALE;
 }
 
-/* Monthly revenue used for the ARPU tier: the mean of the closed months
- * (up to 3) since activation; the current month for a brand-new line. */
+/* Monthly revenue used for the ARPU tier (segment.h). */
 static int64_t arpu_of(const struct cw_engine *e, const struct cw_state *st,
 		       int64_t now)
 {
-	int32_t cur = month_of(e, now);
-	int32_t first = month_of(e, st->activate_ms);
-	int64_t sum = 0;
-	int n = 0;
-	for (int32_t m = cur - 1; m >= cur - 3 && m >= first; m--) {
-		sum += cw_state_month(st, m);
-		n++;
-	}
-	return n ? sum / n : cw_state_month(st, cur);
+	return cw_segment_revenue(&e->conf, st, now);
 }
 
 int cw_engine_arpu_tier(const struct cw_engine *e, const struct cw_state *st,
 			int64_t now)
 {
-	int64_t a = arpu_of(e, st, now);
-	if (a < e->conf.arpu_mid)
-		return 0;
-	return a <= e->conf.arpu_high ? 1 : 2;
+	return cw_segment_arpu_tier(&e->conf, st, now);
 }
 
 /*
@@ -253,10 +242,7 @@ int64_t cw_engine_priority(const struct cw_engine *e, int64_t revenue,
 int cw_engine_tenure_stage(const struct cw_engine *e,
 			   const struct cw_state *st, int64_t now)
 {
-	int64_t t = now - st->activate_ms;
-	if (t < e->conf.tenure_stable_ms)
-		return 0;
-	return t <= e->conf.tenure_mature_ms ? 1 : 2;
+	return cw_segment_tenure_stage(&e->conf, st, now);
 }
 
 /* Whole days from `since` to `now` (0 when since is unset or ahead). */

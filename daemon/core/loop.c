@@ -13,6 +13,7 @@
 #include "cw/jsonw.h"
 #include "cw/loop.h"
 #include "cw/routing.h"
+#include "cw/segment.h"
 
 #define FIELD_MAX 128
 #define ARCHIVE_MAX 8192
@@ -338,8 +339,9 @@ static void archive(const struct cw_engine *e, const struct cw_state *st,
 	cw_jw_str(&w, "destination", destination(st, ts));
 	cw_jw_int(&w, "tenure_days", (ts - st->activate_ms) / CW_DAY_MS);
 	cw_jw_str(&w, "tenure_stage",
-		  cw_tenure_stage_str(cw_engine_tenure_stage(e, st, ts)));
-	cw_jw_str(&w, "arpu_tier", cw_arpu_tier_str(cw_engine_arpu_tier(e, st, ts)));
+		  cw_tenure_stage_str(cw_segment_tenure_stage(&e->conf, st, ts)));
+	cw_jw_str(&w, "arpu_tier",
+		  cw_arpu_tier_str(cw_segment_arpu_tier(&e->conf, st, ts)));
 	cw_jw_str(&w, "plan", st->plan);
 	cw_jw_arr_begin(&w, "revenue_3m");
 	for (int k = 1; k <= 3; k++)
@@ -417,8 +419,8 @@ static void churn(const struct cw_engine *e, struct cw_state *st,
 		  const struct cw_alert_sink *sink)
 {
 	struct cw_loop *l = &st->acct.loop;
-	const char *tier = cw_arpu_tier_str(cw_engine_arpu_tier(e, st, ts));
-	const char *stage = cw_tenure_stage_str(cw_engine_tenure_stage(e, st, ts));
+	const char *tier = cw_arpu_tier_str(cw_segment_arpu_tier(&e->conf, st, ts));
+	const char *stage = cw_tenure_stage_str(cw_segment_tenure_stage(&e->conf, st, ts));
 	int saved = l->outcome == CW_LOOP_SAVED;
 
 	count(e, sink, ts, kind, NULL, NULL, 1);
