@@ -23,6 +23,7 @@
 
 #include <hiredis/hiredis.h>
 #include <json-c/json.h>
+#include <xxhash.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
@@ -37,6 +38,7 @@
 #include "cw/statestore.h"
 #include "cw/strutil.h"
 #include "ctl.h"
+#include "ctl_html.h"
 
 /* The development Kafka keeps ~5 MB per partition and drops older
  * messages silently; keys spread unevenly, so allow ~1 MB per partition. */
@@ -48,6 +50,7 @@ struct bt_opts {
 	const char *events;
 	const char *labels;
 	const char *alerts_out;
+	const char *html;
 	int partitions;
 	int private_redis;
 };
@@ -59,13 +62,52 @@ struct bt_env {
 	char *bootstrap;
 	char scratch_prefix[128];
 	int scratch;                  /* keys to delete in the configured Redis */
+	/* Distinct subscribers of the events (the base lift is measured
+	 * against): open addressing over their 64-bit hashes. */
+	uint64_t *subs;
+	size_t nsubs, subs_cap;
 };
+
+/* Count subscriber `key` once. 0, or -1 out of memory. */
+static int count_sub(struct bt_env *env, const char *key, size_t len)
+{
+	if (!len)
+		return 0;
+	if (2 * (env->nsubs + 1) > env->subs_cap) {
+		size_t cap = env->subs_cap ? 2 * env->subs_cap : 1024;
+		uint64_t *n = calloc(cap, sizeof(*n));
+		if (!n)
+			return -1;
+		for (size_t i = 0; i < env->subs_cap; i++) {
+			uint64_t h = env->subs[i];
+			if (!h)
+				continue;
+			size_t k = (size_t)h & (cap - 1);
+			while (n[k])
+				k = (k + 1) & (cap - 1);
+			n[k] = h;
+		}
+		free(env->subs);
+		env->subs = n;
+		env->subs_cap = cap;
+	}
+	uint64_t h = XXH3_64bits(key, len) | 1; /* 0 marks an empty slot */
+	size_t k = (size_t)h & (env->subs_cap - 1);
+	while (env->subs[k] && env->subs[k] != h)
+		k = (k + 1) & (env->subs_cap - 1);
+	if (!env->subs[k]) {
+		env->subs[k] = h;
+		env->nsubs++;
+	}
+	return 0;
+}
 
 static void bt_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: churnctl backtest -c CONFIG --events F.jsonl [--labels L.csv]\n"
 		"                         [--alerts OUT.jsonl] [--partitions N] [--private-redis]\n"
+		"                         [--html FILE]\n"
 		"\n"
 		"Run churnwatch's real pipeline over historical events in event time:\n"
 		"events are produced into an in-process development Kafka and consumed\n"
@@ -74,7 +116,9 @@ static void bt_usage(FILE *out)
 		"config has no redis: section, or with --private-redis).\n"
 		"\n"
 		"Prints alert counts per rule; with --labels (CSV subscriber,churn_ts) also\n"
-		"precision, recall and lead time (time from first alert to churn) per rule.\n"
+		"precision, recall and lead time (time from first alert to churn) per rule;\n"
+		"--html FILE (with --labels) writes one self-contained page: lift per\n"
+		"rule and the gain chart (churners caught against subscribers alerted).\n"
 		"--alerts writes every alert as JSON lines. Partitions default to the file\n"
 		"size / 1 MB (at least 8). Exit 0 ok, 1 failure, 2 usage.\n");
 }
@@ -243,9 +287,10 @@ static const char *route(const struct cw_conf *c, const char *line,
 	return c->topic_cdr; /* and unknown types: the daemon dead-letters them */
 }
 
-static int produce_line(rd_kafka_t *rk, const struct cw_conf *c, char *line,
+static int produce_line(struct bt_env *env, const struct cw_conf *c, char *line,
 			size_t len)
 {
+	rd_kafka_t *rk = env->mock_rk;
 	const char *key = "";
 	size_t klen;
 
@@ -254,6 +299,10 @@ static int produce_line(rd_kafka_t *rk, const struct cw_conf *c, char *line,
 	if (!len)
 		return 0;
 	klen = cw_json_scan_str(line, len, "subscriber", 63, &key);
+	if (count_sub(env, key, klen) < 0) {
+		fprintf(stderr, "churnctl backtest: out of memory\n");
+		return -1;
+	}
 	for (;;) {
 		rd_kafka_resp_err_t e = rd_kafka_producev(rk,
 			RD_KAFKA_V_TOPIC(route(c, line, len)),
@@ -288,7 +337,7 @@ static int64_t feed(struct bt_env *env, const struct cw_conf *c,
 	int idle = 0;
 
 	while ((n = getline(&line, &cap, in)) > 0) {
-		int r = produce_line(env->mock_rk, c, line, (size_t)n);
+		int r = produce_line(env, c, line, (size_t)n);
 		if (r < 0) {
 			free(line);
 			return -1;
@@ -480,14 +529,22 @@ static int cmp_i64(const void *a, const void *b)
  * subscribers, recall = hits / labelled churners; lead time = churn_ts -
  * first alert.
  */
+struct bt_score {
+	const char *name;
+	size_t alerted, hits;
+	double lead_days;     /* median; 0 when no hit */
+};
+
 static void score(const char *rule, const struct bt_alerts *al,
-		  const struct bt_label *lab, size_t nlab)
+		  const struct bt_label *lab, size_t nlab, struct bt_score *out)
 {
 	size_t alerted = 0, hits = 0, nlead = 0;
 	int64_t *lead = calloc(nlab + 1, sizeof(*lead));
 	char (*seen)[CW_SUB_MAX + 1] = calloc(al->n + 1, sizeof(*seen));
 	size_t nseen = 0;
 
+	memset(out, 0, sizeof(*out));
+	out->name = rule ? rule : "(any rule)";
 	if (!lead || !seen)
 		goto out;
 	for (size_t i = 0; i < al->n; i++) {
@@ -515,34 +572,103 @@ static void score(const char *rule, const struct bt_alerts *al,
 		}
 	}
 	qsort(lead, nlead, sizeof(*lead), cmp_i64);
-	printf("  %-24s %8zu %8zu %9.1f%% %7.1f%% %9.1f\n", rule ? rule : "(any rule)",
-	       alerted, hits, alerted ? 100.0 * hits / alerted : 0.0,
-	       nlab ? 100.0 * hits / nlab : 0.0,
-	       nlead ? (double)lead[nlead / 2] / 86400000.0 : 0.0);
+	out->alerted = alerted;
+	out->hits = hits;
+	out->lead_days = nlead ? (double)lead[nlead / 2] / 86400000.0 : 0.0;
 out:
 	free(lead);
 	free(seen);
 }
 
-static void report(const struct cw_runtime *rt, const struct bt_alerts *al,
-		   const struct bt_label *lab, size_t nlab)
+/* The lift and gain page (--html): each rule's precision against the
+ * base's churn rate, and the share of churners it catches against the
+ * share of the base it alerts. */
+static int write_html(const char *path, const struct bt_score *s, size_t n,
+		      size_t nlab, size_t base)
 {
+	FILE *f = fopen(path, "w");
+	const char **label = calloc(n + 1, sizeof(*label));
+	double *v = calloc(n + 1, sizeof(*v)), *x = calloc(n + 1, sizeof(*x));
+	double rate = base ? (double)nlab / (double)base : 0;
+	size_t k = 0;
+	int rc = -1;
+
+	if (!f || !label || !v || !x) {
+		fprintf(stderr, "churnctl backtest: %s: cannot write\n", path);
+		goto out;
+	}
+	ctl_html_begin(f, "churnwatch back-test: lift and gain");
+	fprintf(f, "<p>%zu subscribers in the events, %zu labelled churners "
+		"(base churn %.2f%%).</p>\n", base, nlab, 100 * rate);
+	for (size_t i = 0; i < n; i++)
+		if (s[i].alerted && rate > 0) {
+			label[k] = s[i].name;
+			v[k++] = (double)s[i].hits / (double)s[i].alerted / rate;
+		}
+	ctl_svg_bars(f, "Lift by rule (precision / the base's churn rate)", label, v, k, "x");
+	k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i].alerted && base && nlab) {
+			label[k] = s[i].name;
+			x[k] = (double)s[i].alerted / (double)base;
+			v[k++] = (double)s[i].hits / (double)nlab;
+		}
+	ctl_svg_gain(f, "Gain: churners caught against subscribers alerted", label, x, v, k);
+	fprintf(f, "<pre>\n%-26s %8s %8s %10s %8s %9s\n", "rule", "alerted", "hits",
+		"precision", "recall", "lead(d)");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%-26s %8zu %8zu %9.1f%% %7.1f%% %9.1f\n", s[i].name, s[i].alerted,
+			s[i].hits, s[i].alerted ? 100.0 * s[i].hits / s[i].alerted : 0.0,
+			nlab ? 100.0 * s[i].hits / nlab : 0.0, s[i].lead_days);
+	fprintf(f, "</pre>\n");
+	ctl_html_end(f, "From churnctl backtest (subscriber level: a subscriber's "
+		     "first alert of a rule before its churn is a hit).");
+	rc = 0;
+out:
+	if (f && fclose(f) != 0)
+		rc = -1;
+	free(label);
+	free(v);
+	free(x);
+	return rc;
+}
+
+static int report(const struct cw_runtime *rt, const struct bt_alerts *al,
+		  const struct bt_label *lab, size_t nlab, size_t base,
+		  const char *html)
+{
+	struct bt_score *s;
+	size_t n = rt->rules->nrules;
+
 	printf("\nalerts per rule:\n");
-	for (size_t r = 0; r < rt->rules->nrules; r++) {
-		size_t n = 0;
+	for (size_t r = 0; r < n; r++) {
+		size_t c = 0;
 		for (size_t i = 0; i < al->n; i++)
-			n += !strcmp(al->v[i].rule, rt->rules->rules[r].name);
-		printf("  %-24s %8zu\n", rt->rules->rules[r].name, n);
+			c += !strcmp(al->v[i].rule, rt->rules->rules[r].name);
+		printf("  %-24s %8zu\n", rt->rules->rules[r].name, c);
 	}
 	printf("  %-24s %8zu\n", "total", al->n);
 	if (!lab)
-		return;
+		return 0;
+	if (!(s = calloc(n + 1, sizeof(*s)))) {
+		fprintf(stderr, "churnctl backtest: out of memory\n");
+		return -1;
+	}
 	printf("\nagainst %zu labelled churners (subscriber level):\n", nlab);
 	printf("  %-24s %8s %8s %10s %8s %9s\n", "rule", "alerted", "hits",
 	       "precision", "recall", "lead(d)");
-	for (size_t r = 0; r < rt->rules->nrules; r++)
-		score(rt->rules->rules[r].name, al, lab, nlab);
-	score(NULL, al, lab, nlab);
+	for (size_t r = 0; r <= n; r++) {
+		score(r < n ? rt->rules->rules[r].name : NULL, al, lab, nlab, &s[r]);
+		printf("  %-24s %8zu %8zu %9.1f%% %7.1f%% %9.1f\n", s[r].name,
+		       s[r].alerted, s[r].hits,
+		       s[r].alerted ? 100.0 * s[r].hits / s[r].alerted : 0.0,
+		       nlab ? 100.0 * s[r].hits / nlab : 0.0, s[r].lead_days);
+	}
+	int rc = html ? write_html(html, s, n + 1, nlab, base) : 0;
+	if (html && rc == 0)
+		fprintf(stderr, "churnctl backtest: wrote %s\n", html);
+	free(s);
+	return rc;
 }
 
 /* ---- main ------------------------------------------------------------- */
@@ -556,6 +682,7 @@ static int parse_args(int argc, char **argv, struct bt_opts *o)
 		{"alerts", required_argument, NULL, 'a'},
 		{"partitions", required_argument, NULL, 'p'},
 		{"private-redis", no_argument, NULL, 'r'},
+		{"html", required_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -578,12 +705,18 @@ static int parse_args(int argc, char **argv, struct bt_opts *o)
 			}
 			break;
 		case 'r': o->private_redis = 1; break;
+		case 'H': o->html = optarg; break;
 		case 'h': bt_usage(stdout); return 0;
 		default: bt_usage(stderr); return 2;
 		}
 	}
 	if (!o->config || !o->events) {
 		bt_usage(stderr);
+		return 2;
+	}
+	if (o->html && !o->labels) {
+		fprintf(stderr, "churnctl backtest: --html needs --labels (the gain "
+			"chart is against the churners)\n");
 		return 2;
 	}
 	return -1;
@@ -703,13 +836,15 @@ int ctl_backtest(int argc, char **argv)
 			"ended\n", st.held);
 	if (collect_alerts(&env, &conf, o.partitions, out, &al) < 0)
 		goto out;
-	report(rt, &al, lab, nlab);
+	if (report(rt, &al, lab, nlab, env.nsubs, o.html) < 0)
+		goto out;
 	rc = 0;
 out:
 	cw_pipeline_free(p);
 	if (env.scratch)
 		drop_scratch(&conf, &secrets, env.scratch_prefix);
 	env_fini(&env);
+	free(env.subs);
 	cw_metrics_free(metrics);
 	cw_runtime_free(rt);
 	cw_conf_fini(&conf);

@@ -17,6 +17,7 @@
 #include "cw/log.h"
 #include "cw/statestore.h"
 #include "ctl.h"
+#include "ctl_html.h"
 
 #define MONTHS_MAX 240
 #define ROWS_MAX 512
@@ -350,50 +351,6 @@ static void rp_text(FILE *f, const struct rp_data *d, const char *month,
 
 /* ---- HTML ------------------------------------------------------------------- */
 
-static void html_esc(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else if (*s == '"')
-			fputs("&quot;", f);
-		else
-			fputc(*s, f);
-	}
-}
-
-/* A horizontal bar chart: labels and values (a percentage or a ratio). */
-static void svg_bars(FILE *f, const char *title, const char *const *label,
-		     const double *v, size_t n, const char *unit)
-{
-	double max = 0;
-	int h = 24 * (int)n + 40;
-
-	for (size_t i = 0; i < n; i++)
-		if (v[i] > max)
-			max = v[i];
-	if (max <= 0)
-		max = 1;
-	fprintf(f, "<h2>");
-	html_esc(f, title);
-	fprintf(f, "</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" "
-		"height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", h);
-	for (size_t i = 0; i < n; i++) {
-		int y = 20 + 24 * (int)i;
-		int w = (int)(440.0 * v[i] / max);
-		fprintf(f, "<text x=\"215\" y=\"%d\" text-anchor=\"end\">", y + 13);
-		html_esc(f, label[i]);
-		fprintf(f, "</text><rect x=\"220\" y=\"%d\" width=\"%d\" height=\"16\" "
-			"fill=\"#3b6ea5\"/><text x=\"%d\" y=\"%d\">%.2f%s</text>\n",
-			y, w, 226 + w, y + 13, v[i], unit);
-	}
-	fprintf(f, "</svg>\n");
-}
-
 static int rp_html(const char *path, const struct rp_data *d, const char *month,
 		   const struct rp_month *ms, size_t nm)
 {
@@ -408,18 +365,18 @@ static int rp_html(const char *path, const struct rp_data *d, const char *month,
 		fprintf(stderr, "churnctl report: %s: cannot write\n", path);
 		goto out;
 	}
-	fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-		"<title>churnwatch retention report</title><style>body{font-family:"
-		"sans-serif;margin:2em}pre{background:#f4f4f4;padding:1em}</style>"
-		"</head><body>\n<h1>churnwatch retention report%s%s</h1>\n",
-		month ? " " : "", month ? month : "");
+	char title[64];
+
+	snprintf(title, sizeof(title), "churnwatch retention report%s%s",
+		 month ? " " : "", month ? month : "");
+	ctl_html_begin(f, title);
 	for (size_t i = 0; i < nm; i++) {
 		label[i] = ms[i].m;
 		v[i] = ms[i].churn;
 		losses += ms[i].losses;
 		base += ms[i].base_start;
 	}
-	svg_bars(f, "Churn rate by month (losses / base at the start)", label, v, nm, "%");
+	ctl_svg_bars(f, "Churn rate by month (losses / base at the start)", label, v, nm, "%");
 	size_t n = rp_names(d, "rule", rows), k = 0;
 	rp_rule_rows(d, month, rows, n);
 	for (size_t i = 0; i < n; i++)
@@ -427,7 +384,7 @@ static int rp_html(const char *path, const struct rp_data *d, const char *month,
 			label[k] = rows[i].name;
 			v[k++] = pct(rows[i].v[R_SAVED], rows[i].v[R_CONTACTED]);
 		}
-	svg_bars(f, "Save rate by rule (saved / contacted)", label, v, k, "%");
+	ctl_svg_bars(f, "Save rate by rule (saved / contacted)", label, v, k, "%");
 	/* Lift: a rule's precision against the base's churn rate over the
 	 * same months (a rule no better than chance has lift 1). */
 	double base_rate = base > 0 ? (double)losses / (double)base : 0;
@@ -438,7 +395,7 @@ static int rp_html(const char *path, const struct rp_data *d, const char *month,
 			v[k++] = (double)rows[i].v[R_CHURNED] / (double)rows[i].v[R_ALERTS] /
 				 base_rate;
 		}
-	svg_bars(f, "Lift by rule (precision / the base's churn rate, same months)",
+	ctl_svg_bars(f, "Lift by rule (precision / the base's churn rate, same months)",
 		 label, v, k, "x");
 	fprintf(f, "<h2>Tables</h2>\n<pre>\n");
 	/* The text tables, escaped. */
@@ -448,11 +405,12 @@ static int rp_html(const char *path, const struct rp_data *d, const char *month,
 	if (mem) {
 		rp_text(mem, d, month, ms, nm);
 		fclose(mem);
-		html_esc(f, buf ? buf : "");
+		ctl_html_esc(f, buf ? buf : "");
 		free(buf);
 	}
-	fprintf(f, "</pre>\n<p>From churnwatchd's event-time counters in Redis "
-		"(docs/retention.md#kpis).</p>\n</body></html>\n");
+	fprintf(f, "</pre>\n");
+	ctl_html_end(f, "From churnwatchd's event-time counters in Redis "
+		     "(docs/retention.md#kpis).");
 	rc = 0;
 out:
 	if (f && fclose(f) != 0)
