@@ -86,6 +86,7 @@ run() {
     --topic churn-archive >"$d/archive.jsonl" 2>/dev/null || true
   "$CW_BUILD/churnctl" tail-alerts -b "$boot" --from-beginning --json --idle-exit 3 \
     --topic churnwatch-dlq >"$d/dlq.jsonl" 2>/dev/null || true
+  echo "$conf" >"$d/conf.path"
   kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
 }
 
@@ -104,6 +105,28 @@ n=$(grep -c '"type":"outcome"' "$DIR/ref/dlq.jsonl" || true)
   bad "dead letters: $n outcome(s): $(head -c 300 "$DIR/ref/dlq.jsonl")"
 [ -s "$DIR/ref/report.html" ] && grep -q '<svg' "$DIR/ref/report.html" && ! grep -q 'http[s]*://[^"]*\.js' "$DIR/ref/report.html" &&
   ok "report --html: one self-contained page with inline SVG" || bad "report --html: $(cat "$DIR/ref/report.err")"
+
+# Worklists: every (queue, day) the team worked holds exactly the tasks
+# the engine opened that day for that queue (no queue is over capacity
+# here, so the cut takes them all).
+if python3 - "$CW_BUILD/churnctl" "$(cat "$DIR/ref/conf.path")" "$DIR/rt.csv" <<'PY'
+import collections, csv, json, subprocess, sys
+ctl, conf, truth = sys.argv[1:]
+want = collections.defaultdict(set)
+for r in csv.DictReader(open(truth)):
+    want[(r["queue"], r["opened_ts"][:10])].add(r["task_id"])
+bad = 0
+for (q, d), ids in sorted(want.items()):
+    out = subprocess.run([ctl, "worklist", "-c", conf, "--queue", q, "--date", d, "--json"],
+                         capture_output=True, text=True)
+    got = {a["alert_id"] for a in json.loads(out.stdout or "[]")}
+    if got != ids:
+        bad += 1
+        print("   worklist %s %s: %d tasks, want %d" % (q, d, len(got), len(ids)))
+print("   %d worklists compared" % len(want))
+sys.exit(1 if bad or not want else 0)
+PY
+then ok "every worklist holds exactly the tasks the team worked"; else bad "worklists differ from the tasks opened"; fi
 
 echo "== the same stream, churnwatchd SIGKILLed mid-stream"
 run kill $(( EVENTS * 2 / 5 ))
