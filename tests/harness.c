@@ -1233,6 +1233,73 @@ long cwh_outbox_len(struct cwh *h)
 
 /* ---- generated input ------------------------------------------------------------------ */
 
+int cwh_churnctl(struct cwh *h, const char *const *args, const char *log)
+{
+	char exe[CWH_PATH_MAX + 16];
+	char *argv[64];
+	size_t n = 0;
+	pid_t pid;
+	int st;
+
+	snprintf(exe, sizeof(exe), "%s/churnctl", h->builddir);
+	argv[n++] = exe;
+	while (args[n - 1] && n < 63) {
+		argv[n] = (char *)args[n - 1];
+		n++;
+	}
+	argv[n] = NULL;
+	pid = spawn(argv, log);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+int cwh_hashes(struct cwh *h, const char *pattern, struct cwh_snap *out)
+{
+	redisContext *c = redis_connect(h);
+	redisReply *k;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return -1;
+	k = redisCommand(c, "KEYS " HK_PREFIX "%s", pattern);
+	if (!k || k->type != REDIS_REPLY_ARRAY) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < k->elements && !rc; i++)
+		rc = snap_key(c, out, k->element[i]->str);
+	qsort(out->lines, out->n, sizeof(*out->lines), cmp_str);
+out:
+	if (k)
+		freeReplyObject(k);
+	redisFree(c);
+	return rc;
+}
+
+int cwh_zset_members(struct cwh *h, const char *key, struct cwh_snap *out)
+{
+	redisContext *c = redis_connect(h);
+	redisReply *r;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return -1;
+	r = redisCommand(c, "ZRANGE " HK_PREFIX "%s 0 -1", key);
+	if (!r || r->type != REDIS_REPLY_ARRAY)
+		rc = -1;
+	for (size_t i = 0; !rc && i < r->elements; i++)
+		rc = snap_add(out, r->element[i]->str, "", 0, 0);
+	if (!rc)
+		qsort(out->lines, out->n, sizeof(*out->lines), cmp_str);
+	if (r)
+		freeReplyObject(r);
+	redisFree(c);
+	return rc;
+}
+
 long cwh_gen(struct cwh *h, const char *name, int subscribers, int days,
 	     int seed, double garbage, double dups, char *events, size_t elen,
 	     char *truth, size_t tlen)

@@ -158,6 +158,15 @@ long cwh_outbox_len(struct cwh *h);
 
 /* Run `BUILDDIR/churnctl gen ...` into DIR/name.jsonl (+ .truth.csv).
  * Returns the number of garbage lines gen reported, or -1. */
+/* Run `churnctl ARGS...` (NULL-terminated) to completion, its output in
+ * `log`. Returns its exit status, or -1 when it could not run. */
+int cwh_churnctl(struct cwh *h, const char *const *args, const char *log);
+/* Every field of every hash P<pattern> (e.g. "kpi:*") as sorted
+ * "key[field]\tvalue" lines. */
+int cwh_hashes(struct cwh *h, const char *pattern, struct cwh_snap *out);
+/* Members of zset P<key>. */
+int cwh_zset_members(struct cwh *h, const char *key, struct cwh_snap *out);
+
 long cwh_gen(struct cwh *h, const char *name, int subscribers, int days,
 	     int seed, double garbage, double dups, char *events,
 	     size_t elen, char *truth, size_t tlen);

@@ -82,9 +82,9 @@ run() {
   sleep 2
   "$CW_BUILD/churnctl" report -c "$conf" --json >"$d/report.json" 2>"$d/report.err" || true
   "$CW_BUILD/churnctl" report -c "$conf" --html "$d/report.html" >"$d/report.txt" 2>>"$d/report.err" || true
-  "$CW_BUILD/churnctl" tail-alerts -b "$boot" --from-beginning --json --idle-exit 3 \
+  "$CW_BUILD/churnctl" tail-alerts -b "$boot" --from-beginning --json --idle-exit 10 \
     --topic churn-archive >"$d/archive.jsonl" 2>/dev/null || true
-  "$CW_BUILD/churnctl" tail-alerts -b "$boot" --from-beginning --json --idle-exit 3 \
+  "$CW_BUILD/churnctl" tail-alerts -b "$boot" --from-beginning --json --idle-exit 10 \
     --topic churnwatch-dlq >"$d/dlq.jsonl" 2>/dev/null || true
   echo "$conf" >"$d/conf.path"
   kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true

@@ -1038,7 +1038,7 @@ static void apply_voice(const struct cw_engine *e, struct cw_state *st,
 		    CW_NET_COMPETITOR)
 		cw_state_add_daily(st, CW_D_FORWARDED_OFFNET, day, 1);
 	if (e->profile.peer_days)
-		cw_state_touch_peer(st, ev->peer, day);
+		cw_state_touch_peer(st, ev->peer, day, (int32_t)e->profile.peer_days);
 	add_revenue(e, st, ev->ts_ms, ev->charge);
 }
 
@@ -1112,7 +1112,7 @@ static void apply_update(const struct cw_engine *e, struct cw_state *st,
 			note_outgoing(st, ev->ts_ms);
 		}
 		if (e->profile.peer_days)
-			cw_state_touch_peer(st, ev->peer, day);
+			cw_state_touch_peer(st, ev->peer, day, (int32_t)e->profile.peer_days);
 		add_revenue(e, st, ev->ts_ms, ev->charge);
 		break;
 	case CW_EV_DATA:

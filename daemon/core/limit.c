@@ -201,7 +201,8 @@ void cw_limit_close(struct cw_limit_book *b, int32_t first_open,
 	if (first_open <= b->first_open)
 		return;
 	b->first_open = first_open;
-	qsort(b->g, b->ng, sizeof(*b->g), group_order);
+	if (b->ng > 1)
+		qsort(b->g, b->ng, sizeof(*b->g), group_order);
 	for (size_t i = 0; i < b->ng; i++) {
 		struct group *g = &b->g[i];
 		if (g->day >= first_open) {

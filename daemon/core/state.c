@@ -202,7 +202,7 @@ int64_t cw_state_month(const struct cw_state *st, int32_t month)
 }
 
 void cw_state_touch_peer(struct cw_state *st, const char *number,
-			 int32_t day)
+			 int32_t day, int32_t keep_days)
 {
 	uint32_t h = (uint32_t)XXH64(number, strlen(number), 0x70656572);
 	uint32_t oldest = 0;
@@ -212,6 +212,18 @@ void cw_state_touch_peer(struct cw_state *st, const char *number,
 	 * event of a newer day, and touches no daily counter). */
 	if (st->newest_day == INT32_MIN || day > st->newest_day)
 		ring_advance(st, day);
+	/* Forget what encoding would forget (in order): otherwise a table
+	 * that never went through Redis would still hold them, fill up
+	 * sooner and evict, and the same events would leave different
+	 * tables depending on where batches began. */
+	if (keep_days > 0) {
+		int32_t horizon = st->newest_day - keep_days;
+		uint32_t k = 0;
+		for (uint32_t i = 0; i < st->npeers; i++)
+			if (st->peers[i].last_day > horizon)
+				st->peers[k++] = st->peers[i];
+		st->npeers = k;
+	}
 	for (uint32_t i = 0; i < st->npeers; i++) {
 		if (st->peers[i].hash == h) {
 			if (day > st->peers[i].last_day)

@@ -223,8 +223,12 @@ int64_t cw_state_sum_daily(const struct cw_state *st, enum cw_daily f,
 void cw_state_add_month(struct cw_state *st, int32_t month, int64_t v);
 /* Revenue of month m (0 if outside the ring). */
 int64_t cw_state_month(const struct cw_state *st, int32_t month);
+/* `number` was contacted on `day`. Peers last contacted `keep_days` or
+ * more before the newest day are forgotten first (0: never), exactly as
+ * encoding forgets them, so the table is the same whether or not the
+ * state went through Redis in between (guarantee 3). */
 void cw_state_touch_peer(struct cw_state *st, const char *number,
-			 int32_t day);
+			 int32_t day, int32_t keep_days);
 uint32_t cw_state_count_peers(const struct cw_state *st, int32_t now_day,
 			      int32_t ndays);
 

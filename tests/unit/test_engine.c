@@ -1336,7 +1336,10 @@ START_TEST(feature_offnet_share_peers_silent)
 			    3.0 / 4.0);
 	ck_assert_double_eq(fx_feature(&fx, CW_F_OFFNET_SHARE, 1 * CW_DAY_MS, now), 0);
 	ck_assert_double_eq(fx_feature(&fx, CW_F_DISTINCT_PEERS, 30 * CW_DAY_MS, now), 4);
-	ck_assert_double_eq(fx_feature(&fx, CW_F_DISTINCT_PEERS, 60 * CW_DAY_MS, now), 5);
+	/* The rules read distinct_peers(30d) only: the December contact
+	 * is forgotten (as a trip through Redis forgets it), so 60 days
+	 * count the same 4. */
+	ck_assert_double_eq(fx_feature(&fx, CW_F_DISTINCT_PEERS, 60 * CW_DAY_MS, now), 4);
 	ck_assert_double_eq(fx_feature(&fx, CW_F_DAYS_SILENT, 0,
 				       "2026-01-20T12:59:59.999Z"), 9);
 	ck_assert_double_eq(fx_feature(&fx, CW_F_DAYS_SILENT, 0,

@@ -203,9 +203,9 @@ END_TEST
 START_TEST(peers_and_marks)
 {
 	struct cw_state *st = new_state();
-	cw_state_touch_peer(st, "8613800000001", 100);
-	cw_state_touch_peer(st, "8613800000002", 90);
-	cw_state_touch_peer(st, "8613800000001", 95); /* older: keeps 100 */
+	cw_state_touch_peer(st, "8613800000001", 100, 0);
+	cw_state_touch_peer(st, "8613800000002", 90, 0);
+	cw_state_touch_peer(st, "8613800000001", 95, 0); /* older: keeps 100 */
 	ck_assert_uint_eq(st->npeers, 2);
 	ck_assert_uint_eq(cw_state_count_peers(st, 100, 1), 1);
 	ck_assert_uint_eq(cw_state_count_peers(st, 100, 11), 2);
@@ -213,7 +213,7 @@ START_TEST(peers_and_marks)
 	char n[24];
 	for (int i = 0; i < CW_PEERS_MAX + 5; i++) {
 		snprintf(n, sizeof(n), "86186%08d", i);
-		cw_state_touch_peer(st, n, 101);
+		cw_state_touch_peer(st, n, 101, 0);
 	}
 	ck_assert_uint_eq(st->npeers, CW_PEERS_MAX);
 
@@ -250,7 +250,7 @@ static void fill_state(struct cw_state *st, int32_t today)
 	char n[24];
 	for (int i = 0; i < 20; i++) {
 		snprintf(n, sizeof(n), "86138%08d", i);
-		cw_state_touch_peer(st, n, today - i * 2);
+		cw_state_touch_peer(st, n, today - i * 2, 0);
 	}
 	for (int i = 0; i < 30; i++) {
 		snprintf(n, sizeof(n), "ev-%d", i);
@@ -346,8 +346,8 @@ START_TEST(codec_drops_beyond_keep)
 	cw_state_add_daily(a, CW_D_REVENUE, 1006, 2);
 	cw_state_add_daily(a, CW_D_REVENUE, 1010, 4);
 	cw_state_add_daily(a, CW_D_CALLS_OUT, 1010, 1);
-	cw_state_touch_peer(a, "8613800000001", 1000);
-	cw_state_touch_peer(a, "8613800000002", 1008);
+	cw_state_touch_peer(a, "8613800000001", 1000, 0);
+	cw_state_touch_peer(a, "8613800000002", 1008, 0);
 	memset(p.keep_days, 0, sizeof(p.keep_days));
 	p.keep_days[CW_D_REVENUE] = 7;
 	p.peer_days = 5;
@@ -383,14 +383,14 @@ START_TEST(codec_peer_newer_than_ring)
 	static uint8_t buf[CW_STATE_BLOB_MAX];
 
 	a->newest_ms = ms("2026-01-20T00:00:00Z");
-	cw_state_touch_peer(a, "8613800000001", 20000); /* no daily at all */
+	cw_state_touch_peer(a, "8613800000001", 20000, 0); /* no daily at all */
 	int n = cw_state_encode(a, &p, buf, sizeof(buf));
 	ck_assert_int_eq(cw_state_decode(b, &p, buf, (size_t)n), 0);
 	ck_assert_uint_eq(b->npeers, 1);
 	ck_assert_int_eq(b->peers[0].last_day, 20000);
 
 	cw_state_add_daily(a, CW_D_CALLS_OUT, 19990, 1);
-	cw_state_touch_peer(a, "8613800000002", 20001);
+	cw_state_touch_peer(a, "8613800000002", 20001, 0);
 	n = cw_state_encode(a, &p, buf, sizeof(buf));
 	ck_assert_int_eq(cw_state_decode(b, &p, buf, (size_t)n), 0);
 	ck_assert_uint_eq(b->npeers, 2);
