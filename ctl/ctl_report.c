@@ -269,6 +269,51 @@ static void rp_rule_rows(const struct rp_data *d, const char *month,
 	}
 }
 
+/* Churn rate by plan in `month` (default: the last month counted): each
+ * plan's base at the month's start is its activations and moves in, less
+ * its moves out and losses, over the months before (lines first seen
+ * without an activation have no plan until they change one). */
+static void rp_plan_churn(FILE *f, const struct rp_data *d, const char *month,
+			  struct rp_row *rows)
+{
+	static const char *const flows[] = {"act", "plan_in", "plan_out", "deact", "forced"};
+	char last[8] = "";
+	size_t n = rp_names(d, "plan", rows);
+
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->c[i].month, last) > 0)
+			memcpy(last, d->c[i].month, 8);
+	if (month)
+		snprintf(last, sizeof(last), "%s", month);
+	if (!n)
+		return;
+	fprintf(f, "\nChurn by plan in %s (base: activations and moves in, less moves "
+		"out and losses, before it)\n  %-20s %8s %8s %8s\n", last, "plan",
+		"base", "losses", "churn%");
+	for (size_t p = 0; p < n; p++) {
+		int64_t base = 0, losses = 0;
+		char field[200];
+		for (size_t i = 0; i < d->n; i++) {
+			int before = strcmp(d->c[i].month, last) < 0;
+			int in = !strcmp(d->c[i].month, last);
+			for (size_t k = 0; k < 5; k++) {
+				snprintf(field, sizeof(field), "%s:plan:%s", flows[k], rows[p].name);
+				if (strcmp(d->c[i].field, field))
+					continue;
+				int64_t v = k < 2 ? d->c[i].n : -d->c[i].n;
+				if (before)
+					base += v;
+				if (in && k >= 3)
+					losses += d->c[i].n;
+			}
+		}
+		if (base <= 0 && !losses)
+			continue;
+		fprintf(f, "  %-20s %8" PRId64 " %8" PRId64 " %7.2f%%\n", rows[p].name,
+			base, losses, pct(losses, base));
+	}
+}
+
 /* ---- text ------------------------------------------------------------------ */
 
 static void rp_text(FILE *f, const struct rp_data *d, const char *month,
@@ -302,6 +347,7 @@ static void rp_text(FILE *f, const struct rp_data *d, const char *month,
 			fprintf(f, "  %-20s %8" PRId64 " %8" PRId64 "\n", rows[i].name, de, fo);
 		}
 	}
+	rp_plan_churn(f, d, month, rows);
 	size_t n = rp_names(d, "rule", rows);
 	rp_rule_rows(d, month, rows, n);
 	fprintf(f, "\nRules%s%s (save%% = saved / contacted; precision = churned "

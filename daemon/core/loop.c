@@ -451,6 +451,12 @@ void cw_loop_event(const struct cw_engine *e, struct cw_state *st,
 		/* Part of the base before the stream began. */
 		count(e, sink, ev->ts_ms, "seen", NULL, NULL, 1);
 	}
+	if (ev->type == CW_EV_PLAN_CHANGE) {
+		/* Lines move between plans: with act and deact:plan, the
+		 * base of each plan, hence its churn rate. */
+		count(e, sink, ev->ts_ms, "plan_out", "plan", ev->plan_from, 1);
+		count(e, sink, ev->ts_ms, "plan_in", "plan", ev->plan_to, 1);
+	}
 	if ((st->flags & CW_ST_FORCED_CHURN) && cw_event_is_outgoing(ev)) {
 		st->flags &= ~CW_ST_FORCED_CHURN;
 		count(e, sink, ev->ts_ms, "returned", NULL, NULL, 1);

@@ -322,6 +322,10 @@ START_TEST(monthly_counters_exact)
 	ck_assert_int_eq(got(l, "2026-01", "churned:rule:downgrade"), 1);
 	ck_assert_int_eq(got(l, "2026-02", "lead:downgrade:days:13"), 1);
 	ck_assert_int_eq(got(l, "2026-02", "seen"), 0);
+	/* The downgrade moved line 1 from P88 to P18 (and back up first). */
+	ck_assert_int_eq(got(l, "2026-01", "plan_out:plan:P88"), 1);
+	ck_assert_int_eq(got(l, "2026-01", "plan_in:plan:P18"), 1);
+	ck_assert_int_eq(got(l, "2026-01", "plan_in:plan:P88"), 1);
 	ck_assert_msg(strstr(l->archive[0], "\"destination\":\"left_mobile\""), "%s",
 		      l->archive[0]);
 	close_loop(l);
