@@ -150,10 +150,12 @@ static int start_private_redis(struct bt_env *env, char **url)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		/* --dir: a dump.rdb in the caller's working directory would
+		 * otherwise be loaded into the back-test's Redis. */
 		execlp("redis-server", "redis-server", "--port", "0",
 		       "--unixsocket", sock, "--unixsocketperm", "700",
-		       "--save", "", "--appendonly", "no", "--logfile", log,
-		       (char *)NULL);
+		       "--dir", env->tmpdir, "--save", "", "--appendonly", "no",
+		       "--logfile", log, (char *)NULL);
 		_exit(127);
 	}
 	env->redis_pid = pid;

@@ -321,13 +321,13 @@ grep -qE '^20[0-9-]+T[0-9:.]+Z notice: churnwatchd .* starting' "$DIR/d.log" &&
 
 echo "== a Redis that may evict, refuse or fail"
 mkdir -p "$DIR/lru" "$DIR/auth" "$DIR/oom"
-redis-server --port 0 --unixsocket "$DIR/lru/redis.sock" --save "" --maxmemory 64mb \
+redis-server --port 0 --unixsocket "$DIR/lru/redis.sock" --dir "$DIR/lru" --save "" --maxmemory 64mb \
   --maxmemory-policy allkeys-lru --logfile "$DIR/lru/log" --daemonize no &
 CW_PIDS+=($!)
-redis-server --port 0 --unixsocket "$DIR/auth/redis.sock" --save "" --requirepass right \
+redis-server --port 0 --unixsocket "$DIR/auth/redis.sock" --dir "$DIR/auth" --save "" --requirepass right \
   --logfile "$DIR/auth/log" --daemonize no &
 CW_PIDS+=($!)
-redis-server --port 0 --unixsocket "$DIR/oom/redis.sock" --save "" --maxmemory 1500kb \
+redis-server --port 0 --unixsocket "$DIR/oom/redis.sock" --dir "$DIR/oom" --save "" --maxmemory 1500kb \
   --maxmemory-policy noeviction --logfile "$DIR/oom/log" --daemonize no &
 CW_PIDS+=($!)
 sleep 0.5

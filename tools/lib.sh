@@ -16,8 +16,10 @@ cw_build() {
 # cw_redis DIR — start a private redis-server on a unix socket in DIR.
 cw_redis() {
   local dir=$1
+  # --dir: never load a dump.rdb that happens to lie in the caller's
+  # working directory (it would bring another run's state along).
   redis-server --port 0 --unixsocket "$dir/redis.sock" --unixsocketperm 700 \
-    --save "" --appendonly no --daemonize no --logfile "$dir/redis.log" &
+    --dir "$dir" --save "" --appendonly no --daemonize no --logfile "$dir/redis.log" &
   CW_PIDS+=($!)
   for _ in $(seq 50); do
     redis-cli -s "$dir/redis.sock" ping >/dev/null 2>&1 && return 0
