@@ -134,8 +134,8 @@ void cw_batch_step(const struct cw_engine *e, struct cw_state *st,
 			r->duplicates++;
 		else if (res == CW_APPLY_UNKNOWN_TASK) {
 			r->rejected++;
-			if (sink && sink->reject)
-				sink->reject(sink->ctx, ev, CW_INVALID_UNKNOWN_TASK);
+			if (sink && sink->refused)
+				sink->refused(sink->ctx, ev, CW_INVALID_UNKNOWN_TASK);
 		}
 	}
 	if (watermark != INT64_MIN)

@@ -302,14 +302,14 @@ void pl_held_queue_writes(struct cw_pipeline *p)
 
 /* ---- closing days ---------------------------------------------------------- */
 
-static int64_t limit_of(void *ctx, uint32_t rule_hash)
+static int64_t held_limit_of(void *ctx, uint32_t rule_hash)
 {
 	const struct cw_pipeline *p = ctx;
 
 	return cw_limit_of_rule(&p->rt->engine, rule_hash);
 }
 
-static void close_one(void *ctx, struct cw_limit_entry *e, int admitted)
+static void held_close_one(void *ctx, struct cw_limit_entry *e, int admitted)
 {
 	struct cw_pipeline *p = ctx;
 	struct held_alert *h = e->payload;
@@ -349,8 +349,8 @@ void pl_held_close(struct cw_pipeline *p)
 {
 	if (p->fired_upto == INT64_MIN)
 		return;
-	cw_limit_close(p->book, cw_day_of(p->fired_upto + 1, 0), limit_of,
-		       close_one, p);
+	cw_limit_close(p->book, cw_day_of(p->fired_upto + 1, 0), held_limit_of,
+		       held_close_one, p);
 	cw_metrics_set_alerts_held(p->metrics, (int64_t)cw_limit_held(p->book));
 }
 

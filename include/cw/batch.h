@@ -83,7 +83,7 @@ struct cw_step_result {
 	int corrupt;        /* the stored blob did not decode: started afresh */
 	uint32_t late;      /* events older than wm_before */
 	uint32_t duplicates;
-	uint32_t rejected;  /* refused by the engine (sink->reject) */
+	uint32_t rejected;  /* refused by the engine (sink->refused) */
 };
 
 /*

@@ -152,7 +152,7 @@ struct cw_alert_sink {
 	/* Optional: an event the engine refused (a contact, offer or
 	 * outcome for no task of its subscriber: CW_INVALID_UNKNOWN_TASK);
 	 * it goes to the dead-letter topic. Called by cw_batch_step. */
-	void (*reject)(void *ctx, const struct cw_event *ev, enum cw_invalid why);
+	void (*refused)(void *ctx, const struct cw_event *ev, enum cw_invalid why);
 };
 
 enum cw_apply_result {
