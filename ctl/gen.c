@@ -569,12 +569,21 @@ int gen_schedule(struct gen *g, const struct gen_action *a)
 	return 0;
 }
 
-/* The generated subscriber with that number, or UINT32_MAX. */
+/* The generated subscriber with that number, or UINT32_MAX: msisdn_of
+ * inverted (50323201 is 39916801's inverse modulo 10^8). */
 static uint32_t sub_index(const struct gen *g, uint64_t msisdn)
 {
-	for (uint32_t i = 0; i < g->o.subscribers; i++)
-		if (g->subs[i].msisdn == msisdn)
-			return i;
+	uint64_t prefix = msisdn / GEN_SUFFIX_MOD, suffix = msisdn % GEN_SUFFIX_MOD;
+	uint64_t k = (suffix + GEN_SUFFIX_MOD - g->o.seed % GEN_SUFFIX_MOD) % GEN_SUFFIX_MOD *
+		     50323201ULL % GEN_SUFFIX_MOD;
+
+	for (uint64_t p = 0; p < GEN_NOWN; p++) {
+		if (gen_own_prefix[p] != prefix)
+			continue;
+		uint64_t i = k * GEN_NOWN + p;
+		if (i < g->o.subscribers && msisdn_of(g, (uint32_t)i) == msisdn)
+			return (uint32_t)i;
+	}
 	return UINT32_MAX;
 }
 
@@ -623,9 +632,16 @@ static struct gen_ev *push(struct gen *g, uint32_t sub, int64_t ts, int type)
 }
 
 /* A time in [lo, hi) following the diurnal profile. */
-/* The day's scheduled retention actions into the day buffer. */
+/* The day's scheduled retention actions into the day buffer. Those of
+ * earlier days are written: they go first, so the list stays short. */
 static int push_actions(struct gen *g, const struct gen_day *day)
 {
+	size_t kept = 0;
+
+	for (size_t k = 0; k < g->nact; k++)
+		if (g->act[k].ts >= day->start_ms)
+			g->act[kept++] = g->act[k];
+	g->nact = kept;
 	for (size_t k = 0; k < g->nact; k++) {
 		const struct gen_action *a = &g->act[k];
 		if (a->ts < day->start_ms || a->ts >= day->start_ms + GEN_DAY_MS)
