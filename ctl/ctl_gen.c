@@ -48,6 +48,9 @@ static void gen_usage(FILE *out)
 		"  --contact-rate R    share of listed tasks called (default 0.6)\n"
 		"  --save-rate R       share of the reached saved (default 0.4)\n"
 		"  --retention-truth F every task opened and what the team did (CSV)\n"
+		"  --regions N         give each line a region, county-1..county-N, on\n"
+		"                      its activate; 3%% of them move to another county\n"
+		"                      (a profile event); 0..99 (default 0: none)\n"
 		"  -h, --help          this text\n"
 		"\n"
 		"Churn kinds: silent, arpu_drop, forwarder, downgrader, arrears; each\n"
@@ -154,7 +157,7 @@ static void print_summary(const struct gen_opts *o, const struct gen_stats *st,
 
 enum { OPT_SUBS = 256, OPT_DAYS, OPT_SEED, OPT_START, OPT_OUT, OPT_TRUTH, OPT_LABELS,
        OPT_CHURN, OPT_GARBAGE, OPT_DUP, OPT_HINT, OPT_RETENTION, OPT_CONTACT,
-       OPT_SAVE, OPT_RTRUTH };
+       OPT_SAVE, OPT_RTRUTH, OPT_REGIONS };
 
 static const struct option gen_longopts[] = {
 	{"subscribers", required_argument, NULL, OPT_SUBS},
@@ -172,6 +175,7 @@ static const struct option gen_longopts[] = {
 	{"contact-rate", required_argument, NULL, OPT_CONTACT},
 	{"save-rate", required_argument, NULL, OPT_SAVE},
 	{"retention-truth", required_argument, NULL, OPT_RTRUTH},
+	{"regions", required_argument, NULL, OPT_REGIONS},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -242,6 +246,9 @@ static int gen_parse_args(int argc, char **argv, struct gen_cli *cli)
 			break;
 		case OPT_RTRUTH:
 			cli->rtruth = optarg;
+			break;
+		case OPT_REGIONS:
+			bad |= parse_u32(optarg, 0, 99, &cli->o.regions) < 0;
 			break;
 		case 'h':
 			gen_usage(stdout);

@@ -42,7 +42,7 @@ struct rp_data {
 /* A row of a table: a rule, queue or agent. */
 struct rp_row {
 	char name[72];
-	int64_t v[8];
+	int64_t v[10];
 };
 
 static void rp_usage(FILE *out)
@@ -52,7 +52,8 @@ static void rp_usage(FILE *out)
 		"\n"
 		"The retention loop's numbers, from the event-time monthly counters\n"
 		"churnwatchd keeps in Redis: adds, losses, net adds and churn rate by\n"
-		"month; churn by segment and plan; for each rule its alerts, tasks,\n"
+		"month; the base and churn rate by ARPU tier, tenure stage, plan and\n"
+		"region; for each rule its alerts, tasks,\n"
 		"contacted, saved, lost and retained subscribers, save rate, precision\n"
 		"(alerted subscribers who churned within retention.lost_within without\n"
 		"a save) and median lead time; tasks, contacts and save rate by queue\n"
@@ -251,7 +252,8 @@ static size_t rp_churn_months(const struct rp_data *d, struct rp_month *out)
 	return n;
 }
 
-enum { R_ALERTS, R_TASKS, R_CONTACTED, R_SAVED, R_LOST, R_RETAINED, R_CHURNED, R_LEAD };
+enum { R_ALERTS, R_TASKS, R_CONTACTED, R_SAVED, R_LOST, R_RETAINED, R_CHURNED, R_LEAD,
+       R_ALERTED };
 
 static void rp_rule_rows(const struct rp_data *d, const char *month,
 			 struct rp_row *rows, size_t n)
@@ -266,51 +268,88 @@ static void rp_rule_rows(const struct rp_data *d, const char *month,
 		v[R_RETAINED] = rp_get(d, month, "retained", "rule", rows[i].name);
 		v[R_CHURNED] = rp_get(d, month, "churned_unsaved", "rule", rows[i].name);
 		v[R_LEAD] = rp_median_lead(d, month, rows[i].name);
+		v[R_ALERTED] = rp_get(d, month, "alerted", "rule", rows[i].name);
 	}
 }
 
-/* Churn rate by plan in `month` (default: the last month counted): each
- * plan's base at the month's start is its activations and moves in, less
- * its moves out and losses, over the months before (lines first seen
- * without an activation have no plan until they change one). */
-static void rp_plan_churn(FILE *f, const struct rp_data *d, const char *month,
-			  struct rp_row *rows)
-{
-	static const char *const flows[] = {"act", "plan_in", "plan_out", "deact", "forced"};
-	char last[8] = "";
-	size_t n = rp_names(d, "plan", rows);
+/* The attributes the base and churn are kept by (docs/retention.md#kpis). */
+static const char *const rp_segs[][2] = {
+	{"tier", "ARPU tier"}, {"stage", "tenure stage"}, {"plan", "plan"},
+	{"region", "region"},
+};
+#define RP_NSEGS (sizeof(rp_segs) / sizeof(rp_segs[0]))
 
+/* One segment's month: its base at the start (the lines that entered it
+ * -- activated, first seen, joined, returned, moved in -- less those that
+ * moved out or were lost, over the months before) and its losses. */
+struct rp_seg {
+	int64_t base, deact, forced;
+};
+
+static struct rp_seg rp_segment(const struct rp_data *d, const char *month,
+				const char *by, const char *value)
+{
+	/* Entering: activated, first seen, joined, returned, moved in; then
+	 * leaving: moved out, deactivated, forced churn. */
+	static const char *const flow[] = {"act", "seen", "join", "returned", "in",
+					   "out", "deact", "forced"};
+	struct rp_seg r = {0, 0, 0};
+	char field[8][200];
+
+	for (size_t k = 0; k < 8; k++)
+		snprintf(field[k], sizeof(field[k]), "%s:%s:%s", flow[k], by, value);
+	for (size_t i = 0; i < d->n; i++) {
+		int cmp = strcmp(d->c[i].month, month);
+		if (cmp > 0)
+			continue;
+		for (size_t k = 0; k < 8; k++) {
+			if (strcmp(d->c[i].field, field[k]))
+				continue;
+			if (cmp < 0)
+				r.base += k < 5 ? d->c[i].n : -d->c[i].n;
+			else if (k == 6)
+				r.deact += d->c[i].n;
+			else if (k == 7)
+				r.forced += d->c[i].n;
+			break;
+		}
+	}
+	return r;
+}
+
+/* The month the segment tables are of: `month`, else the last counted. */
+static void rp_last_month(const struct rp_data *d, const char *month, char last[8])
+{
+	last[0] = '\0';
 	for (size_t i = 0; i < d->n; i++)
 		if (strcmp(d->c[i].month, last) > 0)
 			memcpy(last, d->c[i].month, 8);
 	if (month)
-		snprintf(last, sizeof(last), "%s", month);
-	if (!n)
-		return;
-	fprintf(f, "\nChurn by plan in %s (base: activations and moves in, less moves "
-		"out and losses, before it)\n  %-20s %8s %8s %8s\n", last, "plan",
-		"base", "losses", "churn%");
-	for (size_t p = 0; p < n; p++) {
-		int64_t base = 0, losses = 0;
-		char field[200];
-		for (size_t i = 0; i < d->n; i++) {
-			int before = strcmp(d->c[i].month, last) < 0;
-			int in = !strcmp(d->c[i].month, last);
-			for (size_t k = 0; k < 5; k++) {
-				snprintf(field, sizeof(field), "%s:plan:%s", flows[k], rows[p].name);
-				if (strcmp(d->c[i].field, field))
-					continue;
-				int64_t v = k < 2 ? d->c[i].n : -d->c[i].n;
-				if (before)
-					base += v;
-				if (in && k >= 3)
-					losses += d->c[i].n;
-			}
+		snprintf(last, 8, "%s", month);
+}
+
+/* Churn by tier, stage, plan and region in `month` (default: the last). */
+static void rp_segment_churn(FILE *f, const struct rp_data *d, const char *month,
+			     struct rp_row *rows)
+{
+	char last[8];
+
+	rp_last_month(d, month, last);
+	for (size_t s = 0; s < RP_NSEGS; s++) {
+		size_t n = rp_names(d, rp_segs[s][0], rows);
+		int any = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct rp_seg g = rp_segment(d, last, rp_segs[s][0], rows[i].name);
+			if (g.base <= 0 && !g.deact && !g.forced)
+				continue;
+			if (!any++)
+				fprintf(f, "\nChurn by %s in %s (base at the month's start)\n"
+					"  %-20s %8s %8s %8s %8s\n", rp_segs[s][1], last,
+					rp_segs[s][1], "base", "deact", "forced", "churn%");
+			fprintf(f, "  %-20s %8" PRId64 " %8" PRId64 " %8" PRId64 " %7.2f%%\n",
+				rows[i].name, g.base, g.deact, g.forced,
+				pct(g.deact + g.forced, g.base));
 		}
-		if (base <= 0 && !losses)
-			continue;
-		fprintf(f, "  %-20s %8" PRId64 " %8" PRId64 " %7.2f%%\n", rows[p].name,
-			base, losses, pct(losses, base));
 	}
 }
 
@@ -320,8 +359,6 @@ static void rp_text(FILE *f, const struct rp_data *d, const char *month,
 		    const struct rp_month *ms, size_t nm)
 {
 	struct rp_row *rows = calloc(ROWS_MAX, sizeof(*rows));
-	static const char *const segs[][2] = {
-		{"tier", "arpu tier"}, {"stage", "tenure stage"}, {"plan", "plan"}};
 
 	if (!rows)
 		return;
@@ -332,29 +369,15 @@ static void rp_text(FILE *f, const struct rp_data *d, const char *month,
 		fprintf(f, "  %-8s %10" PRId64 " %8" PRId64 " %8" PRId64 " %8" PRId64
 			" %10" PRId64 " %7.2f%%\n", ms[i].m, ms[i].base_start, ms[i].adds,
 			ms[i].losses, ms[i].net, ms[i].base_end, ms[i].churn);
-	for (size_t s = 0; s < 3; s++) {
-		size_t n = rp_names(d, segs[s][0], rows);
-		int any = 0;
-		for (size_t i = 0; i < n; i++) {
-			int64_t de = rp_get(d, month, "deact", segs[s][0], rows[i].name);
-			int64_t fo = rp_get(d, month, "forced", segs[s][0], rows[i].name);
-			if (!de && !fo)
-				continue;
-			if (!any++)
-				fprintf(f, "\nLosses by %s%s%s\n  %-20s %8s %8s\n", segs[s][1],
-					month ? " in " : "", month ? month : "", segs[s][1],
-					"deact", "forced");
-			fprintf(f, "  %-20s %8" PRId64 " %8" PRId64 "\n", rows[i].name, de, fo);
-		}
-	}
-	rp_plan_churn(f, d, month, rows);
+	rp_segment_churn(f, d, month, rows);
 	size_t n = rp_names(d, "rule", rows);
 	rp_rule_rows(d, month, rows, n);
-	fprintf(f, "\nRules%s%s (save%% = saved / contacted; precision = churned "
-		"unsaved / alerts)\n", month ? " in " : "", month ? month : "");
-	fprintf(f, "  %-26s %7s %6s %9s %6s %6s %8s %6s %9s %9s\n", "rule", "alerts",
-		"tasks", "contacted", "saved", "lost", "retained", "save%", "precision",
-		"lead(d)");
+	fprintf(f, "\nRules%s%s (save%% = saved / contacted; precision = alerted "
+		"subscribers who churned unsaved / alerted subscribers)\n",
+		month ? " in " : "", month ? month : "");
+	fprintf(f, "  %-26s %7s %7s %6s %9s %6s %6s %8s %6s %9s %9s\n", "rule",
+		"alerts", "alerted", "tasks", "contacted", "saved", "lost", "retained",
+		"save%", "precision", "lead(d)");
 	for (size_t i = 0; i < n; i++) {
 		const int64_t *v = rows[i].v;
 		if (!v[R_ALERTS] && !v[R_CONTACTED] && !v[R_SAVED] && !v[R_LOST])
@@ -364,11 +387,11 @@ static void rp_text(FILE *f, const struct rp_data *d, const char *month,
 			snprintf(lead, sizeof(lead), "%" PRId64, v[R_LEAD]);
 		else
 			snprintf(lead, sizeof(lead), "-");
-		fprintf(f, "  %-26s %7" PRId64 " %6" PRId64 " %9" PRId64 " %6" PRId64
-			" %6" PRId64 " %8" PRId64 " %5.1f%% %8.1f%% %9s\n", rows[i].name,
-			v[R_ALERTS], v[R_TASKS], v[R_CONTACTED], v[R_SAVED], v[R_LOST],
-			v[R_RETAINED], pct(v[R_SAVED], v[R_CONTACTED]),
-			pct(v[R_CHURNED], v[R_ALERTS]), lead);
+		fprintf(f, "  %-26s %7" PRId64 " %7" PRId64 " %6" PRId64 " %9" PRId64
+			" %6" PRId64 " %6" PRId64 " %8" PRId64 " %5.1f%% %8.1f%% %9s\n",
+			rows[i].name, v[R_ALERTS], v[R_ALERTED], v[R_TASKS], v[R_CONTACTED],
+			v[R_SAVED], v[R_LOST], v[R_RETAINED], pct(v[R_SAVED], v[R_CONTACTED]),
+			pct(v[R_CHURNED], v[R_ALERTED]), lead);
 	}
 	static const char *const who[] = {"queue", "agent"};
 	for (size_t w = 0; w < 2; w++) {
@@ -436,13 +459,33 @@ static int rp_html(const char *path, const struct rp_data *d, const char *month,
 	double base_rate = base > 0 ? (double)losses / (double)base : 0;
 	k = 0;
 	for (size_t i = 0; i < n; i++)
-		if (rows[i].v[R_ALERTS] && base_rate > 0) {
+		if (rows[i].v[R_ALERTED] && base_rate > 0) {
 			label[k] = rows[i].name;
-			v[k++] = (double)rows[i].v[R_CHURNED] / (double)rows[i].v[R_ALERTS] /
+			v[k++] = (double)rows[i].v[R_CHURNED] / (double)rows[i].v[R_ALERTED] /
 				 base_rate;
 		}
 	ctl_svg_bars(f, "Lift by rule (precision / the base's churn rate, same months)",
 		 label, v, k, "x");
+	/* Churn rate by segment in the month the tables are of. */
+	char last[8], (*names)[96] = calloc(ROWS_MAX, sizeof(*names));
+	rp_last_month(d, month, last);
+	for (size_t s = 0, m = 0; names && s < RP_NSEGS; s++) {
+		size_t ns = rp_names(d, rp_segs[s][0], rows);
+		k = 0;
+		for (size_t i = 0; i < ns && m < ROWS_MAX; i++) {
+			struct rp_seg g = rp_segment(d, last, rp_segs[s][0], rows[i].name);
+			if (g.base <= 0)
+				continue;
+			snprintf(names[m], sizeof(names[m]), "%s", rows[i].name);
+			label[k] = names[m++];
+			v[k++] = pct(g.deact + g.forced, g.base);
+		}
+		char t[96];
+		snprintf(t, sizeof(t), "Churn rate by %s, %s", rp_segs[s][1], last);
+		if (k)
+			ctl_svg_bars(f, t, label, v, k, "%");
+	}
+	free(names);
 	fprintf(f, "<h2>Tables</h2>\n<pre>\n");
 	/* The text tables, escaped. */
 	char *buf = NULL;
@@ -479,9 +522,11 @@ static void rp_json(FILE *f, const struct rp_data *d, const char *month,
 	struct rp_row *rows = calloc(ROWS_MAX, sizeof(*rows));
 	static const char *const rk[] = {"alerts", "tasks", "contacted", "saved",
 					 "lost", "retained", "churned_unsaved",
-					 "median_lead_days"};
+					 "median_lead_days", "alerted"};
+	struct json_object *segs = json_object_new_object();
+	char (*mlist)[8] = calloc(MONTHS_MAX, 8);
 
-	if (!root || !months || !rules || !counters || !rows)
+	if (!root || !months || !rules || !counters || !rows || !segs || !mlist)
 		goto out;
 	for (size_t i = 0; i < nm; i++) {
 		struct json_object *m = json_object_new_object();
@@ -497,13 +542,34 @@ static void rp_json(FILE *f, const struct rp_data *d, const char *month,
 	rp_rule_rows(d, month, rows, n);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_new_object();
-		for (size_t k = 0; k < 8; k++)
+		for (size_t k = 0; k < 9; k++)
 			json_object_object_add(o, rk[k], json_object_new_int64(rows[i].v[k]));
 		json_object_object_add(o, "save_rate",
 				       json_object_new_double(pct(rows[i].v[R_SAVED], rows[i].v[R_CONTACTED]) / 100));
 		json_object_object_add(o, "precision",
-				       json_object_new_double(pct(rows[i].v[R_CHURNED], rows[i].v[R_ALERTS]) / 100));
+				       json_object_new_double(pct(rows[i].v[R_CHURNED], rows[i].v[R_ALERTED]) / 100));
 		json_object_object_add(rules, rows[i].name, o);
+	}
+	/* segments.<by>.<value>: [{month, base_start, deact, forced}] */
+	size_t nmonths = rp_months(d, mlist);
+	for (size_t s = 0; s < RP_NSEGS; s++) {
+		struct json_object *by = json_object_new_object();
+		size_t ns = rp_names(d, rp_segs[s][0], rows);
+		for (size_t i = 0; i < ns; i++) {
+			struct json_object *arr = json_object_new_array();
+			for (size_t m = 0; m < nmonths; m++) {
+				struct rp_seg g = rp_segment(d, mlist[m], rp_segs[s][0],
+							     rows[i].name);
+				struct json_object *o = json_object_new_object();
+				json_object_object_add(o, "month", json_object_new_string(mlist[m]));
+				json_object_object_add(o, "base_start", json_object_new_int64(g.base));
+				json_object_object_add(o, "deact", json_object_new_int64(g.deact));
+				json_object_object_add(o, "forced", json_object_new_int64(g.forced));
+				json_object_array_add(arr, o);
+			}
+			json_object_object_add(by, rows[i].name, arr);
+		}
+		json_object_object_add(segs, rp_segs[s][0], by);
 	}
 	for (size_t i = 0; i < d->n; i++) {
 		if (month && strcmp(d->c[i].month, month))
@@ -517,14 +583,17 @@ static void rp_json(FILE *f, const struct rp_data *d, const char *month,
 	}
 	json_object_object_add(root, "months", months);
 	json_object_object_add(root, "rules", rules);
+	json_object_object_add(root, "segments", segs);
 	json_object_object_add(root, "counters", counters);
-	months = rules = counters = NULL;
+	months = rules = counters = segs = NULL;
 	fprintf(f, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
 out:
 	json_object_put(months);
 	json_object_put(rules);
 	json_object_put(counters);
+	json_object_put(segs);
 	json_object_put(root);
+	free(mlist);
 	free(rows);
 }
 

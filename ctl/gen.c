@@ -93,6 +93,9 @@ struct gen_sub {
 	int64_t saved_ms;      /* saved by the retention team; 0 never */
 	uint8_t plan;
 	uint8_t plan_to;
+	uint8_t region;        /* --regions: index of its county */
+	uint8_t region_to;     /* ... after it moves on move_day */
+	int32_t move_day;      /* GEN_NONE_DAY: never */
 	uint8_t postpaid;
 	uint8_t ncircle;
 	uint8_t onnet_pct;
@@ -466,6 +469,25 @@ static void plant_steady(struct gen *g, struct gen_sub *s, struct rng *r)
 			       ((int64_t)g->o.days + 61 + (int64_t)rng_below(r, 300)) * GEN_DAY_MS;
 }
 
+/* --regions: a county for each line, and a move to another for 3% of them
+ * (a profile event). From a stream of its own, so the rest of the output
+ * is the same with or without regions. */
+static void plant_region(const struct gen *g, struct gen_sub *s, uint32_t i)
+{
+	struct rng r;
+
+	s->move_day = GEN_NONE_DAY;
+	if (!g->o.regions)
+		return;
+	rng_seed(&r, g->o.seed, i, 0x726567696f6eULL);
+	s->region = (uint8_t)rng_below(&r, g->o.regions);
+	if (g->o.regions > 1 && g->o.days > 2 && rng_unit(&r) < 0.03) {
+		s->move_day = 1 + (int32_t)rng_below(&r, g->o.days - 1);
+		s->region_to = (uint8_t)((s->region + 1 + rng_below(&r, g->o.regions - 1)) %
+					 g->o.regions);
+	}
+}
+
 static void sub_init(struct gen *g, uint32_t i)
 {
 	struct gen_sub *s = &g->subs[i];
@@ -513,6 +535,7 @@ static void sub_init(struct gen *g, uint32_t i)
 	else
 		plant_churn(g, s, &r);
 	s->planted = s->kind;
+	plant_region(g, s, i);
 }
 
 struct gen *gen_new(const struct gen_opts *o)
@@ -964,6 +987,8 @@ static int gen_sub_day(struct gen *g, uint32_t i, const struct gen_day *day)
 	}
 	if (s->kind == GEN_PORTOUT && day->d == s->kind_day)
 		ctx_push(&c, s->kind_ms, CW_EV_PORTOUT_REQUEST);
+	if (day->d == s->move_day)
+		ctx_push(&c, c.lo + 9 * 3600 * 1000LL, CW_EV_PROFILE);
 	day_invoice(&c);
 	day_account(&c);
 	if (day_suspension(&c) == 0 && c.lo < c.hi) {
@@ -1149,6 +1174,11 @@ static void to_cw_event(const struct gen *g, const struct gen_ev *ev, uint64_t i
 	case CW_EV_ACTIVATE:
 		set_plan(e->plan, ev->a);
 		e->commitment_end_ms = s->commit_ms;
+		if (g->o.regions)
+			snprintf(e->region, sizeof(e->region), "county-%u", s->region + 1u);
+		break;
+	case CW_EV_PROFILE:
+		snprintf(e->region, sizeof(e->region), "county-%u", s->region_to + 1u);
 		break;
 	case CW_EV_PLAN_CHANGE:
 		set_plan(e->plan_from, ev->a);

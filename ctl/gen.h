@@ -40,6 +40,7 @@ struct gen_opts {
 			       * of it per account kind */
 	double garbage_rate;  /* bad lines per good line (0) */
 	double dup_rate;      /* exact re-sends per good line (0) */
+	uint32_t regions;     /* subscribers' regions "county-1".. (0: none) */
 };
 
 struct gen_stats {

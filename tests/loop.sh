@@ -25,7 +25,7 @@ CHECK="$CW_ROOT/tools/loopcheck.py"
 printf 'rules: %s/rules\nplans: %s/examples/plans.yaml\nnetworks: %s/examples/networks.yaml\nrouting: %s/examples/routing.yaml\n' \
   "$CW_ROOT" "$CW_ROOT" "$CW_ROOT" "$CW_ROOT" >"$DIR/team.yaml"
 echo "== churnctl gen --retention (300 subscribers x 120 days)"
-"$CW_BUILD/churnctl" gen --subscribers 300 --days 120 --seed 7 --churn-rate 0.05 \
+"$CW_BUILD/churnctl" gen --subscribers 300 --days 120 --seed 7 --churn-rate 0.05 --regions 4 \
   --out "$DIR/ev.jsonl" --retention "$DIR/team.yaml" --retention-truth "$DIR/rt.csv" 2>"$DIR/gen.log" ||
   { bad "gen --retention: $(tail -2 "$DIR/gen.log")"; check_summary loop; exit 1; }
 SAVED=$(awk -F, 'NR > 1 && $11 == 1' "$DIR/rt.csv" | wc -l)

@@ -90,7 +90,7 @@ f=$(variant notopic 'startup.retry_budget: 2s'); sed -i "s|brokers: .*|brokers: 
 expect "missing input topic: exit 1 with its name" 1 "topic 'billing' does not exist|and billing \\(4\\) must have the same partition count" timeout 60 "$D" -c "$f"
 
 echo "== a running daemon"
-"$CW_BUILD/churnctl" gen --subscribers 200 --days 40 --seed 3 --out "$DIR/ev.jsonl" 2>/dev/null
+"$CW_BUILD/churnctl" gen --subscribers 200 --days 40 --seed 3 --regions 3 --out "$DIR/ev.jsonl" 2>/dev/null
 # One planted subscriber, merged in ts order: a downgrade (day 5), call
 # forwarding to a competitor (day 8), a port-out code request (day 28)
 # exercise the contact budget below (opened, attached, over budget).
@@ -205,6 +205,8 @@ def queue(a):
     if lab.get("team") == "group-desk":
         return "group-accounts"
     if lab.get("category") == "competitive":
+        return "county-managers"
+    if seg.get("region") == "county-1":
         return "county-managers"
     return "mass-outbound"
 alerts = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]

@@ -11,7 +11,10 @@ E; A: the churn-archive topic as JSON lines (churnctl tail-alerts --json
 truth, and checks exactly:
   - per rule: contacted and saved tasks;
   - per agent: contacts;
-  - per month: activations and deactivations against the events;
+  - per month: activations and deactivations against the events, and
+    activations by region;
+  - per month and attribute (tier, stage, plan, region): the segments'
+    bases add up to the month's base and their losses to its losses;
   - the archive: one record per deactivated line, ids unique (repeats of
     a record after a crash must be byte-identical).
 Exit 0 when everything matches, 1 otherwise.
@@ -60,6 +63,7 @@ def main():
         if got != n:
             bad.append("agent %s: %d contacts in the report, %d in truth" % (agent, got, n))
     act = collections.Counter()
+    act_region = collections.Counter()
     deact = collections.Counter()
     deact_subs = set()
     for line in open(a.events):
@@ -71,14 +75,38 @@ def main():
             continue  # a bad line: a dead letter, not an event
         if e.get("type") == "activate":
             act[e["ts"][:7]] += 1
+            act_region[(e["ts"][:7], e.get("region", "-"))] += 1
         elif e.get("type") == "deactivate":
             deact[e["ts"][:7]] += 1
             deact_subs.add(e["subscriber"])
     for m in sorted(set(act) | set(deact) | set(counters)):
         c = counters.get(m, {})
-        if c.get("act", 0) != act[m] or c.get("deact", 0) != deact[m]:
+        # A line churned by silence and then deactivated is lost once:
+        # its deactivation counts as deact_forced.
+        got_deact = c.get("deact", 0) + c.get("deact_forced", 0)
+        if c.get("act", 0) != act[m] or got_deact != deact[m]:
             bad.append("%s: act %d/%d, deact %d/%d (report/events)" % (
-                m, c.get("act", 0), act[m], c.get("deact", 0), deact[m]))
+                m, c.get("act", 0), act[m], got_deact, deact[m]))
+    for (m, region), n in sorted(act_region.items()):
+        got = counters.get(m, {}).get("act:region:" + region, 0)
+        if got != n:
+            bad.append("%s: %d activations in %s, report %d" % (m, n, region, got))
+    # Every line is in exactly one segment of each attribute: the bases
+    # and losses by segment add up to the month's.
+    segs = rep.get("segments", {})
+    for mi, month in enumerate(rep.get("months", [])):
+        for by in ("tier", "stage", "plan", "region"):
+            rows = [v[mi] for v in segs.get(by, {}).values() if len(v) > mi]
+            base = sum(r["base_start"] for r in rows)
+            lost = sum(r["deact"] + r["forced"] for r in rows)
+            if (base, lost) != (month["base_start"], month["losses"]):
+                bad.append("%s by %s: base %d, losses %d; the month's %d, %d" % (
+                    month["month"], by, base, lost, month["base_start"], month["losses"]))
+    last = rep.get("months", [])[-1:] or [None]
+    if last[0]:
+        print("churn by region in %s: %s" % (last[0]["month"], ", ".join(
+            "%s %d/%d" % (k, v[-1]["deact"] + v[-1]["forced"], v[-1]["base_start"])
+            for k, v in sorted(segs.get("region", {}).items()))))
     print("churn by month: %s" % ", ".join(
         "%s %.2f%%" % (m["month"], 100 * m["churn_rate"]) for m in rep.get("months", [])))
     if a.archive:

@@ -142,6 +142,8 @@ char *cw_alert_to_json(const struct cw_alert *a, const char *rules_version)
 	cw_jw_str(&w, "arpu_tier", cw_arpu_tier_str(a->arpu_tier));
 	cw_jw_str(&w, "tenure_stage", cw_tenure_stage_str(a->tenure_stage));
 	cw_jw_money(&w, "monthly_revenue", a->monthly_revenue);
+	if (a->region[0])
+		cw_jw_str(&w, "region", a->region);
 	cw_jw_obj_end(&w);
 	cw_jw_money(&w, "priority", a->priority);
 	if (a->queue)

@@ -471,6 +471,7 @@ static int fire_begin(struct firing *f, int64_t ts, int64_t window,
 	a->arpu_tier = cw_engine_arpu_tier(f->e, f->st, ts);
 	a->tenure_stage = cw_engine_tenure_stage(f->e, f->st, ts);
 	a->monthly_revenue = arpu_of(f->e, f->st, ts);
+	snprintf(a->region, sizeof(a->region), "%s", f->st->acct.region);
 	a->priority = cw_engine_priority(f->e, a->monthly_revenue, (int)r->severity,
 					 a->tenure_stage);
 	a->queue = cw_routing_queue(f->e->routing, a, f->st->plan);
@@ -1124,8 +1125,14 @@ static void apply_update(const struct cw_engine *e, struct cw_state *st,
 		st->flags = (st->flags | CW_ST_ACTIVATED) & ~CW_ST_DEACTIVATED;
 		st->activate_ms = ev->ts_ms;
 		snprintf(st->plan, sizeof(st->plan), "%s", ev->plan);
+		if (ev->region[0])
+			snprintf(st->acct.region, sizeof(st->acct.region), "%s",
+				 ev->region);
 		note_outgoing(st, ev->ts_ms);
 		set_commitment(st, ev);
+		break;
+	case CW_EV_PROFILE:
+		snprintf(st->acct.region, sizeof(st->acct.region), "%s", ev->region);
 		break;
 	case CW_EV_PLAN_CHANGE:
 		snprintf(st->plan, sizeof(st->plan), "%s", ev->plan_to);

@@ -82,6 +82,7 @@ enum ev_field {
 	F_OFFER,
 	F_COST,
 	F_OUTCOME,
+	F_REGION,
 	F__COUNT
 };
 
@@ -108,6 +109,7 @@ const char *const ev_type_names[CW_EV__COUNT] = {
 	[CW_EV_FORWARD_CLEAR] = "forward_clear",
 	[CW_EV_DEACTIVATE] = "deactivate",
 	[CW_EV_PORTOUT_REQUEST] = "portout_request",
+	[CW_EV_PROFILE] = "profile",
 	[CW_EV_CONTACT] = "contact",
 	[CW_EV_OFFER] = "offer",
 	[CW_EV_OUTCOME] = "outcome",
@@ -315,6 +317,7 @@ static int ev_field_lookup(const char *k, size_t n)
 		EV_KEY("period", F_PERIOD);
 		EV_KEY("reason", F_REASON);
 		EV_KEY("result", F_RESULT);
+		EV_KEY("region", F_REGION);
 		break;
 	case 7:
 		EV_KEY("plan_to", F_PLAN_TO);
@@ -646,8 +649,10 @@ static enum cw_invalid ev_get_task(const struct ev_ctx *c, char *out)
 }
 
 /* An agent id: 1-32 of [A-Za-z0-9_.@-] (a label in reports and metrics). */
-static enum cw_invalid ev_get_agent(const struct ev_val *v, char *out,
-				    bool optional)
+/* A name of 1..cap-1 bytes of [A-Za-z0-9_.-] and the bytes of `extra`;
+ * absent or null is "" when optional. */
+static enum cw_invalid ev_get_name(const struct ev_val *v, char *out, size_t cap,
+				   const char *extra, bool optional)
 {
 	enum cw_invalid r;
 	int n;
@@ -655,7 +660,7 @@ static enum cw_invalid ev_get_agent(const struct ev_val *v, char *out,
 	out[0] = '\0';
 	if (optional && (v->kind == V_ABSENT || v->kind == V_NULL))
 		return CW_INVALID_NONE;
-	r = ev_get_str(v, out, CW_AGENT_MAX + 1, CW_INVALID_BAD_VALUE, &n);
+	r = ev_get_str(v, out, cap, CW_INVALID_BAD_VALUE, &n);
 	if (r)
 		return r;
 	if (n == 0)
@@ -663,10 +668,23 @@ static enum cw_invalid ev_get_agent(const struct ev_val *v, char *out,
 	for (int i = 0; i < n; i++) {
 		char ch = out[i];
 		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-		      (ch >= 'A' && ch <= 'Z') || strchr("_.@-", ch)))
+		      (ch >= 'A' && ch <= 'Z') || strchr("_.-", ch) ||
+		      strchr(extra, ch)))
 			return CW_INVALID_BAD_VALUE;
 	}
 	return CW_INVALID_NONE;
+}
+
+static enum cw_invalid ev_get_agent(const struct ev_val *v, char *out,
+				    bool optional)
+{
+	return ev_get_name(v, out, CW_AGENT_MAX + 1, "@", optional);
+}
+
+static enum cw_invalid ev_get_region(const struct ev_val *v, char *out,
+				     bool optional)
+{
+	return ev_get_name(v, out, CW_REGION_MAX + 1, "", optional);
 }
 
 static enum cw_invalid ev_get_type(const struct ev_ctx *c,
@@ -781,8 +799,12 @@ static enum cw_invalid ev_get_typed(const struct ev_ctx *c,
 	case CW_EV_ACTIVATE:
 		if ((r = ev_get_plan(&f[F_PLAN], ev->plan)) ||
 		    (r = ev_get_date_opt(&f[F_COMMITMENT_END],
-					 &ev->commitment_end_ms)))
+					 &ev->commitment_end_ms)) ||
+		    (r = ev_get_region(&f[F_REGION], ev->region, true)))
 			return r;
+		break;
+	case CW_EV_PROFILE:
+		r = ev_get_region(&f[F_REGION], ev->region, false);
 		break;
 	case CW_EV_PLAN_CHANGE:
 		if ((r = ev_get_plan(&f[F_PLAN_FROM], ev->plan_from)) ||

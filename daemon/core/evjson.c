@@ -58,6 +58,11 @@ static void ev_put_typed(struct cw_jw *w, const struct cw_event *ev)
 	case CW_EV_ACTIVATE:
 		cw_jw_str(w, "plan", ev->plan);
 		ev_put_time_opt(w, "commitment_end", ev->commitment_end_ms);
+		if (ev->region[0])
+			cw_jw_str(w, "region", ev->region);
+		break;
+	case CW_EV_PROFILE:
+		cw_jw_str(w, "region", ev->region);
 		break;
 	case CW_EV_PLAN_CHANGE:
 		cw_jw_str(w, "plan_from", ev->plan_from);

@@ -96,6 +96,98 @@ static void count_outcome(const struct cw_engine *e, const struct cw_state *st,
 	count(e, sink, ts, what, "agent", agent, 1);
 }
 
+/* ---- the segment a line is counted in ---------------------------------------- */
+
+/* The line's segment now: the four attributes the counters are kept by. */
+static void segment_now(const struct cw_engine *e, const struct cw_state *st,
+			int64_t ts, struct cw_kseg *k)
+{
+	k->counted = 1;
+	k->tier = (uint32_t)cw_segment_arpu_tier(&e->conf, st, ts);
+	k->stage = (uint32_t)cw_segment_tenure_stage(&e->conf, st, ts);
+	snprintf(k->plan, sizeof(k->plan), "%s", st->plan);
+	snprintf(k->region, sizeof(k->region), "%s", st->acct.region);
+}
+
+/* "<what>:<by>:<value>" for each attribute of segment k. */
+static void count_segment(const struct cw_engine *e, const struct cw_alert_sink *sink,
+			  int64_t ts, const char *what, const struct cw_kseg *k)
+{
+	count(e, sink, ts, what, "tier", cw_arpu_tier_str((int)k->tier), 1);
+	count(e, sink, ts, what, "stage", cw_tenure_stage_str((int)k->stage), 1);
+	count(e, sink, ts, what, "plan", k->plan, 1);
+	count(e, sink, ts, what, "region", k->region, 1);
+}
+
+/* A move between two values of attribute `by`: out of one, into the other. */
+static void count_move(const struct cw_engine *e, const struct cw_alert_sink *sink,
+		       int64_t ts, const char *by, const char *from, const char *to)
+{
+	count(e, sink, ts, "out", by, from, 1);
+	count(e, sink, ts, "in", by, to, 1);
+}
+
+/* When the line enters tenure stage `stage` (1 stable, 2 mature). */
+static int64_t stage_boundary(const struct cw_engine *e, const struct cw_state *st,
+			      uint32_t stage)
+{
+	return stage == 1 ? st->activate_ms + e->conf.tenure_stable_ms
+			  : st->activate_ms + e->conf.tenure_mature_ms + 1;
+}
+
+/* The counted line's tenure stage up to `t`: each boundary counted at its
+ * own instant (a pure function of the activation), so the move lands in
+ * the same month however late the line is next looked at. */
+static void sync_stage(const struct cw_engine *e, struct cw_state *st, int64_t t,
+		       const struct cw_alert_sink *sink)
+{
+	struct cw_kseg *k = &st->acct.kseg;
+	uint32_t now = (uint32_t)cw_segment_tenure_stage(&e->conf, st, t);
+
+	while (k->stage < now) {
+		int64_t b = stage_boundary(e, st, k->stage + 1);
+		count_move(e, sink, b > t ? t : b, "stage",
+			   cw_tenure_stage_str((int)k->stage),
+			   cw_tenure_stage_str((int)k->stage + 1));
+		k->stage++;
+	}
+	if (k->stage != now) { /* an activate moved the tenure's start */
+		count_move(e, sink, t, "stage", cw_tenure_stage_str((int)k->stage),
+			   cw_tenure_stage_str((int)now));
+		k->stage = now;
+	}
+}
+
+/* At an event: every attribute that changed moves the line, at `ts`. The
+ * tier is judged at the line's events only (a timer may run after events
+ * ahead of it were applied; an event sees exactly the events before it). */
+static void sync_segment(const struct cw_engine *e, struct cw_state *st, int64_t ts,
+			 const struct cw_alert_sink *sink)
+{
+	struct cw_kseg *k = &st->acct.kseg, now;
+
+	sync_stage(e, st, ts, sink);
+	segment_now(e, st, ts, &now);
+	if (now.tier != k->tier)
+		count_move(e, sink, ts, "tier", cw_arpu_tier_str((int)k->tier),
+			   cw_arpu_tier_str((int)now.tier));
+	if (strcmp(now.plan, k->plan))
+		count_move(e, sink, ts, "plan", k->plan, now.plan);
+	if (strcmp(now.region, k->region))
+		count_move(e, sink, ts, "region", k->region, now.region);
+	*k = now;
+}
+
+/* The line enters the counters (`what`: act, seen, join, returned) in the
+ * segment it has now. */
+static void enter_base(const struct cw_engine *e, struct cw_state *st, int64_t ts,
+		       const char *what, const struct cw_alert_sink *sink)
+{
+	segment_now(e, st, ts, &st->acct.kseg);
+	count(e, sink, ts, what, NULL, NULL, 1);
+	count_segment(e, sink, ts, what, &st->acct.kseg);
+}
+
 /* ---- the task an event is about ------------------------------------------- */
 
 static int task_knows(const struct cw_state *st, const char *ref)
@@ -259,9 +351,12 @@ void cw_loop_alert(const struct cw_engine *e, struct cw_state *st,
 	if (!cw_loop_on(e))
 		return;
 	/* Keep the alerts churn can still be attributed to, newest last. */
+	int episode = 1;
 	for (uint32_t i = 0; i < l->nalerts; i++)
-		if (l->alerts[i].ts_ms > a->ts_ms - e->conf.loop_lost_within_ms)
+		if (l->alerts[i].ts_ms > a->ts_ms - e->conf.loop_lost_within_ms) {
+			episode &= l->alerts[i].rule_hash != hash;
 			l->alerts[k++] = l->alerts[i];
+		}
 	if (k == CW_LOOP_ALERTS_MAX) {
 		memmove(l->alerts, l->alerts + 1,
 			(CW_LOOP_ALERTS_MAX - 1) * sizeof(*l->alerts));
@@ -274,6 +369,10 @@ void cw_loop_alert(const struct cw_engine *e, struct cw_state *st,
 	count(e, sink, a->ts_ms, "alerts", NULL, NULL, 1);
 	count(e, sink, a->ts_ms, "alerts", "rule", a->rule->name, 1);
 	count(e, sink, a->ts_ms, "alerts", "queue", a->queue, 1);
+	/* The subscriber is newly alerted by the rule (none of its alerts
+	 * within lost_within before): precision's denominator. */
+	if (episode)
+		count(e, sink, a->ts_ms, "alerted", "rule", a->rule->name, 1);
 	if (a->task != CW_TASK_NEW)
 		return;
 	/* A new task: its follow-up starts afresh (a saved subscriber's
@@ -343,6 +442,8 @@ static void archive(const struct cw_engine *e, const struct cw_state *st,
 	cw_jw_str(&w, "arpu_tier",
 		  cw_arpu_tier_str(cw_segment_arpu_tier(&e->conf, st, ts)));
 	cw_jw_str(&w, "plan", st->plan);
+	if (st->acct.region[0])
+		cw_jw_str(&w, "region", st->acct.region);
 	cw_jw_arr_begin(&w, "revenue_3m");
 	for (int k = 1; k <= 3; k++)
 		cw_jw_money(&w, NULL, cw_state_month(st, m - k));
@@ -419,14 +520,14 @@ static void churn(const struct cw_engine *e, struct cw_state *st,
 		  const struct cw_alert_sink *sink)
 {
 	struct cw_loop *l = &st->acct.loop;
-	const char *tier = cw_arpu_tier_str(cw_segment_arpu_tier(&e->conf, st, ts));
-	const char *stage = cw_tenure_stage_str(cw_segment_tenure_stage(&e->conf, st, ts));
 	int saved = l->outcome == CW_LOOP_SAVED;
 
+	/* Lost from the segment the line is counted in (so each segment's
+	 * churn rate is over its own base). */
+	if (!st->acct.kseg.counted)
+		segment_now(e, st, ts, &st->acct.kseg);
 	count(e, sink, ts, kind, NULL, NULL, 1);
-	count(e, sink, ts, kind, "tier", tier, 1);
-	count(e, sink, ts, kind, "stage", stage, 1);
-	count(e, sink, ts, kind, "plan", st->plan, 1);
+	count_segment(e, sink, ts, kind, &st->acct.kseg);
 	count_attribution(e, st, ts, saved, sink);
 	/* After a recent task: lost, whatever was said before. */
 	if (st->acct.task_id[0] && l->outcome != CW_LOOP_LOST &&
@@ -442,24 +543,32 @@ void cw_loop_event(const struct cw_engine *e, struct cw_state *st,
 		   const struct cw_event *ev, int first_sight,
 		   const struct cw_alert_sink *sink)
 {
+	int counted = st->acct.kseg.counted;
+
 	if (!cw_loop_on(e))
 		return;
-	if (ev->type == CW_EV_ACTIVATE) {
-		count(e, sink, ev->ts_ms, "act", NULL, NULL, 1);
-		count(e, sink, ev->ts_ms, "act", "plan", ev->plan, 1);
-	} else if (first_sight) {
-		/* Part of the base before the stream began. */
-		count(e, sink, ev->ts_ms, "seen", NULL, NULL, 1);
-	}
-	if (ev->type == CW_EV_PLAN_CHANGE) {
-		/* Lines move between plans: with act and deact:plan, the
-		 * base of each plan, hence its churn rate. */
-		count(e, sink, ev->ts_ms, "plan_out", "plan", ev->plan_from, 1);
-		count(e, sink, ev->ts_ms, "plan_in", "plan", ev->plan_to, 1);
-	}
-	if ((st->flags & CW_ST_FORCED_CHURN) && cw_event_is_outgoing(ev)) {
-		st->flags &= ~CW_ST_FORCED_CHURN;
-		count(e, sink, ev->ts_ms, "returned", NULL, NULL, 1);
+	if (first_sight || (ev->type == CW_EV_ACTIVATE && !counted)) {
+		/* A new line, or one of the base before the stream began. */
+		enter_base(e, st, ev->ts_ms,
+			   ev->type == CW_EV_ACTIVATE ? "act" : "seen", sink);
+	} else if (st->flags & CW_ST_FORCED_CHURN) {
+		/* Churned by silence: out of the base until it calls again. A
+		 * deactivation now closes a line already counted lost. */
+		if (cw_event_is_outgoing(ev)) {
+			st->flags &= ~CW_ST_FORCED_CHURN;
+			enter_base(e, st, ev->ts_ms, "returned", sink);
+		} else if (ev->type == CW_EV_DEACTIVATE) {
+			count(e, sink, ev->ts_ms, "deact_forced", NULL, NULL, 1);
+			archive(e, st, ev->subscriber, ev->ts_ms, "deact", sink);
+			return;
+		}
+	} else if (!counted) {
+		/* Counted before segments were kept: it joins their tables
+		 * (not the total, which has it already). */
+		segment_now(e, st, ev->ts_ms, &st->acct.kseg);
+		count_segment(e, sink, ev->ts_ms, "join", &st->acct.kseg);
+	} else {
+		sync_segment(e, st, ev->ts_ms, sink);
 	}
 	if (ev->type == CW_EV_DEACTIVATE)
 		churn(e, st, ev->subscriber, ev->ts_ms, "deact", sink);
@@ -475,13 +584,26 @@ static int64_t forced_due(const struct cw_engine *e, const struct cw_state *st)
 	return st->last_out_ms + e->conf.loop_forced_churn_ms;
 }
 
+/* The counted line's next tenure-stage boundary. */
+static int64_t stage_due(const struct cw_engine *e, const struct cw_state *st)
+{
+	const struct cw_kseg *k = &st->acct.kseg;
+
+	if (!k->counted || k->stage >= 2 || (st->flags & CW_ST_FORCED_CHURN))
+		return INT64_MAX;
+	return stage_boundary(e, st, k->stage + 1);
+}
+
 int64_t cw_loop_due(const struct cw_engine *e, const struct cw_state *st)
 {
-	int64_t f, r = st->acct.loop.retained_due_ms;
+	int64_t f, s, r = st->acct.loop.retained_due_ms;
 
 	if (!cw_loop_on(e))
 		return INT64_MAX;
 	f = forced_due(e, st);
+	s = stage_due(e, st);
+	if (s < f)
+		f = s;
 	return r && r < f ? r : f;
 }
 
@@ -494,6 +616,8 @@ void cw_loop_run(const struct cw_engine *e, struct cw_state *st,
 
 	if (!cw_loop_on(e))
 		return;
+	if (stage_due(e, st) <= t)
+		sync_stage(e, st, t, sink);
 	if (l->retained_due_ms && l->retained_due_ms <= t) {
 		int64_t at = l->retained_due_ms;
 		l->retained_due_ms = 0;

@@ -26,10 +26,11 @@
 #define RT_VALUES_MAX 32
 #define RT_CONDS_MAX 8
 
-enum rt_attr { RA_RULE, RA_SEVERITY, RA_ARPU_TIER, RA_TENURE_STAGE, RA_PLAN, RA_LABEL };
+enum rt_attr { RA_RULE, RA_SEVERITY, RA_ARPU_TIER, RA_TENURE_STAGE, RA_PLAN, RA_REGION,
+	       RA_LABEL };
 
 static const char *const rt_attr_names[] = {
-	"rule", "severity", "arpu_tier", "tenure_stage", "plan", "labels.<name>",
+	"rule", "severity", "arpu_tier", "tenure_stage", "plan", "region", "labels.<name>",
 };
 
 struct rt_cond {
@@ -219,6 +220,12 @@ static int value_ok(enum rt_attr a, const char *s)
 				return 1;
 		return 0;
 	}
+	if (a == RA_REGION) {
+		/* As an event's region can be (docs/events.md). */
+		size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "0123456789_.-");
+		return n > 0 && n <= CW_REGION_MAX && s[n] == '\0';
+	}
 	if (!set)
 		return *s != '\0';
 	for (size_t i = 0; set[i]; i++)
@@ -240,6 +247,7 @@ static int add_value(const struct yx_doc *d, const struct yx_node *n,
 			c->attr == RA_ARPU_TIER ? " (low, mid, high)"
 			: c->attr == RA_TENURE_STAGE ? " (new, stable, mature)"
 			: c->attr == RA_SEVERITY ? " (info, low, medium, high, critical)"
+			: c->attr == RA_REGION ? " (1-32 of A-Z a-z 0-9 _ . -)"
 			: "");
 		return -1;
 	}
@@ -264,7 +272,7 @@ static int parse_attr(const struct yx_doc *d, const struct yx_node *k,
 	static const struct { const char *name; enum rt_attr a; } known[] = {
 		{"rule", RA_RULE}, {"severity", RA_SEVERITY},
 		{"arpu_tier", RA_ARPU_TIER}, {"tenure_stage", RA_TENURE_STAGE},
-		{"plan", RA_PLAN},
+		{"plan", RA_PLAN}, {"region", RA_REGION},
 	};
 
 	if (!strncmp(k->str, "labels.", 7) && k->str[7]) {
@@ -292,7 +300,7 @@ static int parse_attr(const struct yx_doc *d, const struct yx_node *k,
 		}
 	}
 	yx_errf(err, errlen, d, k, "match: unknown attribute '%s'%s%s%s (rule, "
-		"severity, arpu_tier, tenure_stage, plan, labels.<name>)", k->str,
+		"severity, arpu_tier, tenure_stage, plan, region, labels.<name>)", k->str,
 		best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
 	return -1;
 }
@@ -526,6 +534,9 @@ static int cond_matches(const struct rt_cond *c, const struct cw_alert *a,
 		break;
 	case RA_PLAN:
 		have = plan;
+		break;
+	case RA_REGION:
+		have = a->region[0] ? a->region : NULL;
 		break;
 	case RA_LABEL:
 		have = label_of(a->rule, c->label);

@@ -38,6 +38,8 @@ enum {
 	ACCT_DEACTIVATION = 4,
 	ACCT_TASK = 5,
 	ACCT_LOOP = 6,
+	ACCT_PROFILE = 7,
+	ACCT_KSEG = 8,
 	ACCT__END,
 };
 #define DAILY_END 0xff
@@ -564,6 +566,8 @@ static int acct_has(const struct cw_account *a, int tag)
 	case ACCT_DEACTIVATION: return a->deactivated_ms != 0;
 	case ACCT_TASK: return a->task_id[0] != '\0';
 	case ACCT_LOOP: return loop_any(&a->loop);
+	case ACCT_PROFILE: return a->region[0] != '\0';
+	case ACCT_KSEG: return a->kseg.counted != 0;
 	}
 	return 0;
 }
@@ -621,6 +625,17 @@ static void encode_account(struct wbuf *w, const struct cw_account *a)
 	if (acct_has(a, ACCT_LOOP)) {
 		put_u(w, ACCT_LOOP);
 		encode_loop(w, &a->loop);
+	}
+	if (acct_has(a, ACCT_PROFILE)) {
+		put_u(w, ACCT_PROFILE);
+		put_str(w, a->region);
+	}
+	if (acct_has(a, ACCT_KSEG)) {
+		put_u(w, ACCT_KSEG);
+		put_u(w, a->kseg.tier);
+		put_u(w, a->kseg.stage);
+		put_str(w, a->kseg.plan);
+		put_str(w, a->kseg.region);
 	}
 }
 
@@ -720,6 +735,23 @@ static int decode_account(struct rbuf *r, struct cw_account *a)
 			if (decode_loop(r, &a->loop) < 0)
 				return -1;
 			break;
+		case ACCT_PROFILE:
+			get_str(r, a->region, sizeof(a->region));
+			if (!a->region[0])
+				return -1;
+			break;
+		case ACCT_KSEG: {
+			uint64_t tier = get_u(r), stage = get_u(r);
+
+			get_str(r, a->kseg.plan, sizeof(a->kseg.plan));
+			get_str(r, a->kseg.region, sizeof(a->kseg.region));
+			if (tier > 2 || stage > 2)
+				return -1;
+			a->kseg.counted = 1;
+			a->kseg.tier = (uint32_t)tier;
+			a->kseg.stage = (uint32_t)stage;
+			break;
+		}
 		}
 	}
 	return r->bad ? -1 : 0;

@@ -115,6 +115,7 @@ struct cw_alert {
 	int arpu_tier;                  /* 0 low 1 mid 2 high */
 	int tenure_stage;               /* 0 new 1 stable 2 mature */
 	int64_t monthly_revenue;        /* money units: what the tier is from */
+	char region[CW_REGION_MAX + 1]; /* the subscriber's ("" unknown) */
 	const char *queue;              /* routing.yaml's queue (borrowed) or NULL */
 	/* Its retention task (routing.yaml's budget): a new one (task_id is
 	 * this alert's id), the subscriber's open one it attaches to, or

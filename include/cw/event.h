@@ -51,6 +51,7 @@ enum cw_event_type {
 	CW_EV_FORWARD_CLEAR,
 	CW_EV_DEACTIVATE,
 	CW_EV_PORTOUT_REQUEST,  /* number-portability code / deactivation enquiry */
+	CW_EV_PROFILE,          /* the subscriber's attributes (region) changed */
 	CW_EV_CONTACT,          /* retention: a member manager's contact */
 	CW_EV_OFFER,            /* retention: an offer made */
 	CW_EV_OUTCOME,          /* retention: saved / lost / pending */
@@ -93,6 +94,7 @@ const char *cw_outcome_str(enum cw_outcome o);
 
 #define CW_TASK_REF_LEN 32   /* task_id / alert_id: 32 lowercase hex digits */
 #define CW_AGENT_MAX 32      /* [A-Za-z0-9_.@-], 1 to 32 */
+#define CW_REGION_MAX 32     /* [A-Za-z0-9_.-], 1 to 32 */
 
 /* Why an input was rejected. Stable strings: they are metric labels and
  * dead-letter header values. */
@@ -136,6 +138,7 @@ struct cw_event {
 	int32_t period;                        /* invoice: year*12 + (month-1) */
 	enum cw_suspend_reason suspend_reason; /* suspend */
 	char plan[CW_PLAN_MAX + 1];            /* activate */
+	char region[CW_REGION_MAX + 1];        /* profile; activate optional */
 	char plan_from[CW_PLAN_MAX + 1];       /* plan_change */
 	char plan_to[CW_PLAN_MAX + 1];         /* plan_change */
 	char reason[CW_PLAN_MAX + 1];          /* deactivate (free text, bounded) */

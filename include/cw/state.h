@@ -98,6 +98,18 @@ struct cw_loop {
 	struct cw_loop_offer offers[CW_LOOP_OFFERS_MAX];
 };
 
+/* The segment a line is counted in by the monthly KPI counters
+ * (docs/retention.md#kpis): what it was when last judged, so that a move
+ * between segments is counted once, as out of the old and into the new,
+ * and a loss is counted in the segment the line was counted in. */
+struct cw_kseg {
+	uint32_t counted;           /* 1: the line is in the counters */
+	uint32_t tier;              /* 0 low, 1 mid, 2 high */
+	uint32_t stage;             /* 0 new, 1 stable, 2 mature */
+	char plan[CW_PLAN_MAX + 1];     /* "" none known */
+	char region[CW_REGION_MAX + 1]; /* "" none known */
+};
+
 /* An invoice not yet paid in full: what is left, and when it was due. */
 struct cw_invoice {
 	int64_t due_ms;
@@ -128,6 +140,8 @@ struct cw_account {
 	uint32_t ncontacts;         /* tasks opened, newest last */
 	int64_t contacts_ms[CW_CONTACTS_MAX];
 	struct cw_loop loop;
+	char region[CW_REGION_MAX + 1]; /* activate/profile ("" none) */
+	struct cw_kseg kseg;            /* kept with routing only */
 };
 
 enum cw_state_flag {

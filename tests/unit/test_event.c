@@ -327,6 +327,17 @@ static const struct bad_case bad_cases[] = {
 	  "\"agent\":\"a\",\"channel\":\"fax\",\"result\":\"reached\"}", CW_INVALID_BAD_VALUE },
 	{ CW_TOPIC_BILLING, HEAD("outcome") ",\"task_id\":\"e258d6f4e749f1725d44ba1081606c32\","
 	  "\"outcome\":\"saved\"}", CW_INVALID_WRONG_TOPIC },
+	/* profile: a region is required, and a name */
+	{ CW_TOPIC_BILLING, HEAD("profile") "}", CW_INVALID_MISSING_FIELD },
+	{ CW_TOPIC_BILLING, HEAD("profile") ",\"region\":\"\"}", CW_INVALID_BAD_VALUE },
+	{ CW_TOPIC_BILLING, HEAD("profile") ",\"region\":\"north county\"}",
+	  CW_INVALID_BAD_VALUE },
+	{ CW_TOPIC_BILLING, HEAD("profile") ",\"region\":\"123456789012345678901234567890123\"}",
+	  CW_INVALID_BAD_VALUE },
+	{ CW_TOPIC_BILLING, HEAD("profile") ",\"region\":7}", CW_INVALID_FIELD_TYPE },
+	{ CW_TOPIC_BILLING, HEAD("activate") ",\"plan\":\"P18\",\"region\":\"a@b\"}",
+	  CW_INVALID_BAD_VALUE },
+	{ CW_TOPIC_CDR, HEAD("profile") ",\"region\":\"north\"}", CW_INVALID_WRONG_TOPIC },
 	/* field_type */
 	{ CW_TOPIC_CDR, "{\"type\":1}", CW_INVALID_FIELD_TYPE },
 	{ CW_TOPIC_CDR, "{\"event_id\":\"e\",\"type\":\"data\","
@@ -722,6 +733,8 @@ static const char *const roundtrip_inputs[] = {
 	HEAD("sms") ",\"direction\":\"out\",\"peer\":\"10086\",\"charge\":0.1}",
 	HEAD("data") ",\"bytes\":1048576,\"charge\":1.005}",
 	HEAD("activate") ",\"plan\":\"P\\\"38\\\\\"}",
+	HEAD("activate") ",\"plan\":\"P38\",\"region\":\"north-county.3\"}",
+	HEAD("profile") ",\"region\":\"12345678901234567890123456789012\"}",
 	HEAD("plan_change") ",\"plan_from\":\"P88\",\"plan_to\":\"P18\"}",
 	HEAD("recharge") ",\"amount\":10000000}",
 	HEAD("invoice") ",\"period\":\"2025-01\",\"amount\":88.5}",

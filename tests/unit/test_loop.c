@@ -262,9 +262,16 @@ START_TEST(retained_after_n_days_and_forced_churn)
 				   ",\"agent\":\"mm01\",\"channel\":\"call\",\"result\":\"reached\""),
 			 CW_APPLY_OK);
 	round_trip(l);
-	/* Retained 90 days after the contact: Apr 11 09:00. */
+	/* Retained 90 days after the contact: Apr 11 09:00. First the line
+	 * turns 90 days old (Apr 1: new -> stable, counted then), then the
+	 * forced churn comes. */
 	ck_assert_int_eq(cw_engine_next_due(&l->fx.eng, l->fx.st),
-			 fx_ms("2026-04-09T10:00:00Z")); /* forced churn comes first */
+			 fx_ms("2026-04-01T00:00:00Z"));
+	fx_advance(&l->fx, "2026-04-01T00:00:00Z");
+	ck_assert_int_eq(got(l, "2026-04", "out:stage:new"), 1);
+	ck_assert_int_eq(got(l, "2026-04", "in:stage:stable"), 1);
+	ck_assert_int_eq(cw_engine_next_due(&l->fx.eng, l->fx.st),
+			 fx_ms("2026-04-09T10:00:00Z"));
 	fx_advance(&l->fx, "2026-04-09T09:00:00Z");
 	ck_assert_int_eq(got(l, "2026-04", "forced"), 0);
 	/* Outgoing again keeps it alive: the forced churn moves on. */
@@ -277,6 +284,7 @@ START_TEST(retained_after_n_days_and_forced_churn)
 	 * old to count as lost. */
 	fx_advance(&l->fx, "2026-07-09T09:30:00Z");
 	ck_assert_int_eq(got(l, "2026-07", "forced"), 1);
+	ck_assert_int_eq(got(l, "2026-07", "forced:stage:stable"), 1);
 	ck_assert_int_eq(got(l, "2026-07", "lost"), 0);
 	ck_assert_uint_eq(l->narchive, 1);
 	ck_assert_msg(strstr(l->archive[0], "\"churn\":\"forced\""), "%s", l->archive[0]);
@@ -285,6 +293,10 @@ START_TEST(retained_after_n_days_and_forced_churn)
 	/* Outgoing activity again: back. */
 	fx_call(&l->fx, "2026-12-02T09:30:00Z", "out", "8613900000002", "1");
 	ck_assert_int_eq(got(l, "2026-12", "returned"), 1);
+	/* It re-enters the base in the segment it has now (no moves were
+	 * counted while it was out: it turned mature in January 2027). */
+	ck_assert_int_eq(got(l, "2026-12", "returned:stage:stable"), 1);
+	ck_assert_int_eq(got(l, "2026-07", "out:stage:stable"), 0);
 	close_loop(l);
 	free(l);
 }
@@ -322,12 +334,107 @@ START_TEST(monthly_counters_exact)
 	ck_assert_int_eq(got(l, "2026-01", "churned:rule:downgrade"), 1);
 	ck_assert_int_eq(got(l, "2026-02", "lead:downgrade:days:13"), 1);
 	ck_assert_int_eq(got(l, "2026-02", "seen"), 0);
-	/* The downgrade moved line 1 from P88 to P18 (and back up first). */
-	ck_assert_int_eq(got(l, "2026-01", "plan_out:plan:P88"), 1);
-	ck_assert_int_eq(got(l, "2026-01", "plan_in:plan:P18"), 1);
-	ck_assert_int_eq(got(l, "2026-01", "plan_in:plan:P88"), 1);
+	/* The downgrade moved line 1 from P88 to P18 (the "upgrade" before it
+	 * named the plan it already had: no move). */
+	ck_assert_int_eq(got(l, "2026-01", "out:plan:P88"), 1);
+	ck_assert_int_eq(got(l, "2026-01", "in:plan:P18"), 1);
+	ck_assert_int_eq(got(l, "2026-01", "in:plan:P88"), 0);
+	ck_assert_int_eq(got(l, "2026-01", "out:plan:P18"), 0);
+	/* Line 2, first seen without a plan, is in the base as plan "-". */
+	ck_assert_int_eq(got(l, "2026-01", "seen:plan:-"), 1);
+	ck_assert_int_eq(got(l, "2026-01", "alerted:rule:downgrade"), 1);
 	ck_assert_msg(strstr(l->archive[0], "\"destination\":\"left_mobile\""), "%s",
 		      l->archive[0]);
+	close_loop(l);
+	free(l);
+}
+END_TEST
+
+/*
+ * The base and churn by segment on a hand-built stream: a line's region
+ * (activate, profile), its ARPU tier (judged at its events) and tenure
+ * stage (at its own boundaries) move it between segments, counted once as
+ * out of one and into the other; a loss counts in the segment the line was
+ * counted in; precision's denominator counts a subscriber once per rule
+ * and lost_within.
+ */
+START_TEST(segment_base_exact)
+{
+	struct loopfx *l = malloc(sizeof(*l));
+
+	open_loop(l);
+	fx_sendf(&l->fx, "activate", "2026-01-03T00:00:00Z",
+		 ",\"plan\":\"P88\",\"region\":\"north-county\"");
+	ck_assert_str_eq(l->fx.st->acct.region, "north-county");
+	ck_assert_int_eq(got(l, "2026-01", "act:region:north-county"), 1);
+	ck_assert_int_eq(got(l, "2026-01", "act:tier:low"), 1);
+	ck_assert_int_eq(got(l, "2026-01", "act:stage:new"), 1);
+	/* 120 money units in January: high from its next event on (Feb). */
+	fx_data(&l->fx, "2026-01-05T10:00:00Z", "120");
+	ck_assert_int_eq(got(l, "2026-01", "out:tier:low"), 1);
+	ck_assert_int_eq(got(l, "2026-01", "in:tier:high"), 1);
+	fx_data(&l->fx, "2026-02-05T10:00:00Z", "0");
+	ck_assert_int_eq(got(l, "2026-02", "out:tier:high"), 0);
+	/* Moves to another county in February. */
+	fx_sendf(&l->fx, "profile", "2026-02-10T10:00:00Z", ",\"region\":\"south-county\"");
+	ck_assert_int_eq(got(l, "2026-02", "out:region:north-county"), 1);
+	ck_assert_int_eq(got(l, "2026-02", "in:region:south-county"), 1);
+	/* Two downgrades 20 days apart: one alerted subscriber for the rule. */
+	downgrade(l, "2026-02-12T10:00:00Z");
+	downgrade(l, "2026-03-04T10:00:00Z");
+	ck_assert_int_eq(got(l, "2026-02", "alerts:rule:downgrade") +
+			 got(l, "2026-03", "alerts:rule:downgrade"), 2);
+	ck_assert_int_eq(got(l, "2026-02", "alerted:rule:downgrade"), 1);
+	ck_assert_int_eq(got(l, "2026-03", "alerted:rule:downgrade"), 0);
+	/* Jan 3 + 90 days = Apr 3: the stage move is counted in April even
+	 * though the line's next event comes in May. */
+	fx_data(&l->fx, "2026-05-06T10:00:00Z", "0");
+	ck_assert_int_eq(got(l, "2026-04", "out:stage:new"), 1);
+	ck_assert_int_eq(got(l, "2026-04", "in:stage:stable"), 1);
+	ck_assert_int_eq(got(l, "2026-05", "in:stage:stable"), 0);
+	/* The tier fell as the months without revenue came in: mid in March
+	 * (Jan 120, Feb 0: 60), low in May (Feb-Apr: 0). */
+	ck_assert_int_eq(got(l, "2026-03", "out:tier:high"), 1);
+	ck_assert_int_eq(got(l, "2026-03", "in:tier:mid"), 1);
+	ck_assert_int_eq(got(l, "2026-05", "out:tier:mid"), 1);
+	ck_assert_int_eq(got(l, "2026-05", "in:tier:low"), 1);
+	fx_sendf(&l->fx, "deactivate", "2026-05-20T10:00:00Z", ",\"reason\":\"port_out\"");
+	ck_assert_int_eq(got(l, "2026-05", "deact:region:south-county"), 1);
+	ck_assert_int_eq(got(l, "2026-05", "deact:tier:low"), 1);
+	ck_assert_int_eq(got(l, "2026-05", "deact:stage:stable"), 1);
+	ck_assert_int_eq(got(l, "2026-05", "deact:plan:P18"), 1);
+	ck_assert_msg(strstr(l->archive[0], "\"region\":\"south-county\""), "%s",
+		      l->archive[0]);
+	/* A line counted before segments were kept joins their tables. */
+	snprintf(l->fx.sub, sizeof(l->fx.sub), "8613800000779");
+	cw_state_init(l->fx.st);
+	l->fx.eng.routing = NULL;
+	fx_call(&l->fx, "2026-05-01T10:00:00Z", "out", "8613900000002", "1");
+	l->fx.eng.routing = l->routing;
+	fx_call(&l->fx, "2026-05-02T10:00:00Z", "out", "8613900000002", "1");
+	ck_assert_int_eq(got(l, "2026-05", "join:region:-"), 1);
+	ck_assert_int_eq(got(l, "2026-05", "seen"), 0);
+	close_loop(l);
+	free(l);
+}
+END_TEST
+
+/* A line churned by silence and deactivated later is lost once: the
+ * deactivation closes it (deact_forced) and archives its reason. */
+START_TEST(deactivate_after_forced_churn_is_not_lost_twice)
+{
+	struct loopfx *l = malloc(sizeof(*l));
+
+	open_loop(l);
+	fx_activate(&l->fx, "2026-01-01T00:00:00Z", "P88");
+	fx_advance(&l->fx, "2026-04-02T00:00:00Z");
+	ck_assert_int_eq(got(l, "2026-04", "forced"), 1);
+	fx_sendf(&l->fx, "deactivate", "2026-04-20T10:00:00Z", ",\"reason\":\"arrears\"");
+	ck_assert_int_eq(got(l, "2026-04", "deact"), 0);
+	ck_assert_int_eq(got(l, "2026-04", "deact:tier:low"), 0);
+	ck_assert_int_eq(got(l, "2026-04", "deact_forced"), 1);
+	ck_assert_uint_eq(l->narchive, 2);
+	ck_assert_msg(strstr(l->archive[1], "\"reason\":\"arrears\""), "%s", l->archive[1]);
 	close_loop(l);
 	free(l);
 }
@@ -343,6 +450,8 @@ CW_CHECK_SUITE(loop_suite)
 	tcase_add_test(tc, lost_on_deactivate_with_archive);
 	tcase_add_test(tc, retained_after_n_days_and_forced_churn);
 	tcase_add_test(tc, monthly_counters_exact);
+	tcase_add_test(tc, segment_base_exact);
+	tcase_add_test(tc, deactivate_after_forced_churn_is_not_lost_twice);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -117,6 +117,30 @@ START_TEST(first_match_wins_default_catches_the_rest)
 }
 END_TEST
 
+/* region: the subscriber attribute events carry (activate, profile). */
+START_TEST(region_routes_county_lines)
+{
+	struct cw_routing *r = load("queues: {county-north: {capacity: 5}, all: {capacity: 10}}\n"
+				    "routes:\n  - match: {region: [north-1, north-2], severity: high}\n"
+				    "    queue: county-north\ndefault: all\n");
+	struct cw_ruleset *rs = rules();
+	struct cw_alert a;
+
+	ck_assert_msg(r, "%s", err);
+	memset(&a, 0, sizeof(a));
+	a.rule = rule(rs, "offnet-forward");
+	ck_assert_int_eq(a.rule->severity, CW_SEV_HIGH);
+	snprintf(a.region, sizeof(a.region), "north-2");
+	ck_assert_str_eq(cw_routing_queue(r, &a, "P18"), "county-north");
+	snprintf(a.region, sizeof(a.region), "south");
+	ck_assert_str_eq(cw_routing_queue(r, &a, "P18"), "all");
+	a.region[0] = '\0'; /* unknown: matches no region */
+	ck_assert_str_eq(cw_routing_queue(r, &a, "P18"), "all");
+	cw_routing_free(r);
+	cw_ruleset_free(rs);
+}
+END_TEST
+
 START_TEST(no_routes_means_the_default)
 {
 	struct cw_routing *r = load("queues: {all: {capacity: 10}}\ndefault: all\n");
@@ -163,6 +187,10 @@ START_TEST(mistakes_are_refused_where_they_are)
 		{"queues: {a: {capacity: 1}}\ndefault: a\nescalate: yes\n",
 		 "routing.yaml:3:1: routing file: unknown key 'escalate'"},
 		{"- a\n", "expected a mapping"},
+		{"queues: {a: {capacity: 1}}\nroutes:\n  - match: {region: \"north county\"}\n    queue: a\ndefault: a\n",
+		 "routing.yaml:3:21: region: 'north county' is not a value it can take (1-32 of"},
+		{"queues: {a: {capacity: 1}}\nroutes:\n  - match: {regoin: north}\n    queue: a\ndefault: a\n",
+		 "did you mean 'region'?"},
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -197,6 +225,7 @@ CW_CHECK_SUITE(routing_suite)
 
 	tcase_add_test(tc, first_match_wins_default_catches_the_rest);
 	tcase_add_test(tc, no_routes_means_the_default);
+	tcase_add_test(tc, region_routes_county_lines);
 	tcase_add_test(tc, mistakes_are_refused_where_they_are);
 	tcase_add_test(tc, a_misspelt_rule_is_refused_with_a_suggestion);
 	return cw_check_tcase_suite("routing", tc);
