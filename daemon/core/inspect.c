@@ -174,6 +174,8 @@ static char *render_text(const struct cw_inspect *in)
 			  (double)fee / CW_MONEY_SCALE);
 	else
 		cw_sbuf_printf(&b, "  plan          %s\n", st->plan[0] ? st->plan : "unknown");
+	if (st->acct.region[0])
+		cw_sbuf_printf(&b, "  region        %s\n", st->acct.region);
 	inspect_date(st->activate_ms, t, sizeof(t));
 	cw_sbuf_printf(&b, "  tenure        %.0f days since %s (%s), ARPU tier %s\n",
 		  floor(inspect_feature(in, CW_F_TENURE, 0) / CW_DAY_MS), t,
@@ -319,6 +321,9 @@ static char *render_json(const struct cw_inspect *in)
 				       : NULL);
 	json_object_object_add(o, "status", status);
 	json_object_object_add(o, "plan", json_object_new_string(st->plan));
+	json_object_object_add(o, "region", st->acct.region[0]
+						    ? json_object_new_string(st->acct.region)
+						    : NULL);
 	json_object_object_add(o, "plan_fee", fee >= 0 ? jnum((double)fee / CW_MONEY_SCALE, 2) : NULL);
 	json_object_object_add(o, "activated", jtime(st->activate_ms));
 	json_object_object_add(o, "tenure_days",

@@ -103,7 +103,7 @@ static void generate(struct fixture *f)
 		CW_SRCDIR, ROUTING);
 	fclose(c);
 	const char *args[] = {"gen", "--subscribers", "300", "--days", "120",
-			      "--seed", "7", "--churn-rate", "0.05", "--out",
+			      "--seed", "7", "--churn-rate", "0.05", "--regions", "4", "--out",
 			      f->events, "--retention", team, "--retention-truth",
 			      f->truth, NULL};
 	ck_assert_int_eq(cwh_churnctl(f->h, args, log), 0);
@@ -224,7 +224,7 @@ START_TEST(report_equals_ground_truth)
 	/* Activations and deactivations per month, against the events. */
 	FILE *in = fopen(f.events, "r");
 	char line[4096], month[8];
-	long long act[12] = {0}, deact[12] = {0};
+	long long act[12] = {0}, deact[12] = {0}, act_region[12][4] = {{0}};
 	int ndeact = 0;
 	ck_assert_ptr_nonnull(in);
 	while (fgets(line, sizeof(line), in)) {
@@ -235,6 +235,9 @@ START_TEST(report_equals_ground_truth)
 		if (m < 0 || m > 11)
 			continue;
 		act[m] += strstr(line, "\"type\":\"activate\"") != NULL;
+		const char *rg = strstr(line, "\"region\":\"county-");
+		if (strstr(line, "\"type\":\"activate\"") && rg)
+			act_region[m][(atoi(rg + 17) - 1) & 3]++;
 		if (strstr(line, "\"type\":\"deactivate\"")) {
 			deact[m]++;
 			ndeact++;
@@ -245,7 +248,20 @@ START_TEST(report_equals_ground_truth)
 		snprintf(month, sizeof(month), "2026-%02d", m + 1);
 		ck_assert_msg(counter_of(&kpi, month, "act") == act[m], "%s act", month);
 		ck_assert_msg(counter_of(&kpi, month, "deact") == deact[m], "%s deact", month);
+		/* By region: activations as the events say; the losses of
+		 * the regions add up to the month's. */
+		long long lost = 0;
+		for (int k = 0; k < 4; k++) {
+			char field[64];
+			snprintf(field, sizeof(field), "act:region:county-%d", k + 1);
+			ck_assert_msg(counter_of(&kpi, month, field) == act_region[m][k],
+				      "%s %s", month, field);
+			snprintf(field, sizeof(field), "deact:region:county-%d", k + 1);
+			lost += counter_of(&kpi, month, field);
+		}
+		ck_assert_msg(lost == counter_of(&kpi, month, "deact"), "%s by region", month);
 	}
+	ck_assert_int_gt(act_region[0][0], 10);
 	ck_assert_int_gt(ndeact, 5);
 
 	/* Worklists: each (queue, day) holds exactly its tasks. */

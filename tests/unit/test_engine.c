@@ -752,7 +752,7 @@ START_TEST(inspect_hand_built_state)
 		     " and offnet_share(30d) >= 0 and revenue(30d) >= 0\"\n"
 		     "    cooldown: 10d\n");
 	fx_sendf(&fx, "activate", "2026-01-01T00:00:00Z",
-		 ",\"plan\":\"P38\",\"commitment_end\":\"2026-12-31\"");
+		 ",\"plan\":\"P38\",\"commitment_end\":\"2026-12-31\",\"region\":\"county-7\"");
 	fx_call(&fx, "2026-03-01T10:00:00Z", "out", "8613012345678", "2.5");
 	fx_call(&fx, "2026-03-02T10:00:00Z", "out", "8613912345678", "1.25");
 	fx_sendf(&fx, "invoice", "2026-03-03T00:00:00Z",
@@ -769,7 +769,7 @@ START_TEST(inspect_hand_built_state)
 	const char *want[] = {
 		"subscriber 8613800000001 (as of 2026-03-10T00:00:00.000Z)\n",
 		"  status        suspended since 2026-03-08T00:00:00.000Z (arrears, 2 days)\n",
-		"  plan          P38 (fee 38.00)\n",
+		"  plan          P38 (fee 38.00)\n  region        county-7\n",
 		"  tenure        68 days since 2026-01-01T00:00:00.000Z (new), ARPU tier low\n",
 		"  last outgoing 2026-03-02T10:00:00.000Z (7 days silent)\n",
 		"  revenue       2026-03 3.75  2026-02 58.50  2026-01 0.00  2025-12 0.00\n",
@@ -790,6 +790,7 @@ START_TEST(inspect_hand_built_state)
 	t = cw_inspect_render(&in, 1);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_msg(strstr(t, "\"unpaid_amount\":58.50,"), "%s", t);
+	ck_assert_msg(strstr(t, "\"region\":\"county-7\""), "%s", t);
 	ck_assert_msg(strstr(t, "\"suspension_reason\":\"arrears\""), "%s", t);
 	ck_assert_msg(strstr(t, "\"offnet_share\":{\n      \"7d\":0.000,\n      \"30d\":0.500,\n"
 				"      \"90d\":null"), "%s", t);

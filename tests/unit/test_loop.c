@@ -386,6 +386,11 @@ START_TEST(segment_base_exact)
 			 got(l, "2026-03", "alerts:rule:downgrade"), 2);
 	ck_assert_int_eq(got(l, "2026-02", "alerted:rule:downgrade"), 1);
 	ck_assert_int_eq(got(l, "2026-03", "alerted:rule:downgrade"), 0);
+	/* The alert names the region (and routing could match it). */
+	char *j = cw_alert_to_json(&l->fx.alerts[0], "v");
+	ck_assert_msg(j && strstr(j, "\"segment\":{\"arpu_tier\":\"high\",\"tenure_stage\":\"new\","
+				    "\"monthly_revenue\":120,\"region\":\"south-county\"}"), "%s", j);
+	free(j);
 	/* Jan 3 + 90 days = Apr 3: the stage move is counted in April even
 	 * though the line's next event comes in May. */
 	fx_data(&l->fx, "2026-05-06T10:00:00Z", "0");
