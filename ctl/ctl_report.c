@@ -281,7 +281,8 @@ static const char *const rp_segs[][2] = {
 
 /* One segment's month: its base at the start (the lines that entered it
  * -- activated, first seen, joined, returned, moved in -- less those that
- * moved out or were lost, over the months before) and its losses. */
+ * moved out or were lost from it, over the months before) and its losses
+ * (of lines in it when the month began, or when they entered). */
 struct rp_seg {
 	int64_t base, deact, forced;
 };
@@ -289,27 +290,28 @@ struct rp_seg {
 static struct rp_seg rp_segment(const struct rp_data *d, const char *month,
 				const char *by, const char *value)
 {
-	/* Entering: activated, first seen, joined, returned, moved in; then
-	 * leaving: moved out, deactivated, forced churn. */
+	/* Entering: activated, first seen, joined, returned, moved in;
+	 * leaving: moved out, lost (from the segment it was in then). The
+	 * losses of the month: deact, forced (by the month's start). */
 	static const char *const flow[] = {"act", "seen", "join", "returned", "in",
-					   "out", "deact", "forced"};
+					   "out", "gone", "deact", "forced"};
 	struct rp_seg r = {0, 0, 0};
-	char field[8][200];
+	char field[9][200];
 
-	for (size_t k = 0; k < 8; k++)
+	for (size_t k = 0; k < 9; k++)
 		snprintf(field[k], sizeof(field[k]), "%s:%s:%s", flow[k], by, value);
 	for (size_t i = 0; i < d->n; i++) {
 		int cmp = strcmp(d->c[i].month, month);
 		if (cmp > 0)
 			continue;
-		for (size_t k = 0; k < 8; k++) {
+		for (size_t k = 0; k < 9; k++) {
 			if (strcmp(d->c[i].field, field[k]))
 				continue;
-			if (cmp < 0)
+			if (cmp < 0 && k < 7)
 				r.base += k < 5 ? d->c[i].n : -d->c[i].n;
-			else if (k == 6)
+			else if (cmp == 0 && k == 7)
 				r.deact += d->c[i].n;
-			else if (k == 7)
+			else if (cmp == 0 && k == 8)
 				r.forced += d->c[i].n;
 			break;
 		}

@@ -28,10 +28,10 @@ echo "== golden feature vectors"
 "$C" gen --subscribers 40 --days 100 --seed 7 --out "$DIR/small.jsonl" 2>/dev/null
 "$C" features -c "$DIR/off.yaml" --events "$DIR/small.jsonl" --at 2026-03-15 \
   --out "$DIR/small.csv" 2>/dev/null
-if cmp -s "$DIR/small.csv" "$CW_ROOT/tests/unit/golden/features-v1.csv"; then
-  ok "features of the fixed stream equal tests/unit/golden/features-v1.csv"
+if cmp -s "$DIR/small.csv" "$CW_ROOT/tests/unit/golden/features-v2.csv"; then
+  ok "features of the fixed stream equal tests/unit/golden/features-v2.csv"
 else
-  bad "feature vectors changed (bump CW_FEATURES_VERSION if meant): $(diff "$DIR/small.csv" "$CW_ROOT/tests/unit/golden/features-v1.csv" | head -4)"
+  bad "feature vectors changed (bump CW_FEATURES_VERSION if meant): $(diff "$DIR/small.csv" "$CW_ROOT/tests/unit/golden/features-v2.csv" | head -4)"
 fi
 
 echo "== training"

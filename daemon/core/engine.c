@@ -322,6 +322,10 @@ double cw_engine_feature(void *ctx, enum cw_feature f, int64_t arg)
 			       ? floor((double)(st->acct.commitment_end_ms - c->now) /
 				       CW_DAY_MS)
 			       : 0;
+	case CW_F_HANDSET_DAYS:
+		return st->acct.device_since_ms
+			       ? floor((double)(c->now - st->acct.device_since_ms) / CW_DAY_MS)
+			       : -1;
 	case CW_F_RISK:
 		return c->e->model && c->e->scorer
 			       ? c->e->scorer->score(c->e->model, c)
@@ -1103,6 +1107,8 @@ static void apply_update(const struct cw_engine *e, struct cw_state *st,
 {
 	int32_t day = day_of(e, ev->ts_ms);
 
+	if (ev->imei[0])
+		cw_state_note_device(st, ev->imei, ev->ts_ms);
 	switch (ev->type) {
 	case CW_EV_VOICE:
 		apply_voice(e, st, ev, day);

@@ -83,6 +83,7 @@ enum ev_field {
 	F_COST,
 	F_OUTCOME,
 	F_REGION,
+	F_IMEI,
 	F__COUNT
 };
 
@@ -304,6 +305,7 @@ static int ev_field_lookup(const char *k, size_t n)
 		EV_KEY("peer", F_PEER);
 		EV_KEY("plan", F_PLAN);
 		EV_KEY("kind", F_KIND);
+		EV_KEY("imei", F_IMEI);
 		EV_KEY("cost", F_COST);
 		break;
 	case 5:
@@ -511,6 +513,23 @@ static enum cw_invalid ev_get_digits(const struct ev_val *v, char *out,
 	if (r)
 		return r;
 	if (n == 0 || !ev_all_digits(out, (size_t)n))
+		return CW_INVALID_BAD_VALUE;
+	return CW_INVALID_NONE;
+}
+
+/* The handset of a CDR: 14-16 digits, optional. */
+static enum cw_invalid ev_get_imei(const struct ev_val *v, char *out)
+{
+	enum cw_invalid r;
+	int n;
+
+	out[0] = '\0';
+	if (v->kind == V_ABSENT || v->kind == V_NULL)
+		return CW_INVALID_NONE;
+	r = ev_get_str(v, out, CW_IMEI_MAX + 1, CW_INVALID_BAD_VALUE, &n);
+	if (r)
+		return r;
+	if (n < CW_IMEI_MIN || !ev_all_digits(out, (size_t)n))
 		return CW_INVALID_BAD_VALUE;
 	return CW_INVALID_NONE;
 }
@@ -781,19 +800,22 @@ static enum cw_invalid ev_get_typed(const struct ev_ctx *c,
 				    true, &ev->duration_s)) ||
 		    (r = ev_get_money(&f[F_CHARGE], &ev->charge)) ||
 		    (r = ev_get_digits(&f[F_FORWARDED_TO], ev->forwarded_to,
-				       true)))
+				       true)) ||
+		    (r = ev_get_imei(&f[F_IMEI], ev->imei)))
 			return r;
 		break;
 	case CW_EV_SMS:
 		if ((r = ev_get_direction(c, ev)) ||
 		    (r = ev_get_digits(&f[F_PEER], ev->peer, false)) ||
-		    (r = ev_get_money(&f[F_CHARGE], &ev->charge)))
+		    (r = ev_get_money(&f[F_CHARGE], &ev->charge)) ||
+		    (r = ev_get_imei(&f[F_IMEI], ev->imei)))
 			return r;
 		break;
 	case CW_EV_DATA:
 		if ((r = ev_get_num(&f[F_BYTES], 0, CW_BYTES_MAX, true,
 				    &ev->bytes)) ||
-		    (r = ev_get_money(&f[F_CHARGE], &ev->charge)))
+		    (r = ev_get_money(&f[F_CHARGE], &ev->charge)) ||
+		    (r = ev_get_imei(&f[F_IMEI], ev->imei)))
 			return r;
 		break;
 	case CW_EV_ACTIVATE:

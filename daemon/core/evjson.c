@@ -50,10 +50,14 @@ static void ev_put_typed(struct cw_jw *w, const struct cw_event *ev)
 		cw_jw_money(w, "charge", ev->charge);
 		if (ev->type == CW_EV_VOICE && ev->forwarded_to[0])
 			cw_jw_str(w, "forwarded_to", ev->forwarded_to);
+		if (ev->imei[0])
+			cw_jw_str(w, "imei", ev->imei);
 		break;
 	case CW_EV_DATA:
 		cw_jw_int(w, "bytes", ev->bytes);
 		cw_jw_money(w, "charge", ev->charge);
+		if (ev->imei[0])
+			cw_jw_str(w, "imei", ev->imei);
 		break;
 	case CW_EV_ACTIVATE:
 		cw_jw_str(w, "plan", ev->plan);

@@ -57,6 +57,7 @@ const struct cw_feature_info expr_feature_table[CW_F__COUNT] = {
 	[CW_F_IN_COMMITMENT]       = { "in_commitment", CW_FARG_NONE, 0, 0, 1, 1 },
 	[CW_F_DAYS_TO_COMMITMENT_END] = { "days_to_commitment_end", CW_FARG_NONE, 0, 0, 0, 1 },
 	[CW_F_RISK]                = { "risk", CW_FARG_NONE, 0, 0, 0, 1 },
+	[CW_F_HANDSET_DAYS]        = { "handset_days", CW_FARG_NONE, 0, 0, 0, 1 },
 };
 
 /* Value names of the enumerated features, indexed by the value (the

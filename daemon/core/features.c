@@ -52,6 +52,7 @@ static const char *const fv_names[CW_FV__COUNT] = {
 	[CW_FV_TENURE_STAGE] = "tenure_stage",
 	[CW_FV_PLAN_FEE] = "plan_fee",
 	[CW_FV_ARPU_TIER] = "arpu_tier",
+	[CW_FV_HANDSET_DAYS] = "handset_days",
 };
 
 const char *cw_features_name(size_t i)
@@ -195,6 +196,10 @@ static void account_entries(struct cw_feature_ctx *c, float *out)
 		out[a[i].slot] = (float)cw_engine_feature(c, a[i].f, a[i].arg);
 	out[CW_FV_TENURE_DAYS] =
 		(float)floor(cw_engine_feature(c, CW_F_TENURE, 0) / CW_DAY_MS);
+	/* Unknown is missing, not 0 (a handset of today): the trees send it
+	 * their default way. */
+	double hd = cw_engine_feature(c, CW_F_HANDSET_DAYS, 0);
+	out[CW_FV_HANDSET_DAYS] = hd < 0 ? NAN : (float)hd;
 }
 
 void cw_features_compute(const struct cw_engine *e, const struct cw_state *st,

@@ -100,9 +100,8 @@ static void count_outcome(const struct cw_engine *e, const struct cw_state *st,
 
 /* The line's segment now: the four attributes the counters are kept by. */
 static void segment_now(const struct cw_engine *e, const struct cw_state *st,
-			int64_t ts, struct cw_kseg *k)
+			int64_t ts, struct cw_seg *k)
 {
-	k->counted = 1;
 	k->tier = (uint32_t)cw_segment_arpu_tier(&e->conf, st, ts);
 	k->stage = (uint32_t)cw_segment_tenure_stage(&e->conf, st, ts);
 	snprintf(k->plan, sizeof(k->plan), "%s", st->plan);
@@ -111,12 +110,24 @@ static void segment_now(const struct cw_engine *e, const struct cw_state *st,
 
 /* "<what>:<by>:<value>" for each attribute of segment k. */
 static void count_segment(const struct cw_engine *e, const struct cw_alert_sink *sink,
-			  int64_t ts, const char *what, const struct cw_kseg *k)
+			  int64_t ts, const char *what, const struct cw_seg *k)
 {
 	count(e, sink, ts, what, "tier", cw_arpu_tier_str((int)k->tier), 1);
 	count(e, sink, ts, what, "stage", cw_tenure_stage_str((int)k->stage), 1);
 	count(e, sink, ts, what, "plan", k->plan, 1);
 	count(e, sink, ts, what, "region", k->region, 1);
+}
+
+/* Before anything changes the line's segment at `ts`: the first change in
+ * a month remembers what the segment was when the month began. */
+static void mark_month(const struct cw_engine *e, struct cw_kseg *k, int64_t ts)
+{
+	int32_t m = month_at(e, ts);
+
+	if (k->month != m) {
+		k->start = k->now;
+		k->month = m;
+	}
 }
 
 /* A move between two values of attribute `by`: out of one, into the other. */
@@ -144,17 +155,20 @@ static void sync_stage(const struct cw_engine *e, struct cw_state *st, int64_t t
 	struct cw_kseg *k = &st->acct.kseg;
 	uint32_t now = (uint32_t)cw_segment_tenure_stage(&e->conf, st, t);
 
-	while (k->stage < now) {
-		int64_t b = stage_boundary(e, st, k->stage + 1);
-		count_move(e, sink, b > t ? t : b, "stage",
-			   cw_tenure_stage_str((int)k->stage),
-			   cw_tenure_stage_str((int)k->stage + 1));
-		k->stage++;
+	while (k->now.stage < now) {
+		int64_t b = stage_boundary(e, st, k->now.stage + 1);
+		if (b > t)
+			b = t;
+		mark_month(e, k, b);
+		count_move(e, sink, b, "stage", cw_tenure_stage_str((int)k->now.stage),
+			   cw_tenure_stage_str((int)k->now.stage + 1));
+		k->now.stage++;
 	}
-	if (k->stage != now) { /* an activate moved the tenure's start */
-		count_move(e, sink, t, "stage", cw_tenure_stage_str((int)k->stage),
+	if (k->now.stage != now) { /* an activate moved the tenure's start */
+		mark_month(e, k, t);
+		count_move(e, sink, t, "stage", cw_tenure_stage_str((int)k->now.stage),
 			   cw_tenure_stage_str((int)now));
-		k->stage = now;
+		k->now.stage = now;
 	}
 }
 
@@ -164,28 +178,59 @@ static void sync_stage(const struct cw_engine *e, struct cw_state *st, int64_t t
 static void sync_segment(const struct cw_engine *e, struct cw_state *st, int64_t ts,
 			 const struct cw_alert_sink *sink)
 {
-	struct cw_kseg *k = &st->acct.kseg, now;
+	struct cw_kseg *k = &st->acct.kseg;
+	struct cw_seg now;
 
 	sync_stage(e, st, ts, sink);
 	segment_now(e, st, ts, &now);
-	if (now.tier != k->tier)
-		count_move(e, sink, ts, "tier", cw_arpu_tier_str((int)k->tier),
+	if (now.tier == k->now.tier && !strcmp(now.plan, k->now.plan) &&
+	    !strcmp(now.region, k->now.region))
+		return;
+	mark_month(e, k, ts);
+	if (now.tier != k->now.tier)
+		count_move(e, sink, ts, "tier", cw_arpu_tier_str((int)k->now.tier),
 			   cw_arpu_tier_str((int)now.tier));
-	if (strcmp(now.plan, k->plan))
-		count_move(e, sink, ts, "plan", k->plan, now.plan);
-	if (strcmp(now.region, k->region))
-		count_move(e, sink, ts, "region", k->region, now.region);
-	*k = now;
+	if (strcmp(now.plan, k->now.plan))
+		count_move(e, sink, ts, "plan", k->now.plan, now.plan);
+	if (strcmp(now.region, k->now.region))
+		count_move(e, sink, ts, "region", k->now.region, now.region);
+	k->now = now;
 }
 
 /* The line enters the counters (`what`: act, seen, join, returned) in the
- * segment it has now. */
+ * segment it has now; in this month its losses are that segment's. */
 static void enter_base(const struct cw_engine *e, struct cw_state *st, int64_t ts,
-		       const char *what, const struct cw_alert_sink *sink)
+		       const char *what, int total, const struct cw_alert_sink *sink)
 {
-	segment_now(e, st, ts, &st->acct.kseg);
-	count(e, sink, ts, what, NULL, NULL, 1);
-	count_segment(e, sink, ts, what, &st->acct.kseg);
+	struct cw_kseg *k = &st->acct.kseg;
+
+	k->counted = 1;
+	segment_now(e, st, ts, &k->now);
+	k->start = k->now;
+	k->month = month_at(e, ts);
+	if (total)
+		count(e, sink, ts, what, NULL, NULL, 1);
+	count_segment(e, sink, ts, what, &k->now);
+}
+
+/* A loss at `ts` (kind: deact, forced): a loss of the segment the line was
+ * in when the month began (each segment's churn rate is over its base at
+ * the month's start), and gone from the one it is in now (the bookkeeping
+ * of the bases: entries + in - out - gone). */
+static void count_loss(const struct cw_engine *e, struct cw_state *st, int64_t ts,
+		       const char *kind, const struct cw_alert_sink *sink)
+{
+	struct cw_kseg *k = &st->acct.kseg;
+
+	if (!k->counted) {
+		k->counted = 1;
+		segment_now(e, st, ts, &k->now);
+		k->start = k->now;
+	}
+	mark_month(e, k, ts);
+	count(e, sink, ts, kind, NULL, NULL, 1);
+	count_segment(e, sink, ts, kind, &k->start);
+	count_segment(e, sink, ts, "gone", &k->now);
 }
 
 /* ---- the task an event is about ------------------------------------------- */
@@ -522,12 +567,7 @@ static void churn(const struct cw_engine *e, struct cw_state *st,
 	struct cw_loop *l = &st->acct.loop;
 	int saved = l->outcome == CW_LOOP_SAVED;
 
-	/* Lost from the segment the line is counted in (so each segment's
-	 * churn rate is over its own base). */
-	if (!st->acct.kseg.counted)
-		segment_now(e, st, ts, &st->acct.kseg);
-	count(e, sink, ts, kind, NULL, NULL, 1);
-	count_segment(e, sink, ts, kind, &st->acct.kseg);
+	count_loss(e, st, ts, kind, sink);
 	count_attribution(e, st, ts, saved, sink);
 	/* After a recent task: lost, whatever was said before. */
 	if (st->acct.task_id[0] && l->outcome != CW_LOOP_LOST &&
@@ -550,13 +590,13 @@ void cw_loop_event(const struct cw_engine *e, struct cw_state *st,
 	if (first_sight || (ev->type == CW_EV_ACTIVATE && !counted)) {
 		/* A new line, or one of the base before the stream began. */
 		enter_base(e, st, ev->ts_ms,
-			   ev->type == CW_EV_ACTIVATE ? "act" : "seen", sink);
+			   ev->type == CW_EV_ACTIVATE ? "act" : "seen", 1, sink);
 	} else if (st->flags & CW_ST_FORCED_CHURN) {
 		/* Churned by silence: out of the base until it calls again. A
 		 * deactivation now closes a line already counted lost. */
 		if (cw_event_is_outgoing(ev)) {
 			st->flags &= ~CW_ST_FORCED_CHURN;
-			enter_base(e, st, ev->ts_ms, "returned", sink);
+			enter_base(e, st, ev->ts_ms, "returned", 1, sink);
 		} else if (ev->type == CW_EV_DEACTIVATE) {
 			count(e, sink, ev->ts_ms, "deact_forced", NULL, NULL, 1);
 			archive(e, st, ev->subscriber, ev->ts_ms, "deact", sink);
@@ -565,8 +605,7 @@ void cw_loop_event(const struct cw_engine *e, struct cw_state *st,
 	} else if (!counted) {
 		/* Counted before segments were kept: it joins their tables
 		 * (not the total, which has it already). */
-		segment_now(e, st, ev->ts_ms, &st->acct.kseg);
-		count_segment(e, sink, ev->ts_ms, "join", &st->acct.kseg);
+		enter_base(e, st, ev->ts_ms, "join", 0, sink);
 	} else {
 		sync_segment(e, st, ev->ts_ms, sink);
 	}
@@ -589,9 +628,9 @@ static int64_t stage_due(const struct cw_engine *e, const struct cw_state *st)
 {
 	const struct cw_kseg *k = &st->acct.kseg;
 
-	if (!k->counted || k->stage >= 2 || (st->flags & CW_ST_FORCED_CHURN))
+	if (!k->counted || k->now.stage >= 2 || (st->flags & CW_ST_FORCED_CHURN))
 		return INT64_MAX;
-	return stage_boundary(e, st, k->stage + 1);
+	return stage_boundary(e, st, k->now.stage + 1);
 }
 
 int64_t cw_loop_due(const struct cw_engine *e, const struct cw_state *st)

@@ -277,7 +277,9 @@ static int md_check_learner(json_object *learner, struct cw_model *m,
 		return md_fail(err, errlen, name,
 			       "no churnwatch_features attributes: not a "
 			       "model written by churnctl train");
-	if (strcmp(ver, "1") != 0 || CW_FEATURES_VERSION != 1)
+	char want[16];
+	snprintf(want, sizeof(want), "%d", CW_FEATURES_VERSION);
+	if (strcmp(ver, want) != 0)
 		return md_fail(err, errlen, name,
 			       "feature version %s, this build computes "
 			       "version %d: retrain with churnctl train",

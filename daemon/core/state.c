@@ -40,6 +40,7 @@ enum {
 	ACCT_LOOP = 6,
 	ACCT_PROFILE = 7,
 	ACCT_KSEG = 8,
+	ACCT_DEVICE = 9,
 	ACCT__END,
 };
 #define DAILY_END 0xff
@@ -201,6 +202,19 @@ int64_t cw_state_month(const struct cw_state *st, int32_t month)
 	    st->newest_month - month >= CW_MONTHS_MAX)
 		return 0;
 	return st->month_rev[month_slot(month)];
+}
+
+void cw_state_note_device(struct cw_state *st, const char *imei, int64_t ts)
+{
+	struct cw_account *a = &st->acct;
+	uint64_t h = XXH64(imei, strlen(imei), 0x696d6569);
+
+	if (!a->device_since_ms || (h != a->device_hash && ts > a->device_since_ms)) {
+		a->device_hash = h;
+		a->device_since_ms = ts;
+	} else if (h == a->device_hash && ts < a->device_since_ms) {
+		a->device_since_ms = ts;
+	}
 }
 
 void cw_state_touch_peer(struct cw_state *st, const char *number,
@@ -497,6 +511,27 @@ static void encode_loop(struct wbuf *w, const struct cw_loop *l)
 
 static int hex_id_ok(const char *s);
 
+static void encode_seg(struct wbuf *w, const struct cw_seg *s)
+{
+	put_u(w, s->tier);
+	put_u(w, s->stage);
+	put_str(w, s->plan);
+	put_str(w, s->region);
+}
+
+static int decode_seg(struct rbuf *r, struct cw_seg *s)
+{
+	uint64_t tier = get_u(r), stage = get_u(r);
+
+	get_str(r, s->plan, sizeof(s->plan));
+	get_str(r, s->region, sizeof(s->region));
+	if (r->bad || tier > 2 || stage > 2)
+		return -1;
+	s->tier = (uint32_t)tier;
+	s->stage = (uint32_t)stage;
+	return 0;
+}
+
 static int decode_loop(struct rbuf *r, struct cw_loop *l)
 {
 	uint64_t v, k;
@@ -568,6 +603,7 @@ static int acct_has(const struct cw_account *a, int tag)
 	case ACCT_LOOP: return loop_any(&a->loop);
 	case ACCT_PROFILE: return a->region[0] != '\0';
 	case ACCT_KSEG: return a->kseg.counted != 0;
+	case ACCT_DEVICE: return a->device_since_ms != 0;
 	}
 	return 0;
 }
@@ -632,10 +668,14 @@ static void encode_account(struct wbuf *w, const struct cw_account *a)
 	}
 	if (acct_has(a, ACCT_KSEG)) {
 		put_u(w, ACCT_KSEG);
-		put_u(w, a->kseg.tier);
-		put_u(w, a->kseg.stage);
-		put_str(w, a->kseg.plan);
-		put_str(w, a->kseg.region);
+		put_s(w, a->kseg.month);
+		encode_seg(w, &a->kseg.now);
+		encode_seg(w, &a->kseg.start);
+	}
+	if (acct_has(a, ACCT_DEVICE)) {
+		put_u(w, ACCT_DEVICE);
+		put_fixed(w, a->device_hash, 8);
+		put_s(w, a->device_since_ms);
 	}
 }
 
@@ -741,17 +781,22 @@ static int decode_account(struct rbuf *r, struct cw_account *a)
 				return -1;
 			break;
 		case ACCT_KSEG: {
-			uint64_t tier = get_u(r), stage = get_u(r);
+			int64_t m = get_s(r);
 
-			get_str(r, a->kseg.plan, sizeof(a->kseg.plan));
-			get_str(r, a->kseg.region, sizeof(a->kseg.region));
-			if (tier > 2 || stage > 2)
+			if (m < -DAY_HEAD_MAX || m > DAY_HEAD_MAX ||
+			    decode_seg(r, &a->kseg.now) < 0 ||
+			    decode_seg(r, &a->kseg.start) < 0)
 				return -1;
 			a->kseg.counted = 1;
-			a->kseg.tier = (uint32_t)tier;
-			a->kseg.stage = (uint32_t)stage;
+			a->kseg.month = (int32_t)m;
 			break;
 		}
+		case ACCT_DEVICE:
+			a->device_hash = get_fixed(r, 8);
+			a->device_since_ms = get_s(r);
+			if (a->device_since_ms == 0 || !time_ok(a->device_since_ms))
+				return -1;
+			break;
 		}
 	}
 	return r->bad ? -1 : 0;

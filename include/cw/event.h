@@ -95,6 +95,8 @@ const char *cw_outcome_str(enum cw_outcome o);
 #define CW_TASK_REF_LEN 32   /* task_id / alert_id: 32 lowercase hex digits */
 #define CW_AGENT_MAX 32      /* [A-Za-z0-9_.@-], 1 to 32 */
 #define CW_REGION_MAX 32     /* [A-Za-z0-9_.-], 1 to 32 */
+#define CW_IMEI_MIN 14       /* a handset's IMEI (14-15) or IMEISV (16) digits */
+#define CW_IMEI_MAX 16
 
 /* Why an input was rejected. Stable strings: they are metric labels and
  * dead-letter header values. */
@@ -131,6 +133,7 @@ struct cw_event {
 	enum cw_direction direction;
 	char peer[CW_DIGITS_MAX + 1];
 	char forwarded_to[CW_DIGITS_MAX + 1];  /* voice (optional), forward_set */
+	char imei[CW_IMEI_MAX + 1];            /* voice/sms/data, optional ("") */
 	int64_t duration_s;                    /* voice */
 	int64_t bytes;                         /* data */
 	int64_t charge;                        /* voice/sms/data, money units */

@@ -60,6 +60,8 @@ enum cw_feature {
 	CW_F_IN_COMMITMENT,     /* bool: a contract commitment runs now */
 	CW_F_DAYS_TO_COMMITMENT_END, /* whole days left (negative after; 0 without one) */
 	CW_F_RISK,              /* the configured model's churn probability, 0..1 (docs/score.md) */
+	CW_F_HANDSET_DAYS,      /* whole days since the line's handset (CDR imei) first
+				 * appeared; -1 when no CDR named one */
 	CW_F__COUNT
 };
 

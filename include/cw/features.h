@@ -21,7 +21,7 @@ struct cw_engine;
 struct cw_state;
 struct cw_state_profile;
 
-#define CW_FEATURES_VERSION 1
+#define CW_FEATURES_VERSION 2
 
 enum cw_fv {
 	CW_FV_CALLS_OUT_30D = 0,
@@ -63,6 +63,7 @@ enum cw_fv {
 	CW_FV_TENURE_STAGE,
 	CW_FV_PLAN_FEE,
 	CW_FV_ARPU_TIER,
+	CW_FV_HANDSET_DAYS,         /* version 2; missing (NaN) when no CDR named one */
 	CW_FV__COUNT
 };
 

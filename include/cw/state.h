@@ -98,16 +98,23 @@ struct cw_loop {
 	struct cw_loop_offer offers[CW_LOOP_OFFERS_MAX];
 };
 
-/* The segment a line is counted in by the monthly KPI counters
- * (docs/retention.md#kpis): what it was when last judged, so that a move
- * between segments is counted once, as out of the old and into the new,
- * and a loss is counted in the segment the line was counted in. */
-struct cw_kseg {
-	uint32_t counted;           /* 1: the line is in the counters */
+/* One value of each attribute the monthly counters are kept by. */
+struct cw_seg {
 	uint32_t tier;              /* 0 low, 1 mid, 2 high */
 	uint32_t stage;             /* 0 new, 1 stable, 2 mature */
 	char plan[CW_PLAN_MAX + 1];     /* "" none known */
 	char region[CW_REGION_MAX + 1]; /* "" none known */
+};
+
+/* The segment a line is counted in by the monthly KPI counters
+ * (docs/retention.md#kpis): what it was when last judged, so that a move
+ * between segments is counted once, as out of the old and into the new;
+ * and what it was when `month` began (or when it entered the counters in
+ * that month), the segment a loss in that month is a loss of. */
+struct cw_kseg {
+	uint32_t counted;           /* 1: the line is in the counters */
+	int32_t month;              /* of `start` (year*12 + month-1) */
+	struct cw_seg now, start;
 };
 
 /* An invoice not yet paid in full: what is left, and when it was due. */
@@ -141,6 +148,10 @@ struct cw_account {
 	int64_t contacts_ms[CW_CONTACTS_MAX];
 	struct cw_loop loop;
 	char region[CW_REGION_MAX + 1]; /* activate/profile ("" none) */
+	/* The handset: the IMEI its CDRs carry (a hash) and when it first
+	 * appeared on the line (0: no CDR named one). */
+	uint64_t device_hash;
+	int64_t device_since_ms;
 	struct cw_kseg kseg;            /* kept with routing only */
 };
 
@@ -241,6 +252,11 @@ int64_t cw_state_month(const struct cw_state *st, int32_t month);
  * more before the newest day are forgotten first (0: never), exactly as
  * encoding forgets them, so the table is the same whether or not the
  * state went through Redis in between (guarantee 3). */
+/* A CDR at `ts` named handset `imei`: a different handset than the one
+ * kept, newer than it, becomes the line's from `ts`; the same one seen
+ * earlier moves its start back (a late CDR). An older CDR of another
+ * handset changes nothing. */
+void cw_state_note_device(struct cw_state *st, const char *imei, int64_t ts);
 void cw_state_touch_peer(struct cw_state *st, const char *number,
 			 int32_t day, int32_t keep_days);
 uint32_t cw_state_count_peers(const struct cw_state *st, int32_t now_day,

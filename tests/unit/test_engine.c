@@ -742,6 +742,41 @@ END_TEST
 
 /* churnctl inspect's view of a hand-built state: every part an agent
  * needs, with the numbers the rules would read. */
+/* The handset from the CDRs' imei: its age in days (handset_days, the
+ * score's handset_days entry), a change, a late CDR of the old handset,
+ * an earlier CDR of the current one; kept across encode/decode. */
+START_TEST(handset_days_from_cdr_imei)
+{
+	struct fx fx;
+	float v[CW_FV__COUNT];
+
+	fx_open(&fx, "rules:\n  - name: s\n    detect: silence\n    params: {for: 30d}\n");
+	fx_call(&fx, "2026-01-02T10:00:00Z", "out", "8613900000002", "1");
+	ck_assert_double_eq(fx_feature(&fx, CW_F_HANDSET_DAYS, 0, "2026-01-10T00:00:00Z"), -1);
+	cw_features_compute(&fx.eng, fx.st, fx_ms("2026-01-10T00:00:00Z"), v);
+	ck_assert(isnan(v[CW_FV_HANDSET_DAYS]));
+	fx_sendf(&fx, "data", "2026-01-05T10:00:00Z",
+		 ",\"bytes\":10,\"charge\":0,\"imei\":\"356938035643809\"");
+	ck_assert_double_eq(fx_feature(&fx, CW_F_HANDSET_DAYS, 0, "2026-01-15T09:00:00Z"), 9);
+	account_roundtrip(&fx);
+	ck_assert_double_eq(fx_feature(&fx, CW_F_HANDSET_DAYS, 0, "2026-01-15T09:00:00Z"), 9);
+	/* A new handset on Feb 1; a late CDR of the old one changes nothing. */
+	fx_sendf(&fx, "sms", "2026-02-01T10:00:00Z",
+		 ",\"direction\":\"out\",\"peer\":\"8613900000002\",\"charge\":0,"
+		 "\"imei\":\"3569380356438101\"");
+	fx_sendf(&fx, "data", "2026-01-31T10:00:00Z",
+		 ",\"bytes\":10,\"charge\":0,\"imei\":\"356938035643809\"");
+	ck_assert_double_eq(fx_feature(&fx, CW_F_HANDSET_DAYS, 0, "2026-02-11T10:00:00Z"), 10);
+	/* An earlier CDR of the new handset moves its start back. */
+	fx_sendf(&fx, "data", "2026-01-30T10:00:00Z",
+		 ",\"bytes\":10,\"charge\":0,\"imei\":\"3569380356438101\"");
+	account_roundtrip(&fx);
+	cw_features_compute(&fx.eng, fx.st, fx_ms("2026-02-11T10:00:00Z"), v);
+	ck_assert_float_eq(v[CW_FV_HANDSET_DAYS], 12);
+	fx_close(&fx);
+}
+END_TEST
+
 START_TEST(inspect_hand_built_state)
 {
 	struct fx fx;
@@ -3096,7 +3131,7 @@ static struct cw_model *hand_model(void)
 
 	snprintf(json, sizeof(json),
 		 "{\"learner\":{\"attributes\":{\"churnwatch_features\":\"%s\","
-		 "\"churnwatch_features_version\":\"1\"},"
+		 "\"churnwatch_features_version\":\"2\"},"
 		 "\"objective\":{\"name\":\"binary:logistic\"},"
 		 "\"learner_model_param\":{\"base_score\":\"5E-1\",\"num_class\":\"0\","
 		 "\"num_feature\":\"%d\"},"
@@ -3277,6 +3312,7 @@ CW_CHECK_SUITE(engine_suite)
 	tcase_add_test(tc, contact_budget_one_open_task);
 	tcase_add_test(tc, alert_json_number_golden);
 	tcase_add_test(tc, inspect_hand_built_state);
+	tcase_add_test(tc, handset_days_from_cdr_imei);
 	tcase_add_test(tc, account_suspension_durations);
 	tcase_add_test(tc, account_overdue_with_partial_payments);
 	tcase_add_test(tc, account_commitment_deadline_across_restarts);

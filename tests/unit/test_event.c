@@ -327,6 +327,15 @@ static const struct bad_case bad_cases[] = {
 	  "\"agent\":\"a\",\"channel\":\"fax\",\"result\":\"reached\"}", CW_INVALID_BAD_VALUE },
 	{ CW_TOPIC_BILLING, HEAD("outcome") ",\"task_id\":\"e258d6f4e749f1725d44ba1081606c32\","
 	  "\"outcome\":\"saved\"}", CW_INVALID_WRONG_TOPIC },
+	/* imei: 14-16 digits */
+	{ CW_TOPIC_CDR, HEAD("data") ",\"bytes\":1,\"charge\":0,\"imei\":\"1234567890123\"}",
+	  CW_INVALID_BAD_VALUE },
+	{ CW_TOPIC_CDR, HEAD("data") ",\"bytes\":1,\"charge\":0,\"imei\":\"12345678901234567\"}",
+	  CW_INVALID_BAD_VALUE },
+	{ CW_TOPIC_CDR, HEAD("sms") ",\"direction\":\"out\",\"peer\":\"1\",\"charge\":0,"
+	  "\"imei\":\"35693803564380a\"}", CW_INVALID_BAD_VALUE },
+	{ CW_TOPIC_CDR, HEAD("voice") ",\"direction\":\"out\",\"peer\":\"1\",\"duration_s\":1,"
+	  "\"charge\":0,\"imei\":356938035643809}", CW_INVALID_FIELD_TYPE },
 	/* profile: a region is required, and a name */
 	{ CW_TOPIC_BILLING, HEAD("profile") "}", CW_INVALID_MISSING_FIELD },
 	{ CW_TOPIC_BILLING, HEAD("profile") ",\"region\":\"\"}", CW_INVALID_BAD_VALUE },
@@ -732,6 +741,9 @@ static const char *const roundtrip_inputs[] = {
 	"\"duration_s\":0,\"charge\":0}",
 	HEAD("sms") ",\"direction\":\"out\",\"peer\":\"10086\",\"charge\":0.1}",
 	HEAD("data") ",\"bytes\":1048576,\"charge\":1.005}",
+	HEAD("data") ",\"bytes\":1,\"charge\":0,\"imei\":\"35693803564380\"}",
+	HEAD("voice") ",\"direction\":\"in\",\"peer\":\"1\",\"duration_s\":3,\"charge\":0,"
+	"\"imei\":\"3569380356438091\"}",
 	HEAD("activate") ",\"plan\":\"P\\\"38\\\\\"}",
 	HEAD("activate") ",\"plan\":\"P38\",\"region\":\"north-county.3\"}",
 	HEAD("profile") ",\"region\":\"12345678901234567890123456789012\"}",

@@ -224,7 +224,10 @@ START_TEST(lost_on_deactivate_with_archive)
 	fx_sendf(&l->fx, "portout_request", "2026-01-15T10:00:00Z", ",\"kind\":\"auth_code\"");
 	fx_sendf(&l->fx, "deactivate", "2026-01-20T10:00:00Z", ",\"reason\":\"port_out\"");
 	ck_assert_int_eq(got(l, "2026-01", "deact"), 1);
-	ck_assert_int_eq(got(l, "2026-01", "deact:plan:P18"), 1);
+	/* A loss of the plan it entered the month with (P88), gone from the
+	 * one it had at the end (P18). */
+	ck_assert_int_eq(got(l, "2026-01", "deact:plan:P88"), 1);
+	ck_assert_int_eq(got(l, "2026-01", "gone:plan:P18"), 1);
 	ck_assert_int_eq(got(l, "2026-01", "deact:stage:new"), 1);
 	ck_assert_int_eq(got(l, "2026-01", "lost:rule:downgrade"), 1);
 	ck_assert_int_eq(got(l, "2026-01", "lost:agent:mm07"), 1);
@@ -404,9 +407,14 @@ START_TEST(segment_base_exact)
 	ck_assert_int_eq(got(l, "2026-05", "out:tier:mid"), 1);
 	ck_assert_int_eq(got(l, "2026-05", "in:tier:low"), 1);
 	fx_sendf(&l->fx, "deactivate", "2026-05-20T10:00:00Z", ",\"reason\":\"port_out\"");
+	/* Lost in May: a loss of the segment it had when May began (tier
+	 * mid), gone from the one it has now (low). */
 	ck_assert_int_eq(got(l, "2026-05", "deact:region:south-county"), 1);
-	ck_assert_int_eq(got(l, "2026-05", "deact:tier:low"), 1);
+	ck_assert_int_eq(got(l, "2026-05", "deact:tier:mid"), 1);
+	ck_assert_int_eq(got(l, "2026-05", "gone:tier:low"), 1);
+	ck_assert_int_eq(got(l, "2026-05", "deact:tier:low"), 0);
 	ck_assert_int_eq(got(l, "2026-05", "deact:stage:stable"), 1);
+	ck_assert_int_eq(got(l, "2026-05", "gone:stage:stable"), 1);
 	ck_assert_int_eq(got(l, "2026-05", "deact:plan:P18"), 1);
 	ck_assert_msg(strstr(l->archive[0], "\"region\":\"south-county\""), "%s",
 		      l->archive[0]);

@@ -61,7 +61,7 @@ static BoosterHandle train(const char *objective, int depth, char **json,
 	for (int it = 0; it < 25; it++)
 		ck_assert_int_eq(XGBoosterUpdateOneIter(b, it, *dm), 0);
 	XGBoosterSetAttr(b, "churnwatch_features", cw_features_list());
-	XGBoosterSetAttr(b, "churnwatch_features_version", "1");
+	XGBoosterSetAttr(b, "churnwatch_features_version", "2");
 	ck_assert_int_eq(XGBoosterSaveModelToBuffer(b, "{\"format\": \"json\"}",
 						    &n, &buf), 0);
 	*json = malloc(n + 1);
@@ -157,9 +157,9 @@ START_TEST(bad_models_are_refused_with_a_reason)
 	bad = mutate(json, feats, "\"calls_out_30d,something_else\"");
 	refused(bad, strlen(bad), "feature list differs");         /* a missing feature */
 	free(bad);
-	bad = mutate(json, "\"churnwatch_features_version\":\"1\"",
-		     "\"churnwatch_features_version\":\"2\"");
-	refused(bad, strlen(bad), "feature version 2");            /* wrong version */
+	bad = mutate(json, "\"churnwatch_features_version\":\"2\"",
+		     "\"churnwatch_features_version\":\"1\"");
+	refused(bad, strlen(bad), "feature version 1");            /* wrong version */
 	free(bad);
 	bad = mutate(json, "\"churnwatch_features\"", "\"other_attr\"");
 	refused(bad, strlen(bad), "not a model written by churnctl train");
