@@ -198,6 +198,7 @@ def convert(a):
     chosen = select(rows, a.shards, a.shard)
 
     events = []
+    dev = [None, None, None]   # this subscriber's handset: since, old imei, imei
     labels = []
     roster = []
     cnt = {}
@@ -210,6 +211,9 @@ def convert(a):
         e = {"event_id": "c2c-%s-%d" % (sub[-8:], len(per)), "type": typ,
              "subscriber": sub, "ts": fmt_ts(ts)}
         e.update(kw)
+        # The handset the CDR names: the current one from dev_start on.
+        if typ in ("voice", "sms", "data") and dev[0] is not None:
+            e["imei"] = dev[2] if ts >= dev[0] else dev[1]
         per.append((ts, e))
 
     def bill(ts, sub, rng, period, amount):
@@ -256,7 +260,20 @@ def convert(a):
             fwd_to = rng.choice(onnet) + "%08d" % rng.randrange(10 ** 8)
 
         act = months_back(obs, tenure)
-        emit(act.timestamp() + rng.randrange(86400), sub, "activate", plan=plan)
+        act_ts = act.timestamp() + rng.randrange(86400)
+        emit(act_ts, sub, "activate", plan=plan)
+        # The handset: CurrentEquipmentDays before the observation date
+        # (from the line's activation when older), carried by every CDR as
+        # its imei (an earlier handset before that). From an RNG of its
+        # own, so the traffic is the same with or without (the event ids
+        # after the dating call below move by one).
+        dev[0] = None
+        ced = r.get("CurrentEquipmentDays", "NA")
+        if a.handsets and ced not in ("NA", ""):
+            drng = random.Random("imei:%d:%s" % (a.seed, cid))
+            dev[0] = max(obs.timestamp() - max(0.0, float(ced)) * 86400, act_ts + 60)
+            dev[1] = "35%013d" % drng.randrange(10 ** 13)
+            dev[2] = "86%013d" % drng.randrange(10 ** 13)
         # history just before the window (no traffic is generated there):
         # the baseline invoice of up to --history-months months since
         # activation, so month comparisons (arpu-drop, bill-shock) have a
@@ -269,9 +286,17 @@ def convert(a):
             if m0 >= act_month:
                 bill(add_months(m0, 1).timestamp() + rng.randrange(a.invoice_spread_s), sub, rng,
                      m0.strftime("%Y-%m"), round(rev_b, 2))
+        first_call = win0.timestamp() - 1 - rng.randrange(3 * 86400)
         if min_b > 0:
-            emit(win0.timestamp() - 1 - rng.randrange(3 * 86400), sub, "voice",
+            emit(first_call, sub, "voice",
                  direction="out", peer=circle[0], duration_s=60, charge=0)
+        if dev[0] is not None and dev[0] < first_call:
+            # The handset was in use before any traffic written here: one
+            # incoming call from the closest contact dates it (incoming:
+            # no silence moves; before the window: no windowed count the
+            # rules read there, a contact already in the circle).
+            emit(dev[0], sub, "voice", direction="in", peer=circle[0],
+                 duration_s=1, charge=0)
 
         # Call counts follow each month's minutes.  A cap that binds scales
         # every month of the subscriber by the same factor, so a fall in
@@ -594,6 +619,9 @@ def main():
                    help="baseline invoices for this many months before the window")
     c.add_argument("--shards", type=int, default=1, help="split subscribers into N stratified shards")
     c.add_argument("--shard", type=int, default=0, help="which shard to write (0..N-1)")
+    c.add_argument("--no-handsets", dest="handsets", action="store_false",
+                   help="leave the CDRs' imei out (the handset's age from "
+                   "CurrentEquipmentDays; default: in)")
     c.add_argument("--plans", default=os.path.join(REPO, "examples", "plans.yaml"))
     c.add_argument("--networks", default=os.path.join(REPO, "examples", "networks.yaml"))
     s = sp.add_parser("score", help="score backtest --alerts files against rosters")
