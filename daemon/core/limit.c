@@ -218,18 +218,9 @@ void cw_limit_close(struct cw_limit_book *b, int32_t first_open,
 	b->ng = kept;
 }
 
-const struct cw_rule *cw_limit_rule(const struct cw_engine *e,
-				    uint32_t rule_hash)
-{
-	for (size_t i = 0; i < e->rules->nrules && i < CW_RULES_MAX; i++)
-		if (e->rule_hash[i] == rule_hash)
-			return &e->rules->rules[i];
-	return NULL;
-}
-
 int64_t cw_limit_of_rule(const struct cw_engine *e, uint32_t rule_hash)
 {
-	const struct cw_rule *r = cw_limit_rule(e, rule_hash);
+	const struct cw_rule *r = cw_engine_rule_of_hash(e, rule_hash);
 
 	return r && r->enabled ? r->limit_per_day : 0;
 }

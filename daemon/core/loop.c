@@ -66,10 +66,9 @@ static void count(const struct cw_engine *e, const struct cw_alert_sink *sink,
 
 static const char *rule_name(const struct cw_engine *e, uint32_t hash)
 {
-	for (size_t i = 0; i < e->rules->nrules && i < CW_RULES_MAX; i++)
-		if (e->rule_hash[i] == hash)
-			return e->rules->rules[i].name;
-	return "-";
+	const struct cw_rule *r = cw_engine_rule_of_hash(e, hash);
+
+	return r ? r->name : "-";
 }
 
 /* Who to credit an outcome to: the event's agent, else the task's last

@@ -96,8 +96,5 @@ void cw_limit_entry_of(const struct cw_engine *e, const struct cw_alert *a,
 /* The current limit of the engine's rule with that name hash (0: none,
  * disabled or gone). */
 int64_t cw_limit_of_rule(const struct cw_engine *e, uint32_t rule_hash);
-/* The engine's rule of that name hash, or NULL. */
-const struct cw_rule *cw_limit_rule(const struct cw_engine *e,
-				    uint32_t rule_hash);
 
 #endif
