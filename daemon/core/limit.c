@@ -220,7 +220,7 @@ void cw_limit_close(struct cw_limit_book *b, int32_t first_open,
 
 int64_t cw_limit_of_rule(const struct cw_engine *e, uint32_t rule_hash)
 {
-	const struct cw_rule *r = cw_engine_rule_of_hash(e, rule_hash);
+	const struct cw_rule *r = cw_rules_by_hash(e->rules, e->rule_hash, rule_hash);
 
 	return r && r->enabled ? r->limit_per_day : 0;
 }

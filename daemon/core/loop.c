@@ -66,7 +66,7 @@ static void count(const struct cw_engine *e, const struct cw_alert_sink *sink,
 
 static const char *rule_name(const struct cw_engine *e, uint32_t hash)
 {
-	const struct cw_rule *r = cw_engine_rule_of_hash(e, hash);
+	const struct cw_rule *r = cw_rules_by_hash(e->rules, e->rule_hash, hash);
 
 	return r ? r->name : "-";
 }

@@ -1085,6 +1085,15 @@ static void rl_lint_rule(struct rl_msgs *m, const struct cw_rule *r)
 	}
 }
 
+const struct cw_rule *cw_rules_by_hash(const struct cw_ruleset *rs,
+				       const uint32_t *hashes, uint32_t hash)
+{
+	for (size_t i = 0; rs && i < rs->nrules && i < CW_RULES_MAX; i++)
+		if (hashes[i] == hash)
+			return &rs->rules[i];
+	return NULL;
+}
+
 int cw_rules_lint(const struct cw_ruleset *rs, char *out, size_t outlen)
 {
 	struct rl_msgs m;

@@ -84,18 +84,6 @@ struct cw_engine {
 	const struct cw_routing *routing;
 };
 
-/* The loaded rule of that name hash, or NULL (gone since a reload). Inline:
- * the retention loop and the limit book, which the engine calls, look
- * rules up by the hash their state keeps without calling back into it. */
-static inline const struct cw_rule *cw_engine_rule_of_hash(const struct cw_engine *e,
-							    uint32_t hash)
-{
-	for (size_t i = 0; e->rules && i < e->rules->nrules && i < CW_RULES_MAX; i++)
-		if (e->rule_hash[i] == hash)
-			return &e->rules->rules[i];
-	return NULL;
-}
-
 /*
  * Prepare an engine over loaded rules and reference data (all borrowed; they
  * must outlive the engine). Never fails.

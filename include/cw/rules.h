@@ -115,6 +115,13 @@ void cw_ruleset_free(struct cw_ruleset *rs);
  */
 int cw_rules_lint(const struct cw_ruleset *rs, char *out, size_t outlen);
 
+/* The rule whose name hash (hashes[i] is rule i's, as the engine keeps
+ * them) is `hash`, or NULL (gone since a reload). For the parts of a
+ * subscriber's state that name rules by hash: the retention loop and the
+ * limit book. */
+const struct cw_rule *cw_rules_by_hash(const struct cw_ruleset *rs,
+				       const uint32_t *hashes, uint32_t hash);
+
 const char *cw_severity_str(enum cw_severity s);
 const char *cw_detector_str(enum cw_detector d);
 
