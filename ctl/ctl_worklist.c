@@ -156,7 +156,7 @@ static void wl_print(const struct wl_opts *o, const struct cw_ss_task *t,
 		printf("queue %s, %s: %zu task%s (capacity %lld, %zu created)\n",
 		       o->queue, day, n, n == 1 ? "" : "s", (long long)capacity, total);
 	if (o->format == WL_CSV)
-		printf("rank,priority,subscriber,arpu_tier,tenure_stage,monthly_revenue,"
+		printf("rank,priority,subscriber,arpu_tier,tenure_stage,region,monthly_revenue,"
 		       "rule,severity,ts,age_hours,action,evidence,alert_id\n");
 	for (size_t i = 0; i < n; i++) {
 		json_object *a = t[i].json ? json_tokener_parse(t[i].json) : NULL;
@@ -185,6 +185,7 @@ static void wl_print(const struct wl_opts *o, const struct cw_ss_task *t,
 			csv_field(jstr(a, "subscriber")); putchar(',');
 			csv_field(jstr(seg, "arpu_tier")); putchar(',');
 			csv_field(jstr(seg, "tenure_stage")); putchar(',');
+			csv_field(jstr(seg, "region")); putchar(',');
 			csv_field(jstr(seg, "monthly_revenue")); putchar(',');
 			csv_field(jstr(a, "rule")); putchar(',');
 			csv_field(jstr(a, "severity")); putchar(',');
@@ -195,10 +196,11 @@ static void wl_print(const struct wl_opts *o, const struct cw_ss_task *t,
 			csv_field(t[i].alert_id); putchar('\n');
 			break;
 		case WL_TEXT:
-			printf("%3zu. %12s  %s  %s/%s %s a month  %s (%s)  %ldh ago\n"
+			printf("%3zu. %12s  %s  %s/%s%s%s %s a month  %s (%s)  %ldh ago\n"
 			       "     why: %s\n     do:  %s\n",
 			       i + 1, prio, jstr(a, "subscriber"), jstr(seg, "arpu_tier"),
-			       jstr(seg, "tenure_stage"), jstr(seg, "monthly_revenue"),
+			       jstr(seg, "tenure_stage"), *jstr(seg, "region") ? "/" : "",
+			       jstr(seg, "region"), jstr(seg, "monthly_revenue"),
 			       jstr(a, "rule"), jstr(a, "severity"), age, evid,
 			       jstr(a, "action"));
 			break;
