@@ -131,7 +131,9 @@ for SUB in $(sed -n '2,6s/,.*//p' "$DIR/end.csv"); do
 import csv, json, sys
 live = json.load(open(sys.argv[1]))["risk"]["features"]
 row = next(r for r in csv.DictReader(open(sys.argv[2])) if r["subscriber"] == sys.argv[3])
-bad = [k for k in live if repr(float(row[k])) != repr(float(live[k]))]
+# A missing entry: "nan" in the CSV, null in JSON (which has no NaN).
+val = lambda v: "missing" if v is None or v == "nan" else repr(float(v))
+bad = [k for k in live if val(row[k]) != val(live[k])]
 if bad:
     print("differ:", [(k, row[k], live[k]) for k in bad], file=sys.stderr)
 sys.exit(1 if bad else 0)

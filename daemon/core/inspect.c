@@ -392,17 +392,24 @@ static void text_risk(struct cw_sbuf *b, const struct cw_inspect *in)
 	n = cw_model_top_reasons(phi, idx, 3);
 	cw_sbuf_printf(b, "  risk          %.3f (model %s)", cw_model_score(m, x),
 		       cw_model_id(m));
-	for (int k = 0; k < n; k++)
-		cw_sbuf_printf(b, "%s %s %.9g (+%.3f)", k ? "," : ":",
-			       cw_features_name((size_t)idx[k]), x[idx[k]], phi[idx[k]]);
+	for (int k = 0; k < n; k++) {
+		char v[32] = "unknown";
+		if (!isnan(x[idx[k]]))
+			snprintf(v, sizeof(v), "%.9g", x[idx[k]]);
+		cw_sbuf_printf(b, "%s %s %s (+%.3f)", k ? "," : ":",
+			       cw_features_name((size_t)idx[k]), v, phi[idx[k]]);
+	}
 	cw_sbuf_printf(b, "\n");
 }
 
 /* A float exactly as churnctl features writes it. */
+/* A feature's value; a missing one (NaN) is null: JSON has no NaN. */
 static json_object *jfloat(float v)
 {
 	char buf[32];
 
+	if (isnan(v))
+		return NULL;
 	snprintf(buf, sizeof(buf), "%.9g", v);
 	return json_object_new_double_s(v, buf);
 }

@@ -42,7 +42,12 @@ static void score_explain(const struct cw_model *m,
 		float v = x[idx[k]];
 		char key[CW_EVIDENCE_KEY_MAX];
 
-		cw_evidence_add_num(a, name, v, v != floorf(v) ? 3 : 0);
+		/* A missing entry (no handset seen) has a contribution too:
+		 * the trees' default way. Its value is unknown, not a number. */
+		if (isnan(v))
+			cw_evidence_add_str(a, name, "unknown");
+		else
+			cw_evidence_add_num(a, name, v, v != floorf(v) ? 3 : 0);
 		snprintf(key, sizeof(key), "why(%s)", name);
 		cw_evidence_add_num(a, key, phi[idx[k]], 3);
 	}

@@ -3124,7 +3124,7 @@ END_TEST
  * else +2 (p 0.881); equal covers, so the expected margin is 0 and the
  * whole margin is days_silent's contribution.
  */
-static struct cw_model *hand_model(void)
+static struct cw_model *hand_model_on(int feature, int default_left)
 {
 	char json[4096], err[512];
 	struct cw_model *m = NULL;
@@ -3139,12 +3139,45 @@ static struct cw_model *hand_model(void)
 		 "\"gbtree_model_param\":{\"num_parallel_tree\":\"1\"},\"trees\":[{"
 		 "\"left_children\":[1,-1,-1],\"right_children\":[2,-1,-1],"
 		 "\"split_indices\":[%d,0,0],\"split_conditions\":[20,-2,2],"
-		 "\"default_left\":[0,0,0],\"sum_hessian\":[10,5,5]}]}}}}",
-		 cw_features_list(), CW_FV__COUNT, CW_FV_DAYS_SILENT);
+		 "\"default_left\":[%d,0,0],\"sum_hessian\":[10,5,5]}]}}}}",
+		 cw_features_list(), CW_FV__COUNT, feature, default_left);
 	ck_assert_msg(cw_model_load_buf(json, strlen(json), "hand.json", &m, err,
 					sizeof(err)) == 0, "%s", err);
 	return m;
 }
+
+static struct cw_model *hand_model(void)
+{
+	return hand_model_on(CW_FV_DAYS_SILENT, 0);
+}
+
+/* A missing entry (no CDR named a handset) takes the tree's default way,
+ * has its contribution, and shows as "unknown", never as a number. */
+START_TEST(score_reason_with_a_missing_feature)
+{
+	struct fx fx;
+	struct cw_model *m = hand_model_on(CW_FV_HANDSET_DAYS, 0);
+
+	fx_open(&fx, "rules:\n"
+		     "  - name: risk-high\n"
+		     "    detect: score\n"
+		     "    params: { threshold: 0.8 }\n"
+		     "    cooldown: 30d\n");
+	cw_score_attach(&fx.eng, m, NULL);
+	fx_activate(&fx, "2026-03-01T10:00:00Z", "P38");
+	fx_call(&fx, "2026-03-01T11:00:00Z", "out", "8613900000002", "0.5");
+	fx_advance(&fx, "2026-03-02T00:00:00Z");
+	ck_assert_uint_eq(fx.nalerts, 1);
+	const struct cw_alert *a = &fx.alerts[0];
+	fx_evid_str(a, "handset_days", "unknown");
+	ck_assert_double_eq_tol(fx_evid(a, "why(handset_days)")->num, 2.0, 1e-9);
+	char *j = cw_alert_to_json(a, "v");
+	ck_assert_msg(j && strstr(j, "\"handset_days\":\"unknown\"") && !strstr(j, "nan"), "%s", j);
+	free(j);
+	fx_close(&fx);
+	cw_model_free(m);
+}
+END_TEST
 
 START_TEST(score_fires_at_threshold_with_reasons)
 {
@@ -3313,6 +3346,7 @@ CW_CHECK_SUITE(engine_suite)
 	tcase_add_test(tc, alert_json_number_golden);
 	tcase_add_test(tc, inspect_hand_built_state);
 	tcase_add_test(tc, handset_days_from_cdr_imei);
+	tcase_add_test(tc, score_reason_with_a_missing_feature);
 	tcase_add_test(tc, account_suspension_durations);
 	tcase_add_test(tc, account_overdue_with_partial_payments);
 	tcase_add_test(tc, account_commitment_deadline_across_restarts);
