@@ -330,6 +330,54 @@ static void rp_last_month(const struct rp_data *d, const char *month, char last[
 		snprintf(last, 8, "%s", month);
 }
 
+/* Segment values in their natural order: tiers and stages as they rise,
+ * the rest by name with numbers as numbers ("P8" < "P18", "county-2" <
+ * "county-10"). */
+static int rp_value_rank(const char *v)
+{
+	static const char *const order[] = {"low", "mid", "high", "new", "stable", "mature"};
+
+	for (int i = 0; i < 6; i++)
+		if (!strcmp(v, order[i]))
+			return i;
+	return 6;
+}
+
+static int rp_row_cmp(const void *a, const void *b)
+{
+	const char *x = ((const struct rp_row *)a)->name, *y = ((const struct rp_row *)b)->name;
+	int rx = rp_value_rank(x), ry = rp_value_rank(y);
+
+	if (rx != ry)
+		return rx - ry;
+	while (*x && *y) {
+		if (*x >= '0' && *x <= '9' && *y >= '0' && *y <= '9') {
+			char *ex, *ey;
+			unsigned long long nx = strtoull(x, &ex, 10), ny = strtoull(y, &ey, 10);
+			if (nx != ny)
+				return nx < ny ? -1 : 1;
+			x = ex;
+			y = ey;
+			continue;
+		}
+		if (*x != *y)
+			return (unsigned char)*x - (unsigned char)*y;
+		x++;
+		y++;
+	}
+	return (unsigned char)*x - (unsigned char)*y;
+}
+
+/* The values `by` takes (a segment attribute, rule, queue, agent), in
+ * their natural order: the same tables whatever order Redis returns. */
+static size_t rp_segment_values(const struct rp_data *d, const char *by, struct rp_row *rows)
+{
+	size_t n = rp_names(d, by, rows);
+
+	qsort(rows, n, sizeof(*rows), rp_row_cmp);
+	return n;
+}
+
 /* Churn by tier, stage, plan and region in `month` (default: the last). */
 static void rp_segment_churn(FILE *f, const struct rp_data *d, const char *month,
 			     struct rp_row *rows)
@@ -338,7 +386,7 @@ static void rp_segment_churn(FILE *f, const struct rp_data *d, const char *month
 
 	rp_last_month(d, month, last);
 	for (size_t s = 0; s < RP_NSEGS; s++) {
-		size_t n = rp_names(d, rp_segs[s][0], rows);
+		size_t n = rp_segment_values(d, rp_segs[s][0], rows);
 		int any = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct rp_seg g = rp_segment(d, last, rp_segs[s][0], rows[i].name);
@@ -372,7 +420,7 @@ static void rp_text(FILE *f, const struct rp_data *d, const char *month,
 			" %10" PRId64 " %7.2f%%\n", ms[i].m, ms[i].base_start, ms[i].adds,
 			ms[i].losses, ms[i].net, ms[i].base_end, ms[i].churn);
 	rp_segment_churn(f, d, month, rows);
-	size_t n = rp_names(d, "rule", rows);
+	size_t n = rp_segment_values(d, "rule", rows);
 	rp_rule_rows(d, month, rows, n);
 	fprintf(f, "\nRules%s%s (save%% = saved / contacted; precision = alerted "
 		"subscribers who churned unsaved / alerted subscribers)\n",
@@ -397,7 +445,7 @@ static void rp_text(FILE *f, const struct rp_data *d, const char *month,
 	}
 	static const char *const who[] = {"queue", "agent"};
 	for (size_t w = 0; w < 2; w++) {
-		n = rp_names(d, who[w], rows);
+		n = rp_segment_values(d, who[w], rows);
 		fprintf(f, "\n%ss%s%s\n  %-26s %7s %9s %9s %6s %6s %6s\n",
 			w ? "Agent" : "Queue", month ? " in " : "", month ? month : "",
 			who[w], "tasks", "contacts", "contacted", "saved", "lost", "save%");
@@ -448,7 +496,7 @@ static int rp_html(const char *path, const struct rp_data *d, const char *month,
 		base += ms[i].base_start;
 	}
 	ctl_svg_bars(f, "Churn rate by month (losses / base at the start)", label, v, nm, "%");
-	size_t n = rp_names(d, "rule", rows), k = 0;
+	size_t n = rp_segment_values(d, "rule", rows), k = 0;
 	rp_rule_rows(d, month, rows, n);
 	for (size_t i = 0; i < n; i++)
 		if (rows[i].v[R_CONTACTED]) {
@@ -472,7 +520,7 @@ static int rp_html(const char *path, const struct rp_data *d, const char *month,
 	char last[8], (*names)[96] = calloc(ROWS_MAX, sizeof(*names));
 	rp_last_month(d, month, last);
 	for (size_t s = 0, m = 0; names && s < RP_NSEGS; s++) {
-		size_t ns = rp_names(d, rp_segs[s][0], rows);
+		size_t ns = rp_segment_values(d, rp_segs[s][0], rows);
 		k = 0;
 		for (size_t i = 0; i < ns && m < ROWS_MAX; i++) {
 			struct rp_seg g = rp_segment(d, last, rp_segs[s][0], rows[i].name);
@@ -540,7 +588,7 @@ static void rp_json(FILE *f, const struct rp_data *d, const char *month,
 		json_object_object_add(m, "churn_rate", json_object_new_double(ms[i].churn / 100));
 		json_object_array_add(months, m);
 	}
-	size_t n = rp_names(d, "rule", rows);
+	size_t n = rp_segment_values(d, "rule", rows);
 	rp_rule_rows(d, month, rows, n);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_new_object();
@@ -556,7 +604,7 @@ static void rp_json(FILE *f, const struct rp_data *d, const char *month,
 	size_t nmonths = rp_months(d, mlist);
 	for (size_t s = 0; s < RP_NSEGS; s++) {
 		struct json_object *by = json_object_new_object();
-		size_t ns = rp_names(d, rp_segs[s][0], rows);
+		size_t ns = rp_segment_values(d, rp_segs[s][0], rows);
 		for (size_t i = 0; i < ns; i++) {
 			struct json_object *arr = json_object_new_array();
 			for (size_t m = 0; m < nmonths; m++) {
