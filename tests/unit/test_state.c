@@ -535,6 +535,14 @@ START_TEST(codec_account)
 	a->acct.invoices[1] = (struct cw_invoice){ms("2026-02-21T00:00:00Z"), 12345};
 	a->acct.deactivated_ms = ms("2026-01-19T00:00:00Z");
 	snprintf(a->acct.deactivate_reason, sizeof(a->acct.deactivate_reason), "ported");
+	/* parts 7-9: the region, the counted segment, the handset */
+	snprintf(a->acct.region, sizeof(a->acct.region), "county-3");
+	a->acct.kseg.counted = 1;
+	a->acct.kseg.month = 2026 * 12;
+	a->acct.kseg.now = (struct cw_seg){2, 1, "P88", "county-3"};
+	a->acct.kseg.start = (struct cw_seg){1, 0, "P38", ""};
+	a->acct.device_hash = 0x0123456789abcdefULL;
+	a->acct.device_since_ms = ms("2025-11-02T00:00:00Z");
 	int n = cw_state_encode(a, &p, buf, sizeof(buf));
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(buf[0], 2);
