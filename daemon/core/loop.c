@@ -181,10 +181,12 @@ static void sync_segment(const struct cw_engine *e, struct cw_state *st, int64_t
 	struct cw_seg now;
 
 	sync_stage(e, st, ts, sink);
-	segment_now(e, st, ts, &now);
-	if (now.tier == k->now.tier && !strcmp(now.plan, k->now.plan) &&
-	    !strcmp(now.region, k->now.region))
+	/* Every event of a routed line passes here: compare in place, build
+	 * the new segment only when something moved. */
+	if ((uint32_t)cw_segment_arpu_tier(&e->conf, st, ts) == k->now.tier &&
+	    !strcmp(st->plan, k->now.plan) && !strcmp(st->acct.region, k->now.region))
 		return;
+	segment_now(e, st, ts, &now);
 	mark_month(e, k, ts);
 	if (now.tier != k->now.tier)
 		count_move(e, sink, ts, "tier", cw_arpu_tier_str((int)k->now.tier),

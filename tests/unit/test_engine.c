@@ -3151,6 +3151,17 @@ static struct cw_model *hand_model(void)
 	return hand_model_on(CW_FV_DAYS_SILENT, 0);
 }
 
+/* risk-high at 0.8 over model m. */
+static void open_risk_high(struct fx *fx, struct cw_model *m)
+{
+	fx_open(fx, "rules:\n"
+		    "  - name: risk-high\n"
+		    "    detect: score\n"
+		    "    params: { threshold: 0.8 }\n"
+		    "    cooldown: 30d\n");
+	cw_score_attach(&fx->eng, m, NULL);
+}
+
 /* A missing entry (no CDR named a handset) takes the tree's default way,
  * has its contribution, and shows as "unknown", never as a number. */
 START_TEST(score_reason_with_a_missing_feature)
@@ -3158,12 +3169,7 @@ START_TEST(score_reason_with_a_missing_feature)
 	struct fx fx;
 	struct cw_model *m = hand_model_on(CW_FV_HANDSET_DAYS, 0);
 
-	fx_open(&fx, "rules:\n"
-		     "  - name: risk-high\n"
-		     "    detect: score\n"
-		     "    params: { threshold: 0.8 }\n"
-		     "    cooldown: 30d\n");
-	cw_score_attach(&fx.eng, m, NULL);
+	open_risk_high(&fx, m);
 	fx_activate(&fx, "2026-03-01T10:00:00Z", "P38");
 	fx_call(&fx, "2026-03-01T11:00:00Z", "out", "8613900000002", "0.5");
 	fx_advance(&fx, "2026-03-02T00:00:00Z");
@@ -3184,12 +3190,7 @@ START_TEST(score_fires_at_threshold_with_reasons)
 	struct fx fx;
 	struct cw_model *m = hand_model();
 
-	fx_open(&fx, "rules:\n"
-		     "  - name: risk-high\n"
-		     "    detect: score\n"
-		     "    params: { threshold: 0.8 }\n"
-		     "    cooldown: 30d\n");
-	cw_score_attach(&fx.eng, m, NULL);
+	open_risk_high(&fx, m);
 	ck_assert(fx.eng.scoring);
 	fx_activate(&fx, "2026-03-01T10:00:00Z", "P38");
 	fx_call(&fx, "2026-03-01T11:00:00Z", "out", "8613900000002", "0.5");
